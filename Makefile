@@ -1,0 +1,66 @@
+# geomesh.alicloud - every command bootstraps what it needs on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+COLLECTIONS := $(CURDIR)/.build/collections
+COLL := $(COLLECTIONS)/ansible_collections/geomesh/alicloud
+PIP_SHIM := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ALIBABA_CLOUD_ECS_METADATA_DISABLED := true
+export ANSIBLE_FORCE_COLOR := 0
+export PATH := $(BIN):$(PATH)
+
+.PHONY: help deps sync lint sanity units emulator-tests integration test demo build docs clean
+
+help:
+	@echo "make test   - install everything, then lint, sanity, unit, emulator contract and integration tests"
+	@echo "make demo   - the main job against the local emulator"
+
+$(VENV)/.installed: requirements.txt test-requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt -r test-requirements.txt
+	touch $@
+
+$(COLLECTIONS)/ansible_collections/kubernetes/core/MANIFEST.json: $(VENV)/.installed
+	tools/fetch-kubernetes-core.sh
+
+$(PIP_SHIM): tools/get_pip_offline.py
+	mkdir -p $(dir $@)
+	cp tools/get_pip_offline.py $@
+
+deps: $(VENV)/.installed $(COLLECTIONS)/ansible_collections/kubernetes/core/MANIFEST.json $(PIP_SHIM)
+
+sync: deps
+	tools/sync-collection.sh
+
+lint: sync
+	$(BIN)/ruff check plugins tests tools
+	$(BIN)/black --check -q plugins tests tools
+	cd $(COLL) && $(BIN)/ansible-lint --offline -q --profile production
+	cd $(COLL) && $(BIN)/antsibull-changelog lint
+
+sanity: sync
+	cd $(COLL) && $(BIN)/ansible-test sanity --local --python 3.11 --color no
+
+units: sync
+	cd $(COLL) && $(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests/unit
+
+emulator-tests: deps
+	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider tests/emulator/tests
+
+integration: sync
+	tools/run-integration.sh
+
+build: sync
+	cd $(COLL) && $(BIN)/ansible-galaxy collection build --force --output-path $(CURDIR)/.build
+
+test: lint sanity units emulator-tests integration build
+	@echo "make test: all suites passed"
+
+demo: sync
+	tools/demo.sh
+
+clean:
+	rm -rf .build tests/output

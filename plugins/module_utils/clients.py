@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Per-product API clients over the official Tea SDKs, with retries and one error type.
+
+SDK packages are imported lazily so that a module without its SDK reports
+``missing_required_lib`` instead of failing at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, from_sdk_exception
+from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
+
+# product -> (client module, models module, PyPI distribution)
+PRODUCTS = {
+    "vpc": ("alibabacloud_vpc20160428.client", "alibabacloud_vpc20160428.models", "alibabacloud-vpc20160428"),
+    "cbn": ("alibabacloud_cbn20170912.client", "alibabacloud_cbn20170912.models", "alibabacloud-cbn20170912"),
+    "ecs": ("alibabacloud_ecs20140526.client", "alibabacloud_ecs20140526.models", "alibabacloud-ecs20140526"),
+    "cs": ("alibabacloud_cs20151215.client", "alibabacloud_cs20151215.models", "alibabacloud-cs20151215"),
+    "servicemesh": (
+        "alibabacloud_servicemesh20200111.client",
+        "alibabacloud_servicemesh20200111.models",
+        "alibabacloud-servicemesh20200111",
+    ),
+}
+READ_PREFIXES = ("Describe", "List", "Get", "Query", "Check")
+USER_AGENT = "geomesh.alicloud"
+
+
+class MissingLibraryError(Exception):
+    def __init__(self, distribution, exc):
+        super().__init__("%s: %s" % (distribution, exc))
+        self.distribution = distribution
+        self.exc = exc
+
+
+def import_sdk(product: str):
+    """Return (client class, models module) for a product, or raise MissingLibraryError."""
+    client_mod, models_mod, dist = PRODUCTS[product]
+    try:
+        client_module = importlib.import_module(client_mod)
+        models = importlib.import_module(models_mod)
+        importlib.import_module("alibabacloud_tea_openapi.models")
+    except ImportError as exc:
+        raise MissingLibraryError(dist, exc) from exc
+    return client_module.Client, models
+
+
+def build_config(settings: dict, region: str | None, credential=None, read_timeout_ms: int = 60000):
+    from alibabacloud_tea_openapi import models as open_api_models  # pylint: disable=import-outside-toplevel
+
+    kwargs = {
+        "region_id": region,
+        "read_timeout": read_timeout_ms,
+        "connect_timeout": 10000,
+        "user_agent": USER_AGENT,
+    }
+    if settings.get("access_key"):
+        kwargs["access_key_id"] = settings["access_key"]
+        kwargs["access_key_secret"] = settings["secret_key"]
+        if settings.get("security_token"):
+            kwargs["security_token"] = settings["security_token"]
+    else:
+        kwargs["credential"] = credential
+    if settings.get("endpoint"):
+        kwargs["endpoint"] = settings["endpoint"]
+    if settings.get("protocol"):
+        kwargs["protocol"] = settings["protocol"]
+    return open_api_models.Config(**kwargs)
+
+
+def _method_index(sdk_client) -> dict:
+    index = {}
+    for name in dir(type(sdk_client)):
+        if name.startswith("_") or name.endswith(("_async", "with_options")):
+            continue
+        index[name.replace("_", "").lower()] = name
+    return index
+
+
+class ApiClient:
+    """Call an SDK action by its API name with wire-level (PascalCase) parameters.
+
+    ``call("DescribeVpcs", RegionId="cn-hangzhou", VpcName="x")`` builds the SDK request
+    model with ``from_map``, calls the SDK method, retries transient errors, and returns the
+    response body as a plain dict (``to_map``) - or a list for array bodies.
+    """
+
+    def __init__(self, product: str, sdk_client, models, backoff: Backoff | None = None):
+        self.product = product
+        self.sdk = sdk_client
+        self.models = models
+        self.backoff = backoff or Backoff()
+        self._methods = _method_index(sdk_client)
+        self.calls = []
+
+    def _method(self, action: str):
+        name = self._methods.get(action.lower())
+        if name is None:
+            raise AlicloudError("UnsupportedAction", "the %s SDK has no action %s" % (self.product, action))
+        return getattr(self.sdk, name)
+
+    def _invoke(self, action: str, path_args: tuple, params: dict):
+        method = self._method(action)
+        args = list(path_args)
+        signature = inspect.signature(method)
+        if "request" in signature.parameters:
+            model_cls = getattr(self.models, action + "Request", None)
+            if model_cls is None:
+                raise AlicloudError("UnsupportedAction", "no request model for %s" % action)
+            args.append(model_cls().from_map(params))
+        self.calls.append(action)
+        try:
+            response = method(*args)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            raise from_sdk_exception(exc, action) from exc
+        body = getattr(response, "body", None)
+        if isinstance(body, list):
+            return [item.to_map() if hasattr(item, "to_map") else item for item in body]
+        if body is None:
+            return {}
+        return body.to_map() if hasattr(body, "to_map") else body
+
+    def call(self, action: str, *path_args, retry: bool = True, extra_retry_codes=(), timeout=None, **params):
+        params = {k: v for k, v in params.items() if v is not None}
+        idempotent = action.startswith(READ_PREFIXES) or "ClientToken" in params or "client_token" in params
+
+        def should_retry(err: AlicloudError) -> bool:
+            if not retry:
+                return False
+            if err.code in ("NetworkError",):
+                return idempotent
+            return is_retryable(err, self.product, extra_retry_codes)
+
+        deadline = time.monotonic() + timeout if timeout else None
+        return self.backoff.run(lambda: self._invoke(action, path_args, params), should_retry, deadline)
+
+
+def create_client(product: str, settings: dict, region: str | None, credential=None, backoff=None) -> ApiClient:
+    client_cls, models = import_sdk(product)
+    return ApiClient(product, client_cls(build_config(settings, region, credential)), models, backoff)

@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Jittered exponential backoff for retryable Alibaba Cloud API errors.
+
+The code lists come from the project's API reference (alicloud-api.md, sections 0.3, 1-5),
+which mirrors terraform-provider-alicloud's NeedRetry and per-resource retry lists.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
+
+_THROTTLING = re.compile(r"^(Throttling.*|Rejected\.Throttling|QPS Limit Exceeded)$")
+RETRY_STATUS_MESSAGE = "The current status of the resource does not support this operation, please retry again."
+
+GENERIC_RETRY_CODES = frozenset(["ServiceUnavailable", "InternalError", "UnknownError"])
+
+# "operation in progress / incorrect status / token processing" codes per product
+PRODUCT_RETRY_CODES = {
+    "vpc": frozenset(
+        [
+            "OperationFailed.IdempotentTokenProcessing",
+            "TaskConflict",
+            "OperationConflict",
+            "IncorrectVpcStatus",
+            "IncorrectVSwitchStatus",
+            "IncorrectStatus.cbnStatus",
+            "CreateVSwitch.IncorrectStatus.cbnStatus",
+            "OperationFailed.DistibuteLock",
+            "InvalidStatus.RouteEntry",
+            "IncorrectRouteEntryStatus",
+            "IncorretRouteEntryStatus",
+        ]
+    ),
+    "cbn": frozenset(
+        [
+            "Operation.Blocking",
+            "TokenProcessing",
+            "IncorrectStatus.Status",
+            "IncorrectStatus.Attachment",
+            "IncorrectStatus.TransitRouter",
+            "IncorrectStatus.TransitRouterInstance",
+            "IncorrectStatus.Vpc",
+            "IncorrectStatus.VpcOrVswitch",
+            "IncorrectStatus.VpcResource",
+            "IncorrectStatus.VpcRouteTable",
+            "IncorrectStatus.VpcSwitch",
+            "IncorrectStatus.VpcRouteEntry",
+            "IncorrectStatus.CenInstance",
+            "IncorrectStatus.AttachmentOrRouteTable",
+            "InvalidOperation.CenInstanceStatus",
+            "InstanceStatus.NotSupport",
+        ]
+    ),
+    "ecs": frozenset(["OperationConflict", "IncorrectStatus", "LastTokenProcessing"]),
+    "cs": frozenset(["ErrorClusterState"]),
+    "servicemesh": frozenset(["StillInitializing", "RelatedResourceReused", "InvalidActiveState.ACK"]),
+}
+
+
+def is_retryable(error: AlicloudError, product: str | None = None, extra_codes=()) -> bool:
+    """True when the error is transient: throttling, 5xx, in-progress or status conflicts."""
+    code = error.code or ""
+    if _THROTTLING.match(code) or code in GENERIC_RETRY_CODES or code in extra_codes:
+        return True
+    if error.status_code is not None and 500 <= error.status_code <= 599:
+        return True
+    if error.message and RETRY_STATUS_MESSAGE in error.message:
+        return True
+    return code in PRODUCT_RETRY_CODES.get(product or "", ())
+
+
+class Backoff:
+    """Full-jitter exponential backoff: sleep uniform(0, min(cap, base * 2**attempt))."""
+
+    def __init__(self, base: float = 1.0, cap: float = 20.0, max_attempts: int = 8, sleep=time.sleep, rng=None):
+        self.base = base
+        self.cap = cap
+        self.max_attempts = max_attempts
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+    def delay(self, attempt: int) -> float:
+        return self._rng.uniform(self.base / 2, min(self.cap, self.base * (2**attempt)))
+
+    def run(self, func, should_retry, deadline: float | None = None):
+        """Call ``func()`` until it succeeds, raises a non-retryable error, or attempts run out."""
+        attempt = 0
+        while True:
+            try:
+                return func()
+            except AlicloudError as err:
+                attempt += 1
+                if attempt >= self.max_attempts or not should_retry(err):
+                    raise
+                pause = self.delay(attempt - 1)
+                if err.retry_after_ms:
+                    pause = max(pause, err.retry_after_ms / 1000.0)
+                if deadline is not None and time.monotonic() + pause > deadline:
+                    raise
+                self._sleep(pause)

@@ -1,0 +1,30 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input checks that run before any API call and name the offending field."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
+
+
+def validate_cidr(field: str, value: str, min_prefix: int = 8, max_prefix: int = 29) -> str:
+    """An IPv4 network in canonical form (``20.0.0.0/8``, not ``20.1.0.0/8``)."""
+    try:
+        net = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as err:
+        raise ValidationError(field, "%r is not an IPv4 CIDR block in canonical form (%s)" % (value, err)) from err
+    if "/" not in str(value):
+        raise ValidationError(field, "%r needs a prefix length, like 10.0.0.0/16" % value)
+    if not min_prefix <= net.prefixlen <= max_prefix:
+        raise ValidationError(
+            field, "%s: the prefix length must be between /%d and /%d" % (value, min_prefix, max_prefix)
+        )
+    return str(net)
+
+
+def validate_choice(field: str, value, choices) -> None:
+    if value not in choices:
+        raise ValidationError(field, "%r is not one of %s" % (value, ", ".join(map(str, choices))))
