@@ -10,3 +10,8 @@ mkdir -p "$dest"
 cd "$top"
 git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done \
   | tar --null -T - -cf - | tar -xf - -C "$dest"
+# ansible-test lists files with git; the copy lives under the (ignored) .build/ of this
+# repository, so it gets a git index of its own.
+cd "$dest"
+git init -q
+git add -A

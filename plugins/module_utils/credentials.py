@@ -47,7 +47,7 @@ def resolve_settings(params: dict, env=None) -> dict:
     settings["ram_role_session_name"] = settings["ram_role_session_name"] or DEFAULT_SESSION_NAME
     endpoint = settings["endpoint"]
     if endpoint and "://" in endpoint:
-        scheme, _, rest = endpoint.partition("://")
+        scheme, rest = endpoint.split("://", 1)
         settings["endpoint"] = rest.rstrip("/")
         settings["protocol"] = settings["protocol"] or scheme
     if settings["protocol"]:

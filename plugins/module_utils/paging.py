@@ -31,7 +31,7 @@ def paginate_token(
     if max_results is not None:
         params[size_key] = max_results
     token = None
-    for _ in range(max_pages):
+    for _page in range(max_pages):
         page_params = dict(params)
         if token:
             page_params["NextToken"] = token

@@ -20,7 +20,7 @@ def create_once(kind: str, identity, create, wait_visible, max_generations: int 
     still never creates a duplicate.
     """
     generation = None
-    for _ in range(max_generations):
+    for _attempt in range(max_generations):
         resource_id = create(client_token(kind, identity, generation))
         try:
             return resource_id, wait_visible(resource_id)

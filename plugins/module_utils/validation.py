@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
 
@@ -28,3 +29,11 @@ def validate_cidr(field: str, value: str, min_prefix: int = 8, max_prefix: int =
 def validate_choice(field: str, value, choices) -> None:
     if value not in choices:
         raise ValidationError(field, "%r is not one of %s" % (value, ", ".join(map(str, choices))))
+
+
+def validate_resource_id(field: str, value: str, prefix: str) -> str:
+    """An Alibaba Cloud resource ID with its type prefix, e.g. ``vpc-bp1...`` or ``sg-...``."""
+    text = "" if value is None else str(value)
+    if not re.match(r"^%s-[0-9A-Za-z]+$" % re.escape(prefix), text):
+        raise ValidationError(field, "%r is not a resource ID of the form %s-<id>" % (value, prefix))
+    return text

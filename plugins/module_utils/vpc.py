@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import paginate_pages
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
@@ -18,6 +20,27 @@ def describe_vpcs(client, region: str, **filters) -> list:
         return client.call("DescribeVpcs", RegionId=region, **params)
 
     return paginate_pages(call, "Vpcs.Vpc", page_size=50, params=filters)
+
+
+def describe_vpcs_by_ids(client, region: str, vpc_ids, **filters) -> list:
+    """DescribeVpcs for a list of ids (the API takes up to 20 comma-separated ids per call)."""
+    found = []
+    ids = list(dict.fromkeys(vpc_ids))
+    for start in range(0, len(ids), 20):
+        chunk = ids[start : start + 20]
+        try:
+            found.extend(
+                v for v in describe_vpcs(client, region, VpcId=",".join(chunk), **filters) if v["VpcId"] in chunk
+            )
+        except AlicloudError as err:
+            if not (err.code in VPC_NOT_FOUND or err.is_not_found):
+                raise
+            # one unknown id fails the whole call: fall back to one call per id
+            for vpc_id in chunk:
+                vpc = get_vpc(client, region, vpc_id)
+                if vpc is not None:
+                    found.append(vpc)
+    return found
 
 
 def get_vpc(client, region: str, vpc_id: str) -> dict | None:
@@ -80,3 +103,94 @@ def set_tags(client, region: str, resource_type: str, resource_id: str, to_set: 
             ResourceId=[resource_id],
             Tag=[{"Key": k, "Value": v} for k, v in sorted(to_set.items())],
         )
+
+
+def find_vswitch(client, region: str, vpc_id: str, cidr_block: str) -> dict | None:
+    """The vSwitch of a VPC with this CIDR block (vSwitch CIDRs never overlap within a VPC)."""
+    try:
+        found = describe_vswitches(client, region, VpcId=vpc_id)
+    except AlicloudError as err:
+        if err.code in VPC_NOT_FOUND or err.code in VSWITCH_NOT_FOUND or err.is_not_found:
+            return None
+        raise
+    return next((v for v in found if v.get("VpcId") == vpc_id and v.get("CidrBlock") == cidr_block), None)
+
+
+VSWITCH_DELETE_RETRY_PREFIXES = ("DependencyViolation",)
+VSWITCH_DELETE_RETRY_CODES = (
+    "IncorrectVSwitchStatus",
+    "IncorrectStatus.VSwitch",
+    "IncorretRouteEntryStatus",
+    "IncorrectRouteEntryStatus",
+    "TaskConflict",
+    "OperationConflict",
+)
+
+
+def delete_vswitch(client, region: str, vswitch_id: str, timeout: float = 300, sleep=time.sleep, clock=time.monotonic):
+    """DeleteVSwitch, retrying dependency / status conflicts until ``timeout`` seconds passed.
+
+    DeleteVSwitch takes no ClientToken. Returns False when the vSwitch was already gone.
+    """
+    deadline = clock() + timeout
+    pause = 2.0
+    while True:
+        try:
+            client.call("DeleteVSwitch", RegionId=region, VSwitchId=vswitch_id)
+            return True
+        except AlicloudError as err:
+            if err.code in VSWITCH_NOT_FOUND or err.is_not_found:
+                return False
+            busy = err.code.startswith(VSWITCH_DELETE_RETRY_PREFIXES) or err.code in VSWITCH_DELETE_RETRY_CODES
+            if not busy or clock() + pause > deadline:
+                raise
+        sleep(pause)
+        pause = min(15.0, pause * 1.5)
+
+
+def normalize_vpc(vpc: dict | None) -> dict:
+    """A DescribeVpcs item, snake_cased with flat lists and a tag dict."""
+    if not vpc:
+        return {}
+    route_tables = (vpc.get("RouterTableIds") or {}).get("RouterTableIds") or []
+    return {
+        "vpc_id": vpc.get("VpcId"),
+        "vpc_name": vpc.get("VpcName"),
+        "cidr_block": vpc.get("CidrBlock"),
+        "status": vpc.get("Status"),
+        "vrouter_id": vpc.get("VRouterId"),
+        "route_table_id": route_tables[0] if route_tables else None,
+        "vswitch_ids": (vpc.get("VSwitchIds") or {}).get("VSwitchId") or [],
+        "region_id": vpc.get("RegionId"),
+        "description": vpc.get("Description"),
+        "is_default": vpc.get("IsDefault"),
+        "resource_group_id": vpc.get("ResourceGroupId"),
+        "creation_time": vpc.get("CreationTime"),
+        "tags": tag_list_to_dict(vpc.get("Tags")),
+    }
+
+
+def normalize_vswitch(vswitch: dict | None) -> dict:
+    """A DescribeVSwitches item, snake_cased with a tag dict."""
+    if not vswitch:
+        return {}
+    return {
+        "vswitch_id": vswitch.get("VSwitchId"),
+        "vswitch_name": vswitch.get("VSwitchName"),
+        "vpc_id": vswitch.get("VpcId"),
+        "zone_id": vswitch.get("ZoneId"),
+        "cidr_block": vswitch.get("CidrBlock"),
+        "status": vswitch.get("Status"),
+        "description": vswitch.get("Description"),
+        "available_ip_address_count": vswitch.get("AvailableIpAddressCount"),
+        "route_table_id": (vswitch.get("RouteTable") or {}).get("RouteTableId"),
+        "is_default": vswitch.get("IsDefault"),
+        "resource_group_id": vswitch.get("ResourceGroupId"),
+        "creation_time": vswitch.get("CreationTime"),
+        "tags": tag_list_to_dict(vswitch.get("Tags")),
+    }
+
+
+def has_tags(resource_tags: dict, wanted: dict | None) -> bool:
+    """True when every wanted tag is present with the same value (values compared as strings)."""
+    return all(resource_tags.get(str(k)) == ("" if v is None else str(v)) for k, v in (wanted or {}).items())

@@ -45,7 +45,7 @@ extends_documentation_fragment:
   - geomesh.alicloud.wait
   - geomesh.alicloud.attributes
 author:
-  - geomesh.alicloud contributors
+  - geomesh.alicloud contributors (@geomesh)
 """
 
 EXAMPLES = r"""
@@ -101,6 +101,15 @@ vpc:
     description:
       description: The description.
       type: str
+    is_default:
+      description: Whether this is the region's default VPC.
+      type: bool
+    resource_group_id:
+      description: The resource group of the VPC.
+      type: str
+    creation_time:
+      description: When the VPC was created (ISO 8601, UTC).
+      type: str
     tags:
       description: The tags as a dictionary.
       type: dict
@@ -115,7 +124,7 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
 from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags, tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr
-from ansible_collections.geomesh.alicloud.plugins.module_utils.vpc import find_vpc, get_vpc, set_tags
+from ansible_collections.geomesh.alicloud.plugins.module_utils.vpc import find_vpc, get_vpc, normalize_vpc, set_tags
 
 DELETE_RETRY_CODES = (
     "DependencyViolation.VSwitch",
@@ -125,23 +134,7 @@ DELETE_RETRY_CODES = (
 )
 
 
-def normalize(vpc: dict | None) -> dict:
-    if not vpc:
-        return {}
-    route_tables = (vpc.get("RouterTableIds") or {}).get("RouterTableIds") or []
-    return {
-        "vpc_id": vpc.get("VpcId"),
-        "vpc_name": vpc.get("VpcName"),
-        "cidr_block": vpc.get("CidrBlock"),
-        "status": vpc.get("Status"),
-        "vrouter_id": vpc.get("VRouterId"),
-        "route_table_id": route_tables[0] if route_tables else None,
-        "vswitch_ids": (vpc.get("VSwitchIds") or {}).get("VSwitchId") or [],
-        "region_id": vpc.get("RegionId"),
-        "description": vpc.get("Description"),
-        "creation_time": vpc.get("CreationTime"),
-        "tags": tag_list_to_dict(vpc.get("Tags")),
-    }
+normalize = normalize_vpc
 
 
 def managed_view(vpc: dict) -> dict:
@@ -190,7 +183,7 @@ class VpcManager:
             return body["VpcId"]
 
         identity = {"region": self.region, "name": self.params["name"], "cidr": self.params["cidr_block"]}
-        _, vpc = create_once("vpc", identity, send, lambda vpc_id: self.wait_available(vpc_id, grace=30))
+        vpc = create_once("vpc", identity, send, lambda vpc_id: self.wait_available(vpc_id, grace=30))[1]
         return vpc
 
     def update_attributes(self, vpc: dict) -> bool:
@@ -224,7 +217,7 @@ class VpcManager:
         if self.params["description"] is not None:
             view["description"] = self.params["description"]
         if self.params["tags"] is not None:
-            _, unset = compare_tags(view.get("tags") or {}, self.params["tags"], self.params["purge_tags"])
+            unset = compare_tags(view.get("tags") or {}, self.params["tags"], self.params["purge_tags"])[1]
             view["tags"] = {k: v for k, v in (view.get("tags") or {}).items() if k not in unset}
             view["tags"].update({k: str(v) for k, v in self.params["tags"].items()})
         return view

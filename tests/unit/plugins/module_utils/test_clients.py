@@ -133,13 +133,20 @@ def test_non_retryable_error_is_raised_at_once_with_all_fields(server):
     with pytest.raises(AlicloudError) as exc:
         make_client(server).call("CreateVpc", RegionId="cn-hangzhou", CidrBlock="x")
     err = exc.value
-    assert (err.code, err.message, err.request_id, err.status_code) == ("InvalidCidrBlock.Malformed", "bad cidr", "rq-7", 400)
+    assert (err.code, err.message, err.request_id, err.status_code) == (
+        "InvalidCidrBlock.Malformed",
+        "bad cidr",
+        "rq-7",
+        400,
+    )
     assert err.action == "CreateVpc"
     assert len(server.seen) == 1
 
 
 def test_retries_give_up_after_max_attempts(server):
-    server.script += [(503, {"Code": "ServiceUnavailable", "Message": "down", "RequestId": str(i)}, {}) for i in range(9)]
+    server.script += [
+        (503, {"Code": "ServiceUnavailable", "Message": "down", "RequestId": str(i)}, {}) for i in range(9)
+    ]
     with pytest.raises(AlicloudError) as exc:
         make_client(server).call("DescribeVpcs", RegionId="cn-hangzhou")
     assert exc.value.status_code == 503

@@ -47,7 +47,7 @@ def test_create_once_moves_to_next_generation_when_replay_points_at_a_deleted_re
 
 
 def test_create_once_does_not_swallow_other_failures():
-    def wait_visible(_):
+    def wait_visible(resource_id):
         raise WaiterError("failed", code="WaiterFailure")
 
     with pytest.raises(WaiterError):
@@ -55,7 +55,7 @@ def test_create_once_does_not_swallow_other_failures():
 
 
 def test_create_once_gives_up():
-    def wait_visible(_):
+    def wait_visible(resource_id):
         raise WaiterError("nope", code="WaiterNotFound")
 
     with pytest.raises(AlicloudError) as exc:

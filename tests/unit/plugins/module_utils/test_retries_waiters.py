@@ -7,7 +7,11 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import RETRY_STATUS_MESSAGE, Backoff, is_retryable
+from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import (
+    RETRY_STATUS_MESSAGE,
+    Backoff,
+    is_retryable,
+)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import Waiter
 
 
@@ -47,7 +51,7 @@ def test_backoff_is_jittered_exponential_and_capped():
     backoff = Backoff(base=1, cap=8)
     delays = [backoff.delay(n) for n in range(10)]
     assert all(0.5 <= d <= 8 for d in delays)
-    assert max(backoff.delay(0) for _ in range(50)) <= 1
+    assert max(backoff.delay(0) for dummy in range(50)) <= 1
 
 
 def test_backoff_stops_on_non_retryable():
@@ -58,7 +62,7 @@ def test_backoff_stops_on_non_retryable():
         raise AlicloudError("InvalidParameter", "no", status_code=400)
 
     with pytest.raises(AlicloudError):
-        Backoff(sleep=lambda s: None).run(func, lambda e: is_retryable(e))
+        Backoff(sleep=lambda s: None).run(func, is_retryable)
     assert len(calls) == 1
 
 
