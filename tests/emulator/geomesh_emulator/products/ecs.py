@@ -1,0 +1,1 @@
+"""ECS 2014-05-26: security groups and rules."""
