@@ -339,7 +339,7 @@ def _mark_busy(ctx: Any, doc: dict[str, Any], delay_name: str) -> None:
     delay = float(ctx.delay(delay_name))
     # UNCONFIRMED: ASM's in-progress state name for joins and feature updates.
     lifecycle.set_timeline(doc, "State", [("updating", 0), ("running", delay)], now)
-    doc["UpdateTime"] = _iso(now + delay)
+    doc["UpdateTime"] = _iso(now)
 
 
 # ------------------------------------------------------------------------------------------
@@ -512,7 +512,7 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         "ClusterSpec": cluster_spec,
         "ErrorMessage": "",
         "CreationTime": _iso(now),
-        "UpdateTime": _iso(now + delay),
+        "UpdateTime": _iso(now),
         "VpcId": vpc_id,
         "VSwitches": vswitches,
         "SecurityGroupId": _create_security_group(ctx, vpc_id, region, mesh_id),

@@ -1,0 +1,331 @@
+"""Contract tests for the emulated ACK API (cs 2015-12-15, ROA), driven through the real SDK."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+import pytest
+import yaml
+from alibabacloud_cs20151215 import models as csm
+from alibabacloud_cs20151215.client import Client as CsClient
+from alibabacloud_tea_openapi.exceptions import ClientException
+from alibabacloud_vpc20160428 import models as vm
+from alibabacloud_vpc20160428.client import Client as VpcClient
+
+REGION = "cn-hangzhou"
+_names = itertools.count(1)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+@pytest.fixture
+def cs(emu, client_factory) -> CsClient:
+    # Real-scale delays: intermediate states are asserted, then the clock is moved forward.
+    emu.clock.delay_scale = 1.0
+    return client_factory(CsClient)
+
+
+@pytest.fixture
+def vpc(client_factory) -> VpcClient:
+    return client_factory(VpcClient)
+
+
+def _settle(emu, seconds: float = 30.0) -> None:
+    """Move the emulator clock past every provisioning delay."""
+    emu.advance_clock(seconds)
+
+
+def make_network(emu, vpc: VpcClient, cidr: str, vsw_cidrs: list[tuple[str, str]]) -> tuple[str, list[str]]:
+    vpc_id = vpc.create_vpc(vm.CreateVpcRequest(region_id=REGION, cidr_block=cidr)).body.vpc_id
+    _settle(emu)
+    vsws = [
+        vpc.create_vswitch(
+            vm.CreateVSwitchRequest(region_id=REGION, vpc_id=vpc_id, zone_id=zone, cidr_block=c)
+        ).body.v_switch_id
+        for c, zone in vsw_cidrs
+    ]
+    _settle(emu)
+    return vpc_id, vsws
+
+
+def cluster_request(vpc_id: str, vsws: list[str], **kw) -> csm.CreateClusterRequest:
+    args = dict(
+        name=f"ack-test-{next(_names)}",
+        region_id=REGION,
+        cluster_type="ManagedKubernetes",
+        cluster_spec="ack.pro.small",
+        profile="Default",
+        vpcid=vpc_id,
+        vswitch_ids=vsws,
+        container_cidr="10.0.0.0/16",
+        service_cidr="172.16.0.0/16",
+        addons=[csm.Addon(name="flannel")],
+        nodepools=[
+            csm.Nodepool(
+                nodepool_info=csm.NodepoolNodepoolInfo(name="default-nodepool"),
+                scaling_group=csm.NodepoolScalingGroup(
+                    vswitch_ids=vsws, instance_types=["ecs.g7.xlarge"], desired_size=3
+                ),
+            )
+        ],
+    )
+    args.update(kw)
+    return csm.CreateClusterRequest(**args)
+
+
+def error_of(fn) -> ClientException:
+    with pytest.raises(ClientException) as info:
+        fn()
+    return info.value
+
+
+@pytest.fixture
+def net(emu, cs, vpc):
+    return make_network(emu, vpc, "20.0.0.0/8", [("20.0.0.0/16", "cn-hangzhou-h"), ("20.1.0.0/16", "cn-hangzhou-i")])
+
+
+# ------------------------------------------------------------------------------------------ tests
+def test_create_lifecycle_task_and_detail(emu, cs, net):
+    vpc_id, vsws = net
+    resp = cs.create_cluster(cluster_request(vpc_id, vsws, container_cidr="10.10.0.0/16", service_cidr="172.20.0.0/16"))
+    body = resp.body
+    assert body.cluster_id.startswith("c") and len(body.cluster_id) == 33
+    assert body.task_id and body.request_id
+
+    task = cs.describe_task_info(body.task_id).body
+    assert task.state == "running" and task.cluster_id == body.cluster_id
+    detail = cs.describe_cluster_detail(body.cluster_id).body
+    assert detail.state == "initial"
+
+    _settle(emu)
+    assert cs.describe_task_info(body.task_id).body.state == "success"
+    detail = cs.describe_cluster_detail(body.cluster_id).body
+    assert detail.state == "running"
+    assert detail.vpc_id == vpc_id and detail.vswitch_ids == vsws
+    assert detail.cluster_type == "ManagedKubernetes" and detail.region_id == REGION
+    assert detail.security_group_id.startswith("sg-")
+    assert detail.container_cidr == "10.10.0.0/16" and detail.service_cidr == "172.20.0.0/16"
+    assert detail.node_cidr_mask == "26" and detail.size == 3
+    assert detail.deletion_protection is False
+    assert json.loads(detail.master_url)["intranet_api_server_endpoint"].endswith(f"/clusters/{body.cluster_id}")
+
+    pools = cs.describe_cluster_node_pools(body.cluster_id, csm.DescribeClusterNodePoolsRequest()).body.nodepools
+    assert len(pools) == 1 and pools[0].status.total_nodes == 3 and pools[0].status.state == "active"
+    nodes = emu.snapshot()["cs_cluster"]
+    nodes = next(d for d in nodes if d["cluster_id"] == body.cluster_id)["_nodes"]
+    assert [n["pod_cidr"] for n in nodes] == ["10.10.0.0/26", "10.10.0.64/26", "10.10.0.128/26"]
+    assert {n["labels"]["topology.kubernetes.io/zone"] for n in nodes} == {"cn-hangzhou-h", "cn-hangzhou-i"}
+    assert all(n["labels"]["topology.kubernetes.io/region"] == REGION for n in nodes)
+
+
+def test_describe_clusters_v1_filters_and_paging(emu, cs, vpc):
+    vpc_id, vsws = make_network(emu, vpc, "30.0.0.0/8", [("30.0.0.0/16", "cn-hangzhou-h")])
+    ids = [
+        cs.create_cluster(
+            cluster_request(
+                vpc_id,
+                vsws,
+                name=f"paging-{i}",
+                container_cidr=f"10.{40 + i}.0.0/16",
+                service_cidr=f"172.{24 + i}.0.0/20",
+            )
+        ).body.cluster_id
+        for i in range(3)
+    ]
+    page = cs.describe_clusters_v1(csm.DescribeClustersV1Request(name="paging-", page_size=2, page_number=1)).body
+    assert page.page_info.total_count == 3 and page.page_info.page_size == 2 and len(page.clusters) == 2
+    page2 = cs.describe_clusters_v1(csm.DescribeClustersV1Request(name="paging-", page_size=2, page_number=2)).body
+    assert len(page2.clusters) == 1
+    assert {c.cluster_id for c in page.clusters + page2.clusters} == set(ids)
+    one = cs.describe_clusters_v1(csm.DescribeClustersV1Request(name="paging-1")).body.clusters
+    assert [c.name for c in one] == ["paging-1"]
+    assert (
+        cs.describe_clusters_v1(csm.DescribeClustersV1Request(name="paging-", region_id="cn-shanghai")).body.clusters
+        == []
+    )
+    assert (
+        cs.describe_clusters_v1(
+            csm.DescribeClustersV1Request(name="paging-", cluster_type="ManagedKubernetes")
+        ).body.page_info.total_count
+        == 3
+    )
+
+
+def test_kubeconfig_public_and_private(emu, cs, net):
+    vpc_id, vsws = net
+    private_only = cs.create_cluster(
+        cluster_request(vpc_id, vsws, container_cidr="10.11.0.0/16", service_cidr="172.21.0.0/16")
+    ).body.cluster_id
+    public = cs.create_cluster(
+        cluster_request(
+            vpc_id, vsws, container_cidr="10.12.0.0/16", service_cidr="172.22.0.0/16", endpoint_public_access=True
+        )
+    ).body.cluster_id
+    err = error_of(lambda: cs.describe_cluster_user_kubeconfig(public, csm.DescribeClusterUserKubeconfigRequest()))
+    assert err.code == "ErrorClusterState"  # still initial
+    _settle(emu)
+
+    err = error_of(
+        lambda: cs.describe_cluster_user_kubeconfig(
+            private_only, csm.DescribeClusterUserKubeconfigRequest(private_ip_address=False)
+        )
+    )
+    assert err.code == "ErrorCheckPublicEndpoint" and "endpoint_public_access" in err.message
+
+    tokens = set()
+    for cid, private in ((private_only, True), (public, False)):
+        body = cs.describe_cluster_user_kubeconfig(
+            cid, csm.DescribeClusterUserKubeconfigRequest(private_ip_address=private)
+        ).body
+        cfg = yaml.safe_load(body.config)
+        assert cfg["kind"] == "Config"
+        assert cfg["clusters"][0]["cluster"]["server"] == f"{emu.env()['GEOMESH_EMULATOR_KUBE_URL']}/clusters/{cid}"
+        ctx = next(c for c in cfg["contexts"] if c["name"] == cfg["current-context"])
+        user = next(u for u in cfg["users"] if u["name"] == ctx["context"]["user"])
+        assert len(user["user"]["token"]) >= 32
+        tokens.add(user["user"]["token"])
+        expires = dt.datetime.fromisoformat(body.expiration.replace("Z", "+00:00"))
+        assert expires > dt.datetime.now(dt.timezone.utc)
+    assert len(tokens) == 2  # per-cluster tokens
+
+    temp = cs.describe_cluster_user_kubeconfig(
+        public, csm.DescribeClusterUserKubeconfigRequest(temporary_duration_minutes=60)
+    ).body
+    assert dt.datetime.fromisoformat(temp.expiration.replace("Z", "+00:00")) < dt.datetime.now(
+        dt.timezone.utc
+    ) + dt.timedelta(minutes=61, seconds=60)
+    err = error_of(
+        lambda: cs.describe_cluster_user_kubeconfig(
+            public, csm.DescribeClusterUserKubeconfigRequest(temporary_duration_minutes=5)
+        )
+    )
+    assert err.code == "InvalidParameter"
+
+
+@pytest.mark.parametrize(
+    "overrides, needle",
+    [
+        (dict(name=""), "name"),
+        (dict(name="-bad"), "name"),
+        (dict(container_cidr=None), "container_cidr"),
+        (dict(container_cidr="8.8.0.0/16"), "container_cidr"),  # not a private range
+        (dict(service_cidr="20.6.0.0/16"), "service_cidr"),  # not a private range
+        (dict(service_cidr="172.16.0.0/12"), "service_cidr"),  # mask outside /16../24
+        (dict(service_cidr="10.0.0.0/16", container_cidr="10.0.0.0/16"), "overlaps"),
+        (dict(node_cidr_mask="30"), "node_cidr_mask"),
+        (dict(vswitch_ids=[]), "vswitch_ids"),
+        (dict(vswitch_ids=["vsw-doesnotexist"]), "vsw-doesnotexist"),
+        (dict(vpcid="vpc-doesnotexist"), "vpc-doesnotexist"),
+        (dict(cluster_type="Kubernetes"), "cluster_type"),
+    ],
+)
+def test_create_validation(cs, net, overrides, needle):
+    vpc_id, vsws = net
+    req = cluster_request(vpc_id, vsws, container_cidr="10.13.0.0/16", service_cidr="172.23.0.0/16")
+    for key, value in overrides.items():
+        setattr(req, key, value)
+    err = error_of(lambda: cs.create_cluster(req))
+    assert err.status_code == 400
+    assert err.code in ("InvalidParameter", "ErrorCheck")
+    assert needle in err.message
+
+
+def test_cidrs_must_not_overlap_the_vpc(emu, cs, vpc):
+    vpc_id, vsws = make_network(emu, vpc, "172.16.0.0/12", [("172.16.0.0/16", "cn-hangzhou-h")])
+    err = error_of(lambda: cs.create_cluster(cluster_request(vpc_id, vsws, container_cidr="172.20.0.0/16")))
+    assert "container_cidr" in err.message and "overlaps" in err.message and vpc_id in err.message
+    err = error_of(
+        lambda: cs.create_cluster(
+            cluster_request(vpc_id, vsws, container_cidr="10.0.0.0/16", service_cidr="172.30.0.0/20")
+        )
+    )
+    assert "service_cidr" in err.message and "overlaps" in err.message
+
+
+def test_vswitch_of_another_vpc_and_cidr_of_another_cluster(emu, cs, vpc, net):
+    vpc_id, vsws = net
+    _other_vpc, other_vsws = make_network(emu, vpc, "40.0.0.0/8", [("40.0.0.0/16", "cn-hangzhou-h")])
+    err = error_of(lambda: cs.create_cluster(cluster_request(vpc_id, other_vsws, container_cidr="10.14.0.0/16")))
+    assert "does not belong to VPC" in err.message
+
+    first = cs.create_cluster(
+        cluster_request(vpc_id, vsws, container_cidr="10.15.0.0/16", service_cidr="172.25.0.0/20")
+    ).body.cluster_id
+    err = error_of(
+        lambda: cs.create_cluster(
+            cluster_request(vpc_id, vsws, container_cidr="10.15.0.0/17", service_cidr="172.26.0.0/20")
+        )
+    )
+    assert first in err.message and "overlaps" in err.message
+    err = error_of(
+        lambda: cs.create_cluster(
+            cluster_request(vpc_id, vsws, container_cidr="10.16.0.0/16", service_cidr="172.25.0.0/24")
+        )
+    )
+    assert first in err.message
+    # The same CIDRs are fine in another VPC (the ASM join checks cross-VPC conflicts).
+    other_vpc, other_vsws = make_network(emu, vpc, "50.0.0.0/8", [("50.0.0.0/16", "cn-hangzhou-h")])
+    cs.create_cluster(
+        cluster_request(other_vpc, other_vsws, container_cidr="10.15.0.0/16", service_cidr="172.25.0.0/20")
+    )
+
+
+def test_client_token_replay(cs, net):
+    vpc_id, vsws = net
+    req = cluster_request(
+        vpc_id, vsws, container_cidr="10.17.0.0/16", service_cidr="172.27.0.0/20", client_token="tok-1"
+    )
+    first = cs.create_cluster(req).body
+    again = cs.create_cluster(req).body
+    assert (again.cluster_id, again.task_id) == (first.cluster_id, first.task_id)
+    req.name = "something-else"
+    assert error_of(lambda: cs.create_cluster(req)).code == "IdempotentParameterMismatch"
+
+
+def test_not_found_codes(cs):
+    err = error_of(lambda: cs.describe_cluster_detail("c00000000000000000000000000000000"))
+    assert (err.code, err.status_code) == ("ErrorClusterNotFound", 404)
+    err = error_of(lambda: cs.delete_cluster("c00000000000000000000000000000000", csm.DeleteClusterRequest()))
+    assert err.code == "ErrorClusterNotFound"
+    err = error_of(
+        lambda: cs.describe_cluster_user_kubeconfig(
+            "c00000000000000000000000000000000", csm.DescribeClusterUserKubeconfigRequest()
+        )
+    )
+    assert err.code == "ErrorClusterNotFound"
+    assert error_of(lambda: cs.describe_task_info("T-nope")).status_code == 404
+
+
+def test_delete_protection_lifecycle(emu, cs, net):
+    vpc_id, vsws = net
+    protected = cs.create_cluster(
+        cluster_request(
+            vpc_id, vsws, container_cidr="10.18.0.0/16", service_cidr="172.28.0.0/20", deletion_protection=True
+        )
+    ).body.cluster_id
+    plain = cs.create_cluster(
+        cluster_request(vpc_id, vsws, container_cidr="10.19.0.0/16", service_cidr="172.29.0.0/20")
+    ).body.cluster_id
+    assert error_of(lambda: cs.delete_cluster(plain, csm.DeleteClusterRequest())).code == "ErrorClusterState"
+    _settle(emu)
+    err = error_of(lambda: cs.delete_cluster(protected, csm.DeleteClusterRequest()))
+    assert err.code == "ErrorDeletionProtection" and err.status_code == 400
+
+    resp = cs.delete_cluster(
+        plain,
+        csm.DeleteClusterRequest(
+            retain_all_resources=False,
+            delete_options=[csm.DeleteClusterRequestDeleteOptions(resource_type="SLB", delete_mode="delete")],
+        ),
+    ).body
+    assert resp.cluster_id == plain and resp.task_id
+    assert cs.describe_cluster_detail(plain).body.state == "deleting"
+    assert cs.describe_task_info(resp.task_id).body.task_type == "cluster_delete"
+    again = cs.delete_cluster(plain, csm.DeleteClusterRequest()).body
+    assert again.task_id == resp.task_id
+    _settle(emu)
+    assert error_of(lambda: cs.describe_cluster_detail(plain)).code == "ErrorClusterNotFound"
+    assert cs.describe_task_info(resp.task_id).body.state == "success"
+    listed = cs.describe_clusters_v1(csm.DescribeClustersV1Request(cluster_id=plain)).body
+    assert listed.clusters == [] and listed.page_info.total_count == 0
