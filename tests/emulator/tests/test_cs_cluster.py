@@ -10,6 +10,8 @@ import pytest
 import yaml
 from alibabacloud_cs20151215 import models as csm
 from alibabacloud_cs20151215.client import Client as CsClient
+from alibabacloud_ecs20140526 import models as ecsm
+from alibabacloud_ecs20140526.client import Client as EcsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
@@ -29,6 +31,11 @@ def cs(emu, client_factory) -> CsClient:
 @pytest.fixture
 def vpc(client_factory) -> VpcClient:
     return client_factory(VpcClient)
+
+
+@pytest.fixture
+def ecs(client_factory) -> EcsClient:
+    return client_factory(EcsClient)
 
 
 def _settle(emu, seconds: float = 30.0) -> None:
@@ -86,7 +93,7 @@ def net(emu, cs, vpc):
 
 
 # ------------------------------------------------------------------------------------------ tests
-def test_create_lifecycle_task_and_detail(emu, cs, net):
+def test_create_lifecycle_task_and_detail(emu, cs, ecs, net):
     vpc_id, vsws = net
     resp = cs.create_cluster(cluster_request(vpc_id, vsws, container_cidr="10.10.0.0/16", service_cidr="172.20.0.0/16"))
     body = resp.body
@@ -117,6 +124,40 @@ def test_create_lifecycle_task_and_detail(emu, cs, net):
     assert [n["pod_cidr"] for n in nodes] == ["10.10.0.0/26", "10.10.0.64/26", "10.10.0.128/26"]
     assert {n["labels"]["topology.kubernetes.io/zone"] for n in nodes} == {"cn-hangzhou-h", "cn-hangzhou-i"}
     assert all(n["labels"]["topology.kubernetes.io/region"] == REGION for n in nodes)
+
+    # Flannel: one VPC route per node (pod CIDR -> node instance), the routes CEN publication needs.
+    routes = {(e["DestinationCidrBlock"], e["NextHopId"]) for e in emu.snapshot()["vpc_route_entry"]}
+    assert {(n["pod_cidr"], n["instance_id"]) for n in nodes} <= routes
+    sg = ecs.describe_security_group_attribute(
+        ecsm.DescribeSecurityGroupAttributeRequest(region_id=REGION, security_group_id=detail.security_group_id)
+    ).body
+    assert sg.vpc_id == vpc_id
+
+    cs.delete_cluster(body.cluster_id, csm.DeleteClusterRequest())
+    assert not [
+        e for e in emu.snapshot().get("vpc_route_entry", []) if e["NextHopId"] in {n["instance_id"] for n in nodes}
+    ]
+    err = error_of(
+        lambda: ecs.describe_security_group_attribute(
+            ecsm.DescribeSecurityGroupAttributeRequest(region_id=REGION, security_group_id=detail.security_group_id)
+        )
+    )
+    assert err.code == "InvalidSecurityGroupId.NotFound"
+
+
+def test_existing_security_group(emu, cs, ecs, net):
+    vpc_id, vsws = net
+    sg_id = ecs.create_security_group(
+        ecsm.CreateSecurityGroupRequest(region_id=REGION, vpc_id=vpc_id)
+    ).body.security_group_id
+    cid = cs.create_cluster(
+        cluster_request(
+            vpc_id, vsws, security_group_id=sg_id, container_cidr="10.20.0.0/16", service_cidr="172.30.0.0/20"
+        )
+    ).body.cluster_id
+    assert cs.describe_cluster_detail(cid).body.security_group_id == sg_id
+    err = error_of(lambda: cs.create_cluster(cluster_request(vpc_id, vsws, security_group_id="sg-nope")))
+    assert "sg-nope" in err.message
 
 
 def test_describe_clusters_v1_filters_and_paging(emu, cs, vpc):

@@ -146,13 +146,11 @@ def _overlap(a: str | None, b: str | None) -> bool:
 
 
 def _create_security_group(ctx: Any, vpc_id: str, region: str, mesh_id: str) -> str:
-    from geomesh_emulator.products import ecs
+    from geomesh_emulator.products import ecs  # core-owned
 
-    helper = getattr(ecs, "create_security_group", None)
-    if helper is None:  # pragma: no cover - see INTERFACE.md requests
-        return ctx.new_id("sg")
-    sg = helper(ctx, vpc_id=vpc_id, region_id=region, name=f"asm-sg-{mesh_id}", description="ASM control plane")
-    return sg if isinstance(sg, str) else str(sg.get("SecurityGroupId"))
+    return ecs.create_security_group(
+        ctx, vpc_id=vpc_id, region_id=region, name=f"asm-sg-{mesh_id}", description="ASM control plane"
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -695,6 +693,9 @@ def delete_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         )
     now = ctx.now()
     mesh["Clusters"] = []
+    from geomesh_emulator.products import ecs  # core-owned
+
+    ecs.delete_security_group(ctx, mesh["SecurityGroupId"])
     lifecycle.schedule_delete(mesh, "State", "deleting", float(ctx.delay("mesh_delete")), now)
     ctx.store.put(MESH_KIND, mesh["ServiceMeshId"], mesh)
     return {}

@@ -120,13 +120,17 @@ def _vpc_cidrs(vpc: dict[str, Any]) -> list[str]:
 
 def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str) -> str:
     """Create the cluster security group through the ecs product helper."""
-    from geomesh_emulator.products import ecs  # imported lazily: the core owns it
+    from geomesh_emulator.products import ecs  # core-owned
 
-    helper = getattr(ecs, "create_security_group", None)
-    if helper is None:  # pragma: no cover - core helper missing; see INTERFACE.md requests
-        return ctx.new_id("sg")
-    sg = helper(ctx, vpc_id=vpc_id, region_id=region, name=name, description="ACK cluster security group")
-    return sg if isinstance(sg, str) else str(sg.get("SecurityGroupId"))
+    return ecs.create_security_group(
+        ctx, vpc_id=vpc_id, region_id=region, name=name, description="ACK cluster security group"
+    )
+
+
+def _delete_security_group(ctx: Any, sg_id: str) -> None:
+    from geomesh_emulator.products import ecs  # core-owned
+
+    ecs.delete_security_group(ctx, sg_id)
 
 
 def _security_group_exists(ctx: Any, sg_id: str) -> bool:
@@ -407,23 +411,20 @@ def _build_nodes(
 
 def _add_node_routes(ctx: Any, doc: dict[str, Any]) -> None:
     """Flannel: ACK installs one custom route per node (pod CIDR -> ECS instance) in the VPC
-    system route table. Done through the vpc product helper when the core provides one."""
+    system route table (alicloud-api.md section 8.1)."""
     if doc.get("_network_plugin") != _FLANNEL:
         return
     from geomesh_emulator.products import vpc as vpc_product  # core-owned
 
-    helper = getattr(vpc_product, "add_system_route_entry", None)
-    if helper is None:  # see "Requests from ack/asm" in INTERFACE.md
-        return
     for node in cluster_nodes(doc):
         if node.get("pod_cidr"):
-            helper(
+            vpc_product.add_system_route_entry(
                 ctx,
                 vpc_id=doc["vpc_id"],
                 destination_cidr=node["pod_cidr"],
                 next_hop_type="Instance",
                 next_hop_id=node["instance_id"],
-                description=f"ack:{doc['cluster_id']}",
+                description=f"ack:{doc['cluster_id']}:{node['node_name']}",
             )
 
 
@@ -432,12 +433,11 @@ def _remove_node_routes(ctx: Any, doc: dict[str, Any]) -> None:
         return
     from geomesh_emulator.products import vpc as vpc_product  # core-owned
 
-    helper = getattr(vpc_product, "remove_system_route_entry", None)
-    if helper is None:
-        return
     for node in cluster_nodes(doc):
         if node.get("pod_cidr"):
-            helper(ctx, vpc_id=doc["vpc_id"], destination_cidr=node["pod_cidr"], next_hop_id=node["instance_id"])
+            vpc_product.remove_system_route_entry(
+                ctx, vpc_id=doc["vpc_id"], destination_cidr=node["pod_cidr"], next_hop_id=node["instance_id"]
+            )
 
 
 def _new_task(ctx: Any, cluster_id: str, task_type: str, delay: float) -> str:
@@ -533,7 +533,9 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     if sg_id:
         if not _security_group_exists(ctx, str(sg_id)):
             raise _invalid(f"security_group_id: security group {sg_id} does not exist")  # UNCONFIRMED code
+        sg_created = False
     else:
+        sg_created = True
         sg_id = _create_security_group(
             ctx, str(vpc_id), str(region), f"alicloud-cs-auto-created-security-group-{cluster_id}"
         )
@@ -613,6 +615,7 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         "_nodes": nodes,
         "_nodepools": pool_docs,
         "_pod_vswitch_ids": pod_vswitch_ids,
+        "_sg_created": sg_created,
     }
     lifecycle.set_timeline(doc, "state", [("initial", 0), ("running", delay)], now)
     task_id = _new_task(ctx, cluster_id, "cluster_create", delay)
@@ -804,6 +807,9 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     doc["_delete_task_id"] = task_id
     doc["updated"] = _iso(now)
     _remove_node_routes(ctx, doc)
+    if doc.get("_sg_created"):
+        # ACK removes the security group it created together with the cluster.
+        _delete_security_group(ctx, doc["security_group_id"])
     lifecycle.schedule_delete(doc, "state", "deleting", delay, now)
     ctx.store.put(CLUSTER_KIND, cluster_id, doc)
     return {"cluster_id": cluster_id, "task_id": task_id}
