@@ -17,11 +17,19 @@ def create_once(kind: str, identity, create, wait_visible, max_generations: int 
     ``WaiterNotFound`` when it never shows up. That happens when the token was used before
     for a resource that has since been deleted and the API replays the old answer; the next
     token is then derived from that dead id, so a re-run follows the same chain of tokens and
-    still never creates a duplicate.
+    still never creates a duplicate. Pass the whole create request as ``identity`` so that a
+    create with other parameters gets another token.
     """
     generation = None
-    for _attempt in range(max_generations):
-        resource_id = create(client_token(kind, identity, generation))
+    for attempt in range(max_generations):
+        try:
+            resource_id = create(client_token(kind, identity, generation))
+        except AlicloudError as err:
+            # The token was used before with other parameters: move to a token of its own.
+            if err.code != "IdempotentParameterMismatch":
+                raise
+            generation = "parameter-mismatch-%d" % attempt
+            continue
         try:
             return resource_id, wait_visible(resource_id)
         except WaiterError as err:

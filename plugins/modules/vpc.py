@@ -170,20 +170,18 @@ class VpcManager:
             self.module.fail_json(msg="name and cidr_block are required to create a VPC")
         desired_tags = self.params["tags"] or {}
 
-        def send(token):
-            body = self.client.call(
-                "CreateVpc",
-                RegionId=self.region,
-                VpcName=self.params["name"],
-                CidrBlock=self.params["cidr_block"],
-                Description=self.params["description"],
-                Tag=[{"Key": k, "Value": v} for k, v in sorted(desired_tags.items())] or None,
-                ClientToken=token,
-            )
-            return body["VpcId"]
+        request = {
+            "RegionId": self.region,
+            "VpcName": self.params["name"],
+            "CidrBlock": self.params["cidr_block"],
+            "Description": self.params["description"],
+            "Tag": [{"Key": k, "Value": str(v)} for k, v in sorted(desired_tags.items())] or None,
+        }
 
-        identity = {"region": self.region, "name": self.params["name"], "cidr": self.params["cidr_block"]}
-        vpc = create_once("vpc", identity, send, lambda vpc_id: self.wait_available(vpc_id, grace=30))[1]
+        def send(token):
+            return self.client.call("CreateVpc", ClientToken=token, **request)["VpcId"]
+
+        vpc = create_once("vpc", request, send, lambda vpc_id: self.wait_available(vpc_id, grace=30))[1]
         return vpc
 
     def update_attributes(self, vpc: dict) -> bool:

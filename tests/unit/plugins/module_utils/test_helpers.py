@@ -137,3 +137,16 @@ def test_validate_cidr_rejects(value):
 
 def test_validate_cidr_accepts():
     assert validate_cidr("cidr_block", "20.0.0.0/8") == "20.0.0.0/8"
+
+
+def test_create_once_moves_on_when_the_token_was_used_with_other_parameters():
+    tokens = []
+
+    def create(token):
+        tokens.append(token)
+        if len(tokens) == 1:
+            raise AlicloudError("IdempotentParameterMismatch", "other parameters", status_code=400)
+        return "vpc-2"
+
+    assert create_once("vpc", {"n": 1}, create, lambda rid: {"VpcId": rid}) == ("vpc-2", {"VpcId": "vpc-2"})
+    assert len(set(tokens)) == 2
