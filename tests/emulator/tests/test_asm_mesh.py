@@ -537,3 +537,32 @@ def test_tags(cloud, mesh_net):
         am.DescribeServiceMeshesRequest(tag=[am.DescribeServiceMeshesRequestTag(key="owner", value="geomesh")])
     ).body.service_meshes
     assert [m.service_mesh_info.service_mesh_id for m in listed] == [mesh_id]
+
+
+def test_candidates_paging_and_deleted_member(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    ids = [cloud.cluster(mesh_vpc, mesh_vsws, f"10.{20 + i}.0.0/16", f"172.{20 + i}.0.0/20") for i in range(3)]
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    page = cloud.asm.describe_service_mesh_clusters(
+        am.DescribeServiceMeshClustersRequest(service_mesh_id=mesh_id, limit=2, offset=0)
+    ).body
+    rest = cloud.asm.describe_service_mesh_clusters(
+        am.DescribeServiceMeshClustersRequest(service_mesh_id=mesh_id, limit=2, offset=2)
+    ).body
+    assert page.number_of_clusters == 3 and len(page.clusters) == 2 and len(rest.clusters) == 1
+    assert {c.cluster_id for c in page.clusters + rest.clusters} == set(ids)
+    assert all(c.forbidden_flag == 0 for c in page.clusters + rest.clusters)  # same VPC, disjoint CIDRs
+
+    cloud.add(mesh_id, ids[0])
+    cloud.settle()
+    other_mesh = cloud.mesh(mesh_vpc, mesh_vsws)
+    assert cloud.candidates(other_mesh)[ids[0]].service_mesh_id == mesh_id
+    assert error_of(lambda: cloud.add(other_mesh, ids[0])).code == "ClusterAlreadyInServiceMesh"
+
+    # UNCONFIRMED behaviour: ACK lets a member cluster be deleted; the mesh then lists it as failed.
+    cloud.cs.delete_cluster(ids[0], csm.DeleteClusterRequest())
+    cloud.settle()
+    members = cloud.asm.describe_clusters_in_service_mesh(
+        am.DescribeClustersInServiceMeshRequest(service_mesh_id=mesh_id)
+    ).body.clusters
+    assert [(c.cluster_id, c.state) for c in members] == [(ids[0], "failed")]

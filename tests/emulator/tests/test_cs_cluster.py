@@ -370,3 +370,25 @@ def test_delete_protection_lifecycle(emu, cs, net):
     assert cs.describe_task_info(resp.task_id).body.state == "success"
     listed = cs.describe_clusters_v1(csm.DescribeClustersV1Request(cluster_id=plain)).body
     assert listed.clusters == [] and listed.page_info.total_count == 0
+
+
+def test_terway_cluster_has_no_node_pod_cidrs(emu, cs, vpc):
+    vpc_id, vsws = make_network(
+        emu, vpc, "192.168.0.0/16", [("192.168.0.0/24", "cn-hangzhou-h"), ("192.168.16.0/20", "cn-hangzhou-h")]
+    )
+    cid = cs.create_cluster(
+        cluster_request(
+            vpc_id,
+            vsws[:1],
+            container_cidr=None,
+            pod_vswitch_ids=vsws[1:],
+            addons=[csm.Addon(name="terway-eniip")],
+            service_cidr="172.21.0.0/20",
+        )
+    ).body.cluster_id
+    _settle(emu)
+    detail = cs.describe_cluster_detail(cid).body
+    assert detail.state == "running" and not detail.container_cidr
+    doc = next(d for d in emu.snapshot()["cs_cluster"] if d["cluster_id"] == cid)
+    assert doc["_network_plugin"] == "terway" and all(n["pod_cidr"] is None for n in doc["_nodes"])
+    assert not emu.snapshot().get("vpc_route_entry")
