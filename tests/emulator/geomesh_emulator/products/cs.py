@@ -45,7 +45,7 @@ DEFAULT_NODE_CIDR_MASK = 26
 NODE_CIDR_MASK_RANGE = (24, 28)
 
 _PRIVATE_RANGES = [ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
-_NAME_RE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fa5_][0-9A-Za-z\u4e00-\u9fa5_-]{0,62}$")
+_NAME_RE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fa5][0-9A-Za-z\u4e00-\u9fa5-]{0,62}$")
 _FLANNEL = "flannel"
 _TERWAY = "terway"
 
@@ -466,10 +466,10 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     name = p.get("name")
     if not name:
         raise ApiError("ErrorCheck", "name is required", status=400)  # UNCONFIRMED code
-    if not _NAME_RE.match(str(name)) or str(name).startswith("-"):
+    if not _NAME_RE.match(str(name)):
         raise _invalid(
-            f"name {name!r}: 1 to 63 characters, digits, Chinese characters, letters, hyphens and "
-            "underscores, not starting with a hyphen"
+            f"name {name!r}: 1 to 63 characters (digits, Chinese characters, letters and hyphens), "
+            "not starting with a hyphen"
         )
     region = p.get("region_id") or ctx.region
     if not region:
