@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Write an N-region inventory (plus the mesh VPC) for the network role test.
+
+``make_inventory.py PREFIX N OUT [bad]``: region i gets VPC 2i.0.0.0/8-style ranges; ``bad``
+makes the second region's VPC overlap the first one's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+REGIONS = [
+    ("cn-hangzhou", ["cn-hangzhou-h", "cn-hangzhou-i"]),
+    ("cn-shanghai", ["cn-shanghai-e", "cn-shanghai-f"]),
+    ("cn-beijing", ["cn-beijing-h", "cn-beijing-i"]),
+]
+
+
+def main() -> int:
+    prefix, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    bad = len(sys.argv) > 4 and sys.argv[4] == "bad"
+    regions = {}
+    for index, (region, zones) in enumerate(REGIONS[:count]):
+        first = 20 + index if not (bad and index == 1) else 20
+        regions[region] = {
+            "geomesh_region": region,
+            "geomesh_vpc": {"name": "%s-vpc-%s" % (prefix, region), "cidr_block": "%d.0.0.0/8" % first},
+            "geomesh_vswitches": [
+                {"name": "%s-vsw-%s-%d" % (prefix, region, n), "cidr_block": "%d.%d.0.0/16" % (first, n), "zone_id": zone}
+                for n, zone in enumerate(zones)
+            ],
+            "geomesh_transit_router_name": "%s-%s-router" % (prefix, region),
+            "geomesh_cluster": {"pod_cidr": "10.%d.0.0/16" % index, "service_cidr": "172.%d.0.0/16" % (16 + index)},
+        }
+    inventory = {
+        "all": {
+            "vars": {
+                "ansible_connection": "local",
+                "ansible_python_interpreter": sys.executable,
+                "geomesh_cen_name": "%s-cen" % prefix,
+                "geomesh_tags": {"test": prefix},
+            },
+            "children": {
+                "regions": {"hosts": regions},
+                "mesh": {
+                    "hosts": {
+                        "asm-hangzhou": {
+                            "geomesh_region": "cn-hangzhou",
+                            "geomesh_vpc": {"name": "%s-vpc-mesh" % prefix, "cidr_block": "192.168.0.0/16"},
+                            "geomesh_vswitches": [
+                                {"cidr_block": "192.168.0.0/24", "zone_id": "cn-hangzhou-h"},
+                                {"cidr_block": "192.168.1.0/24", "zone_id": "cn-hangzhou-i"},
+                            ],
+                        }
+                    }
+                },
+            },
+        }
+    }
+    with open(out, "w", encoding="utf-8") as handle:
+        json.dump(inventory, handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
