@@ -105,7 +105,8 @@ def create_vpc(ctx, p):
         "Tags": tags,
         "CreationTime": iso(now),
         "OwnerId": ctx.account_id,
-        "UserCidrs": [c for c in split_ids(p.get("UserCidr"))],
+        "UserCidrs": list(split_ids(p.get("UserCidr"))),
+        "SecondaryCidrBlocks": [],
         "EnabledIpv6": bool(flag(p, "EnableIpv6", False)),
     }
     lifecycle.set_timeline(doc, "Status", [("Pending", 0), ("Available", ctx.delay("vpc_create"))], now)
@@ -213,7 +214,7 @@ def describe_vpc_attribute(ctx, p):
     for key in ("RouterTableIds", "NatGatewayIds", "CenStatus"):
         view.pop(key, None)
     vsw = vswitches_of(ctx, vpc_id)
-    sgs = [s for s in ctx.store.list("ecs_security_group") if s.get("VpcId") == vpc_id]
+    sgs = [s for s in ctx.store.list("security_group") if s.get("VpcId") == vpc_id]
     resources = []
     if vsw:
         resources.append({"ResourceType": "VSwitch", "ResourceCount": len(vsw)})
@@ -240,7 +241,7 @@ def delete_vpc(ctx, p):
         raise ApiError("IncorrectVpcStatus", "The current status of the VPC does not support this operation.")
     if vswitches_of(ctx, vpc_id):
         raise ApiError("DependencyViolation.VSwitch", "Specified VPC still has vSwitches; delete them first.")
-    if [s for s in ctx.store.list("ecs_security_group") if s.get("VpcId") == vpc_id]:
+    if [s for s in ctx.store.list("security_group") if s.get("VpcId") == vpc_id]:
         raise ApiError(
             "DependencyViolation.SecurityGroup", "Specified VPC still has security groups; delete them first."
         )
@@ -327,10 +328,15 @@ def _enis_in(ctx, vsw_id: str) -> int:
     return n
 
 
-def _vsw_view(ctx, doc: dict[str, Any]) -> dict[str, Any]:
+def vswitch_free_ips(ctx, doc: dict[str, Any]) -> int:
+    """Free addresses: size minus the 4 reserved ones (first and last three), TR ENIs and
+    ``_used_ips`` (set by cs for nodes/pods)."""
     size = ipaddress.IPv4Network(doc["CidrBlock"]).num_addresses
-    # The first and the last three addresses of every vSwitch are reserved.
-    available = max(0, size - 4 - _enis_in(ctx, doc["VSwitchId"]) - int(doc.get("_used_ips", 0)))
+    return max(0, size - 4 - _enis_in(ctx, doc["VSwitchId"]) - int(doc.get("_used_ips", 0)))
+
+
+def _vsw_view(ctx, doc: dict[str, Any]) -> dict[str, Any]:
+    available = vswitch_free_ips(ctx, doc)
     return {
         "VSwitchId": doc["VSwitchId"],
         "VpcId": doc["VpcId"],
@@ -617,6 +623,69 @@ def delete_route_entry(ctx, p):
     lifecycle.schedule_delete(target, "Status", "Deleting", ctx.delay("route_entry_delete"), ctx.now())
     ctx.store.put(K_RTE, target["RouteEntryId"], target)
     return {}
+
+
+def add_system_route_entry(
+    ctx,
+    *,
+    vpc_id: str,
+    destination_cidr: str,
+    next_hop_id: str,
+    next_hop_type: str = "Instance",
+    description: str = "",
+) -> str:
+    """Install a route in the VPC system route table on behalf of a cloud service (ACK/Flannel node
+    pod routes). Shows up as a ``Custom`` entry, immediately ``Available``. Returns its id;
+    an identical existing entry is reused."""
+    vpc = get_vpc(ctx, vpc_id)
+    net = str(ipaddress.IPv4Network(destination_cidr, strict=False))
+    for e in ctx.store.list(K_RTE):
+        if e["RouteTableId"] == vpc["RouteTableId"] and e["DestinationCidrBlock"] == net:
+            return e["RouteEntryId"]
+    now = ctx.now()
+    rte_id = ctx.new_id("rte")
+    doc = {
+        "RouteEntryId": rte_id,
+        "RouteTableId": vpc["RouteTableId"],
+        "VpcId": vpc_id,
+        "RegionId": vpc["RegionId"],
+        "DestinationCidrBlock": net,
+        "NextHopType": next_hop_type,
+        "NextHopId": next_hop_id,
+        "RouteEntryName": "",
+        "Description": description,
+        "Type": "Custom",
+        "Status": "Available",
+        "CreationTime": iso(now),
+        "_service_managed": True,
+    }
+    ctx.store.put(K_RTE, rte_id, doc)
+    return rte_id
+
+
+def remove_system_route_entry(ctx, *, vpc_id: str, destination_cidr: str, next_hop_id: str | None = None) -> bool:
+    """Remove a route installed by :func:`add_system_route_entry`; True when one was removed."""
+    vpc = ctx.store.get(K_VPC, vpc_id)
+    if vpc is None:
+        return False
+    net = str(ipaddress.IPv4Network(destination_cidr, strict=False))
+    removed = False
+    for e in ctx.store.list(K_RTE):
+        if e["RouteTableId"] != vpc["RouteTableId"] or e["DestinationCidrBlock"] != net:
+            continue
+        if next_hop_id and e.get("NextHopId") != next_hop_id:
+            continue
+        ctx.store.delete(K_RTE, e["RouteEntryId"])
+        removed = True
+    return removed
+
+
+def route_entries(ctx, rtb_id: str) -> list[dict[str, Any]]:
+    """System + custom route entries of a VPC route table (docs, not API views)."""
+    rtb = ctx.store.get(K_RTB, rtb_id)
+    if rtb is None:
+        return []
+    return system_route_entries(ctx, rtb) + [e for e in ctx.store.list(K_RTE) if e["RouteTableId"] == rtb_id]
 
 
 # ---------------------------------------------------------------------------------------------- tags
