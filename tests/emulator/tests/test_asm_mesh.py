@@ -35,20 +35,23 @@ class Cloud:
         self.vpc = client_factory(VpcClient)
         self.cbn = client_factory(CbnClient)
         self.zones: dict[str, str] = {}
+        self.regions: dict[str, str] = {}
+        self.cen_id = ""
 
     def settle(self, seconds: float = 60.0) -> None:
         self.emu.advance_clock(seconds)
 
     # -- network
-    def network(self, cidr: str, vsws: list[tuple[str, str]]) -> tuple[str, list[str]]:
-        vpc_id = self.vpc.create_vpc(vm.CreateVpcRequest(region_id=HZ, cidr_block=cidr)).body.vpc_id
+    def network(self, cidr: str, vsws: list[tuple[str, str]], region: str = HZ) -> tuple[str, list[str]]:
+        vpc_id = self.vpc.create_vpc(vm.CreateVpcRequest(region_id=region, cidr_block=cidr)).body.vpc_id
         self.settle()
         ids = []
         for c, zone in vsws:
             vsw_id = self.vpc.create_vswitch(
-                vm.CreateVSwitchRequest(region_id=HZ, vpc_id=vpc_id, zone_id=zone, cidr_block=c)
+                vm.CreateVSwitchRequest(region_id=region, vpc_id=vpc_id, zone_id=zone, cidr_block=c)
             ).body.v_switch_id
             self.zones[vsw_id] = zone
+            self.regions[vpc_id] = region
             ids.append(vsw_id)
         self.settle()
         return vpc_id, ids
@@ -57,7 +60,7 @@ class Cloud:
         cid = self.cs.create_cluster(
             csm.CreateClusterRequest(
                 name=f"ack-{next(_seq)}",
-                region_id=HZ,
+                region_id=self.regions[vpc_id],
                 cluster_type="ManagedKubernetes",
                 vpcid=vpc_id,
                 vswitch_ids=vsws[:1],
@@ -77,49 +80,81 @@ class Cloud:
         self.settle()
         return cid
 
-    def connect(self, *vpcs: tuple[str, list[str]]) -> None:
-        """Attach the VPCs to one transit router in cn-hangzhou, associated and propagating."""
+    def _bind(self, att: str, rtb: str) -> None:
+        self.cbn.associate_transit_router_attachment_with_route_table(
+            cbnm.AssociateTransitRouterAttachmentWithRouteTableRequest(
+                transit_router_attachment_id=att, transit_router_route_table_id=rtb
+            )
+        )
+        self.cbn.enable_transit_router_route_table_propagation(
+            cbnm.EnableTransitRouterRouteTablePropagationRequest(
+                transit_router_attachment_id=att, transit_router_route_table_id=rtb
+            )
+        )
+        self.settle()
+
+    def connect(self, *vpcs: tuple[str, list[str]], peer: bool = True) -> dict[str, tuple[str, str]]:
+        """Attach the VPCs to one CEN: a transit router per region, each VPC attachment associated
+        and propagating on its router's system route table; with ``peer``, the routers are joined
+        by peer attachments bound on both sides. Returns ``{region: (tr_id, rtb_id)}``."""
         cen_id = self.cbn.create_cen(cbnm.CreateCenRequest(name=f"cen-{next(_seq)}")).body.cen_id
         self.settle()
-        tr_id = self.cbn.create_transit_router(
-            cbnm.CreateTransitRouterRequest(cen_id=cen_id, region_id=HZ)
-        ).body.transit_router_id
-        self.settle()
-        rtb = (
-            self.cbn.list_transit_router_route_tables(
-                cbnm.ListTransitRouterRouteTablesRequest(
-                    transit_router_id=tr_id, transit_router_route_table_type="System"
+        self.cen_id = cen_id
+        routers: dict[str, tuple[str, str]] = {}
+        for region in dict.fromkeys(self.regions[v] for v, _ in vpcs):
+            tr_id = self.cbn.create_transit_router(
+                cbnm.CreateTransitRouterRequest(cen_id=cen_id, region_id=region)
+            ).body.transit_router_id
+            self.settle()
+            rtb = (
+                self.cbn.list_transit_router_route_tables(
+                    cbnm.ListTransitRouterRouteTablesRequest(
+                        transit_router_id=tr_id, transit_router_route_table_type="System"
+                    )
                 )
+                .body.transit_router_route_tables[0]
+                .transit_router_route_table_id
             )
-            .body.transit_router_route_tables[0]
-            .transit_router_route_table_id
-        )
+            routers[region] = (tr_id, rtb)
         for vpc_id, vsws in vpcs:
-            zones = [self.zones[v] for v in vsws]
+            region = self.regions[vpc_id]
             att = self.cbn.create_transit_router_vpc_attachment(
                 cbnm.CreateTransitRouterVpcAttachmentRequest(
                     cen_id=cen_id,
-                    region_id=HZ,
-                    transit_router_id=tr_id,
+                    region_id=region,
+                    transit_router_id=routers[region][0],
                     vpc_id=vpc_id,
                     zone_mappings=[
-                        cbnm.CreateTransitRouterVpcAttachmentRequestZoneMappings(v_switch_id=v, zone_id=z)
-                        for v, z in zip(vsws, zones, strict=True)
+                        cbnm.CreateTransitRouterVpcAttachmentRequestZoneMappings(v_switch_id=v, zone_id=self.zones[v])
+                        for v in vsws
                     ],
                 )
             ).body.transit_router_attachment_id
             self.settle()
-            self.cbn.associate_transit_router_attachment_with_route_table(
-                cbnm.AssociateTransitRouterAttachmentWithRouteTableRequest(
-                    transit_router_attachment_id=att, transit_router_route_table_id=rtb
-                )
-            )
-            self.cbn.enable_transit_router_route_table_propagation(
-                cbnm.EnableTransitRouterRouteTablePropagationRequest(
-                    transit_router_attachment_id=att, transit_router_route_table_id=rtb
-                )
-            )
-            self.settle()
+            self._bind(att, routers[region][1])
+        if peer:
+            self.peer(routers)
+        return routers
+
+    def peer(self, routers: dict[str, tuple[str, str]]) -> None:
+        regions = list(routers)
+        for i, ra in enumerate(regions):
+            for rb in regions[i + 1 :]:
+                att = self.cbn.create_transit_router_peer_attachment(
+                    cbnm.CreateTransitRouterPeerAttachmentRequest(
+                        cen_id=self.cen_id,
+                        region_id=ra,
+                        transit_router_id=routers[ra][0],
+                        peer_transit_router_id=routers[rb][0],
+                        peer_transit_router_region_id=rb,
+                        bandwidth_type="DataTransfer",
+                        bandwidth=10,
+                        auto_publish_route_enabled=True,
+                    )
+                ).body.transit_router_attachment_id
+                self.settle()
+                self._bind(att, routers[ra][1])
+                self._bind(att, routers[rb][1])
 
     # -- mesh
     def mesh(self, vpc_id: str, vsws: list[str], **kw) -> str:
@@ -331,6 +366,28 @@ def test_join_refused_without_cen_then_accepted(cloud, mesh_net):
     assert [(c.cluster_id, c.vpc_id, c.state) for c in members] == [(cluster_id, ack_vpc, "running")]
     assert cluster_id not in cloud.candidates(mesh_id)
     assert error_of(lambda: cloud.add(mesh_id, cluster_id)).code == "ClusterAlreadyInServiceMesh"
+
+
+def test_cross_region_join_needs_the_inter_region_connection(cloud, mesh_net):
+    """The runbook: mesh VPC in cn-hangzhou, cluster in cn-shanghai, joined over CEN."""
+    mesh_vpc, mesh_vsws = mesh_net
+    sh_vpc, sh_vsws = cloud.network(
+        "21.0.0.0/8", [("21.0.0.0/16", "cn-shanghai-e"), ("21.1.0.0/16", "cn-shanghai-f")], region="cn-shanghai"
+    )
+    cluster_id = cloud.cluster(sh_vpc, sh_vsws, "10.1.0.0/16", "172.17.0.0/16")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    routers = cloud.connect((mesh_vpc, mesh_vsws), (sh_vpc, sh_vsws), peer=False)
+    cand = cloud.candidates(mesh_id)[cluster_id]
+    assert cand.forbidden_flag == 2 and cand.region_id == "cn-shanghai"
+    err = error_of(lambda: cloud.add(mesh_id, cluster_id))
+    assert err.code == "ErrorPermitted.VpcNotConnected" and "inter-region" in err.message
+
+    cloud.peer(routers)
+    assert cloud.candidates(mesh_id)[cluster_id].forbidden_flag == 0
+    cloud.add(mesh_id, cluster_id)
+    cloud.settle()
+    mesh = cloud.detail(mesh_id)
+    assert mesh.service_mesh_info.state == "running" and mesh.clusters == [cluster_id]
 
 
 def test_join_cidr_conflict(cloud, mesh_net):
