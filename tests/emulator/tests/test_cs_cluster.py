@@ -392,3 +392,52 @@ def test_terway_cluster_has_no_node_pod_cidrs(emu, cs, vpc):
     doc = next(d for d in emu.snapshot()["cs_cluster"] if d["cluster_id"] == cid)
     assert doc["_network_plugin"] == "terway" and all(n["pod_cidr"] is None for n in doc["_nodes"])
     assert not emu.snapshot().get("vpc_route_entry")
+
+
+def test_modify_cluster_lifts_deletion_protection(emu, cs, net):
+    vpc_id, vsws = net
+    cid = cs.create_cluster(cluster_request(vpc_id, vsws, deletion_protection=True)).body.cluster_id
+    assert error_of(lambda: cs.modify_cluster(cid, csm.ModifyClusterRequest(deletion_protection=False))).code == (
+        "ErrorClusterState"
+    )
+    _settle(emu)
+    resp = cs.modify_cluster(cid, csm.ModifyClusterRequest(deletion_protection=False, api_server_eip=True)).body
+    assert resp.cluster_id == cid and resp.task_id
+    assert cs.describe_cluster_detail(cid).body.deletion_protection is False
+    cs.describe_cluster_user_kubeconfig(cid, csm.DescribeClusterUserKubeconfigRequest(private_ip_address=False))
+    cs.delete_cluster(cid, csm.DeleteClusterRequest())
+    assert cs.describe_cluster_detail(cid).body.state == "deleting"
+
+
+def test_versions_and_tags(emu, cs, net):
+    versions = cs.describe_kubernetes_version_metadata(
+        csm.DescribeKubernetesVersionMetadataRequest(region=REGION, cluster_type="ManagedKubernetes")
+    ).body
+    assert versions and all(v.creatable for v in versions)
+    newest = versions[0].version
+    assert versions[-1].upgradable_versions and newest in versions[-1].upgradable_versions
+    vpc_id, vsws = net
+    err = error_of(lambda: cs.create_cluster(cluster_request(vpc_id, vsws, kubernetes_version="1.2.3-aliyun.1")))
+    assert "kubernetes_version" in err.message
+    cid = cs.create_cluster(
+        cluster_request(vpc_id, vsws, kubernetes_version=newest, tags=[csm.Tag(key="env", value="dr")])
+    ).body.cluster_id
+    assert cs.describe_cluster_detail(cid).body.current_version == newest
+    cs.tag_resources(
+        csm.TagResourcesRequest(
+            region_id=REGION, resource_ids=[cid], resource_type="CLUSTER", tags=[csm.Tag(key="owner", value="geomesh")]
+        )
+    )
+    detail = cs.describe_cluster_detail(cid).body
+    assert {(t.key, t.value) for t in detail.tags} == {("env", "dr"), ("owner", "geomesh")}
+    cs.untag_resources(
+        csm.UntagResourcesRequest(region_id=REGION, resource_ids=[cid], resource_type="CLUSTER", tag_keys=["env"])
+    )
+    rows = cs.list_tag_resources(
+        csm.ListTagResourcesRequest(region_id=REGION, resource_ids=[cid], resource_type="CLUSTER")
+    ).body.tag_resources.tag_resource
+    assert [(r.resource_id, r.tag_key, r.tag_value) for r in rows] == [(cid, "owner", "geomesh")]
+    filtered = cs.list_tag_resources(
+        csm.ListTagResourcesRequest(region_id=REGION, resource_type="CLUSTER", tags=[csm.Tag(key="owner", value="x")])
+    ).body.tag_resources.tag_resource
+    assert filtered == []

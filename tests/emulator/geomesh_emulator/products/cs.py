@@ -37,8 +37,13 @@ VERSION = "2015-12-15"
 CLUSTER_KIND = "cs_cluster"
 TASK_KIND = "cs_task"
 
-# UNCONFIRMED: version strings offered by the emulator (DescribeKubernetesVersionMetadata is not served).
-DEFAULT_KUBERNETES_VERSION = "1.31.1-aliyun.1"
+# UNCONFIRMED: the versions offered by the emulator (ACK offers the three most recent minors).
+KUBERNETES_VERSIONS = [
+    ("1.31.1-aliyun.1", "2024-10-17", "2025-12-31"),
+    ("1.30.7-aliyun.1", "2024-07-25", "2025-08-31"),
+    ("1.28.15-aliyun.1", "2023-12-19", "2025-02-28"),
+]
+DEFAULT_KUBERNETES_VERSION = KUBERNETES_VERSIONS[0][0]
 DEFAULT_SERVICE_CIDR = "172.19.0.0/20"
 DEFAULT_NODE_CIDR_MASK = 26
 # UNCONFIRMED: the accepted node_cidr_mask range (console offers 24..28).
@@ -546,6 +551,9 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     now = ctx.now()
     delay = float(ctx.delay("cluster_create"))
     version = p.get("kubernetes_version") or DEFAULT_KUBERNETES_VERSION
+    if version not in [v for v, _r, _e in KUBERNETES_VERSIONS]:
+        # UNCONFIRMED: code for a version that cannot be created.
+        raise _invalid(f"kubernetes_version {version} is not supported; see DescribeKubernetesVersionMetadata")
     public = _bool(p, "endpoint_public_access", False)
     kube_url = f"{ctx.kube_base_url}/clusters/{cluster_id}"
     tags = [
@@ -813,3 +821,132 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     lifecycle.schedule_delete(doc, "state", "deleting", delay, now)
     ctx.store.put(CLUSTER_KIND, cluster_id, doc)
     return {"cluster_id": cluster_id, "task_id": task_id}
+
+
+# ------------------------------------------------------------------------------------------
+# ModifyCluster (the fields the collection needs), versions, tags
+# ------------------------------------------------------------------------------------------
+@roa(PRODUCT, VERSION, "ModifyCluster", "PUT", "/api/v2/clusters/{ClusterId}", write=True)
+def modify_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    cluster_id = str(p.get("ClusterId"))
+    doc = get_cluster(ctx, cluster_id)
+    if doc is None:
+        raise _not_found(cluster_id)
+    if doc.get("state") != "running":
+        # UNCONFIRMED: ModifyCluster is refused unless the cluster is running.
+        raise ApiError("ErrorClusterState", f"cluster {cluster_id} is in state {doc.get('state')}", status=400)
+    if p.get("deletion_protection") is not None:
+        doc["deletion_protection"] = _bool(p, "deletion_protection", False)
+    if p.get("cluster_name"):
+        if not _NAME_RE.match(str(p["cluster_name"])):
+            raise _invalid(f"cluster_name {p['cluster_name']!r} is not a valid cluster name")
+        doc["name"] = str(p["cluster_name"])
+    if p.get("api_server_eip") is not None:
+        public = _bool(p, "api_server_eip", False)
+        doc["_endpoint_public_access"] = public
+        urls = json.loads(doc.get("master_url") or "{}")
+        urls["api_server_endpoint"] = urls.get("intranet_api_server_endpoint", "") if public else ""
+        doc["master_url"] = json.dumps(urls)
+    if p.get("timezone"):
+        doc["timezone"] = str(p["timezone"])
+    if p.get("resource_group_id"):
+        doc["resource_group_id"] = str(p["resource_group_id"])
+    now = ctx.now()
+    doc["updated"] = _iso(now)
+    # UNCONFIRMED: the cluster stays "running" while the modification task runs.
+    task_id = _new_task(ctx, cluster_id, "cluster_update", float(ctx.delay("cluster_update", 0.5)))
+    ctx.store.put(CLUSTER_KIND, cluster_id, doc)
+    return {"cluster_id": cluster_id, "task_id": task_id}
+
+
+@roa(PRODUCT, VERSION, "DescribeKubernetesVersionMetadata", "GET", "/api/v1/metadata/versions", write=False)
+def describe_kubernetes_version_metadata(ctx: Any, p: dict[str, Any]) -> list[dict[str, Any]]:
+    wanted = p.get("KubernetesVersion")
+    out = []
+    for version, released, expires in KUBERNETES_VERSIONS:
+        if wanted and version != wanted and not version.startswith(f"{wanted}-"):
+            continue
+        out.append(
+            {
+                "version": version,
+                "creatable": True,
+                "release_date": f"{released}T00:00:00+08:00",
+                "expiration_date": f"{expires}T00:00:00+08:00",
+                "runtimes": [{"name": "containerd", "version": "1.6.36"}],
+                "capabilities": {},
+                "meta_data": {},
+                "upgradable_versions": [v for v, _r, _e in KUBERNETES_VERSIONS if _vkey(v) > _vkey(version)],
+            }
+        )
+    return out
+
+
+def _vkey(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", version.split("-")[0]))
+
+
+def _json_list(p: dict[str, Any], key: str) -> list[Any]:
+    val = params.json_param(p, key, [])
+    if isinstance(val, str):
+        val = [val]
+    if not isinstance(val, list):
+        raise _invalid(f"{key} must be a JSON list")
+    return val
+
+
+def _tag_clusters(ctx: Any, p: dict[str, Any], ids: list[Any]) -> list[dict[str, Any]]:
+    rtype = str(p.get("resource_type") or "CLUSTER")
+    if rtype.upper() != "CLUSTER":
+        raise _invalid(f"resource_type {rtype} is not supported; use CLUSTER")
+    docs = []
+    for rid in ids:
+        doc = get_cluster(ctx, str(rid))
+        if doc is None:
+            raise _not_found(str(rid))
+        docs.append(doc)
+    return docs
+
+
+@roa(PRODUCT, VERSION, "TagResources", "PUT", "/tags", write=True)
+def tag_resources(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    ids = p.get("resource_ids") or []
+    new = [t for t in (p.get("tags") or []) if isinstance(t, dict) and t.get("key")]
+    if not ids or not new:
+        raise _invalid("resource_ids and tags are required")
+    for doc in _tag_clusters(ctx, p, list(ids)):
+        tags = {t["key"]: t.get("value", "") for t in doc.get("tags") or []}
+        tags.update({str(t["key"]): str(t.get("value") or "") for t in new})
+        if len(tags) > 20:  # UNCONFIRMED: limit
+            raise ApiError("QuotaExceeded.TagNum", "a cluster can have at most 20 tags", status=400)
+        doc["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+        ctx.store.put(CLUSTER_KIND, doc["cluster_id"], doc)
+    return {"RequestId": ctx.request_id}
+
+
+@roa(PRODUCT, VERSION, "UntagResources", "DELETE", "/tags", write=True)
+def untag_resources(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    keys = {str(k) for k in _json_list(p, "tag_keys")}
+    remove_all = _bool(p, "all", False)
+    for doc in _tag_clusters(ctx, p, _json_list(p, "resource_ids")):
+        doc["tags"] = [] if remove_all else [t for t in doc.get("tags") or [] if t["key"] not in keys]
+        ctx.store.put(CLUSTER_KIND, doc["cluster_id"], doc)
+    return {"RequestId": ctx.request_id}
+
+
+@roa(PRODUCT, VERSION, "ListTagResources", "GET", "/tags", write=False)
+def list_tag_resources(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    ids = _json_list(p, "resource_ids")
+    wanted = [t for t in _json_list(p, "tags") if isinstance(t, dict) and t.get("key")]
+    docs = _tag_clusters(ctx, p, ids) if ids else ctx.store.list(CLUSTER_KIND)
+    region = p.get("region_id")
+    rows = []
+    for doc in docs:
+        if region and doc.get("region_id") != region:
+            continue
+        tags = {t["key"]: t.get("value", "") for t in doc.get("tags") or []}
+        if any(t["key"] not in tags or ("value" in t and tags[t["key"]] != t["value"]) for t in wanted):
+            continue
+        for k, v in tags.items():
+            rows.append({"resource_id": doc["cluster_id"], "resource_type": "CLUSTER", "tag_key": k, "tag_value": v})
+    # UNCONFIRMED: next_token paging is not modelled (one page).
+    return {"tag_resources": {"tag_resource": rows}, "next_token": ""}
