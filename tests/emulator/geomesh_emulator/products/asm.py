@@ -187,6 +187,8 @@ def parse_locality_conf(raw: Any, version: str) -> dict[str, Any]:
         raise _conf_error(f"{' and '.join(used)} are mutually exclusive; set only one")
     if not isinstance(failover, list) or not isinstance(distribute, list) or not isinstance(priority, list):
         raise _conf_error("failover, distribute and failoverPriority must be lists")
+    # UNCONFIRMED: the per-entry checks below (shape, two different regions, integer weights) are the
+    # emulator's reading of Istio's LocalityLoadBalancerSetting validation.
     for i, item in enumerate(failover):
         if not isinstance(item, dict) or not isinstance(item.get("from"), str) or not isinstance(item.get("to"), str):
             raise _conf_error(f'failover[{i}] must be {{"from": <region>, "to": <region>}}')
@@ -228,7 +230,8 @@ def parse_locality_conf(raw: Any, version: str) -> dict[str, Any]:
 def _apply_locality(doc: dict[str, Any], enabled: bool | None, conf: dict[str, Any] | None) -> None:
     lb = dict(doc.get("_locality_lb") or {"Enabled": False})
     if conf is not None:
-        # A LocalityLBConf replaces the whole setting (Istio localityLbSetting semantics).
+        # UNCONFIRMED: a LocalityLBConf replaces the whole setting (Istio localityLbSetting
+        # semantics), so switching failover <-> distribute needs no intermediate disable.
         lb.update(conf)
     if enabled is not None:
         lb["Enabled"] = enabled
@@ -443,6 +446,7 @@ def _check_network(ctx: Any, region: str, vpc_id: str, vswitches: Any) -> list[s
     if vpc.get("RegionId") not in (None, region):
         raise ApiError("InvalidParameter", f"The VPC {vpc_id} is in region {vpc.get('RegionId')}, not {region}.")
     if vpc.get("Status") not in (None, "Available"):
+        # UNCONFIRMED: code for a VPC that is not Available yet.
         raise ApiError("IncorrectStatus.Vpc", f"The VPC {vpc_id} is {vpc.get('Status')}.")
     if not isinstance(vswitches, list) or not vswitches or not all(isinstance(v, str) and v for v in vswitches):
         raise ApiError("InvalidParameter", 'VSwitches must be a JSON array of vSwitch ids, e.g. ["vsw-xxx"].')
@@ -695,7 +699,7 @@ def delete_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     mesh["Clusters"] = []
     from geomesh_emulator.products import ecs  # core-owned
 
-    ecs.delete_security_group(ctx, mesh["SecurityGroupId"])
+    ecs.delete_security_group(ctx, mesh["SecurityGroupId"])  # UNCONFIRMED: ASM removes its group
     lifecycle.schedule_delete(mesh, "State", "deleting", float(ctx.delay("mesh_delete")), now)
     ctx.store.put(MESH_KIND, mesh["ServiceMeshId"], mesh)
     return {}

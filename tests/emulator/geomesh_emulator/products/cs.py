@@ -296,7 +296,8 @@ def _used_ips(ctx: Any) -> set[str]:
 def _alloc_ip(vsw: dict[str, Any], used: set[str]) -> str:
     net = ipaddress.ip_network(vsw.get("CidrBlock") or "0.0.0.0/32", strict=False)
     hosts = list(net.hosts())
-    # Alibaba reserves the first and the last three addresses of a vSwitch.
+    # UNCONFIRMED: which addresses of a vSwitch Alibaba reserves (the emulator skips the first host
+    # and the last three).
     for host in hosts[1:-3] if len(hosts) > 8 else hosts:
         ip = str(host)
         if ip not in used:
@@ -816,7 +817,7 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     doc["updated"] = _iso(now)
     _remove_node_routes(ctx, doc)
     if doc.get("_sg_created"):
-        # ACK removes the security group it created together with the cluster.
+        # UNCONFIRMED: ACK removes the security group it created together with the cluster.
         _delete_security_group(ctx, doc["security_group_id"])
     lifecycle.schedule_delete(doc, "state", "deleting", delay, now)
     ctx.store.put(CLUSTER_KIND, cluster_id, doc)
