@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -10,7 +11,7 @@ import time
 import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from . import products, registry, signing
@@ -147,6 +148,24 @@ class Emulator:
         self.reqlog.truncate()
         self.faults.set(self.startup_faults)
         self.clock.offset = 0.0
+
+    @contextlib.contextmanager
+    def transaction(self, region: str | None = None, product: str = "internal") -> Iterator[Context]:
+        """A handler-like ``ctx`` outside any request (for tests and the Kubernetes emulation).
+
+        Holds the global lock; commits on success, rolls back on an exception.
+        """
+        with self.store.lock:
+            view = StoreView(self.store, self.clock.now)
+            key = self.default_key()
+            ctx = Context(self, view, product, "", "", {}, new_request_id(), key.account_id, key.access_key_id, region)
+            self.store.begin()
+            try:
+                yield ctx
+            except BaseException:
+                self.store.rollback()
+                raise
+            self.store.commit()
 
     def advance_clock(self, seconds: float) -> float:
         with self.store.lock:
