@@ -32,7 +32,7 @@ class FaultProfile:
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "FaultProfile":
         data = dict(data or {})
-        known = {f for f in cls.__dataclass_fields__}  # pylint: disable=no-member
+        known = set(cls.__dataclass_fields__)  # pylint: disable=no-member
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown fault profile keys: {', '.join(unknown)}")

@@ -160,7 +160,7 @@ def canonical_query(query: dict[str, str]) -> str:
 
 
 def parse_authorization(value: str) -> tuple[str, dict[str, str]]:
-    algo, _, rest = value.strip().partition(" ")
+    algo, _sep, rest = value.strip().partition(" ")
     fields: dict[str, str] = {}
     for part in rest.split(","):
         name, sep, val = part.strip().partition("=")

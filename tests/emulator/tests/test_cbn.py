@@ -187,7 +187,7 @@ def test_transit_router_one_per_region_and_system_route_table(net):
 
 def test_vpc_attachment_zone_mapping_validation(net):
     cen_id = net.cen()
-    tr_id, _ = net.tr(cen_id, HZ)
+    tr_id, _rtb = net.tr(cen_id, HZ)
     vpc_id, vsws = net.network(HZ)
     other_vpc, other_vsws = net.network(
         HZ, "22.0.0.0/8", [("22.1.0.0/16", "cn-hangzhou-h"), ("22.2.0.0/16", "cn-hangzhou-j")]
@@ -255,9 +255,12 @@ def test_attachment_delete_needs_force_when_bound(net):
         cm.ListTransitRouterRouteTableAssociationsRequest(transit_router_attachment_id=att)
     ).body.transit_router_associations
     assert [(a.status, a.resource_id, a.resource_type) for a in assoc] == [("Active", vpc_id, "VPC")]
-    deleting = lambda force=None: net.cbn.delete_transit_router_vpc_attachment(  # noqa: E731
-        cm.DeleteTransitRouterVpcAttachmentRequest(transit_router_attachment_id=att, force=force)
-    )
+
+    def deleting(force=None):
+        return net.cbn.delete_transit_router_vpc_attachment(
+            cm.DeleteTransitRouterVpcAttachmentRequest(transit_router_attachment_id=att, force=force)
+        )
+
     assert _code(deleting) == "OperationFailed.RouteTableAssociationExist"
     net.cbn.dissociate_transit_router_attachment_from_route_table(
         cm.DissociateTransitRouterAttachmentFromRouteTableRequest(
@@ -537,7 +540,7 @@ def test_same_region_reachability_and_cidrs_overlap(net):
 
 def test_cbn_tags_case_insensitive_type(net):
     cen_id = net.cen()
-    tr_id, _ = net.tr(cen_id, HZ)
+    tr_id, _rtb = net.tr(cen_id, HZ)
     net.cbn.tag_resources(
         cm.TagResourcesRequest(
             resource_type="CEN",

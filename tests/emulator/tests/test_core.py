@@ -190,7 +190,7 @@ def test_fault_seed_is_deterministic(fresh):
         control(fresh, "/_emulator/faults", {"throttling_pct": 50, "seed": 42})
         out = []
         client = _vpc(fresh)
-        for _ in range(12):
+        for _attempt in range(12):
             try:
                 _describe(client)
                 out.append(0)
@@ -363,19 +363,24 @@ def test_cli_daemon_start_status_stop(tmp_path):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/faults", timeout=5) as resp:  # noqa: S310
             assert json.loads(resp.read())["seed"] == 3
         status = subprocess.run(
-            cmd + ["status", "--state-dir", state_dir], env=env, capture_output=True, text=True, timeout=30
+            cmd + ["status", "--state-dir", state_dir], env=env, capture_output=True, text=True, timeout=30, check=False
         )
         assert status.returncode == 0 and json.loads(status.stdout)["status"] == "ok"
         again = subprocess.run(
-            cmd + ["start", "--state-dir", state_dir, "--daemon"], env=env, capture_output=True, text=True, timeout=30
+            cmd + ["start", "--state-dir", state_dir, "--daemon"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
         assert again.returncode == 1 and "already running" in again.stderr
     finally:
         stop = subprocess.run(
-            cmd + ["stop", "--state-dir", state_dir], env=env, capture_output=True, text=True, timeout=30
+            cmd + ["stop", "--state-dir", state_dir], env=env, capture_output=True, text=True, timeout=30, check=False
         )
     assert stop.returncode == 0 and "stopped" in stop.stdout
     status = subprocess.run(
-        cmd + ["status", "--state-dir", state_dir], env=env, capture_output=True, text=True, timeout=30
+        cmd + ["status", "--state-dir", state_dir], env=env, capture_output=True, text=True, timeout=30, check=False
     )
     assert status.returncode == 3

@@ -1135,5 +1135,5 @@ def list_tag_resources(ctx, p):
             continue
         for t in doc.get("Tags", []):
             rows.append({"ResourceId": doc[idf], "ResourceType": name, "TagKey": t["Key"], "TagValue": t["Value"]})
-    chunk, nxt, _ = token_page(p, rows, size_key="PageSize", default_size=50, max_size=50)
+    chunk, nxt, _size = token_page(p, rows, size_key="PageSize", default_size=50, max_size=50)
     return {"NextToken": nxt, "TagResources": {"TagResource": chunk}}

@@ -448,7 +448,7 @@ def describe_security_group_attribute(ctx, p):
     rules = [r for r in sg.get("Permissions", []) if direction == "all" or r["Direction"] == direction]
     if nic:
         rules = [r for r in rules if r.get("NicType") == nic.lower()]
-    chunk, nxt, _ = token_page(p, rules, default_size=500, max_size=1000, min_size=10)
+    chunk, nxt, _size = token_page(p, rules, default_size=500, max_size=1000, min_size=10)
     return {
         "SecurityGroupId": sg_id,
         "SecurityGroupName": sg.get("SecurityGroupName", ""),

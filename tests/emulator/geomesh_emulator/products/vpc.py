@@ -770,5 +770,5 @@ def list_tag_resources(ctx, p):
             continue
         for t in doc.get("Tags", []):
             rows.append({"ResourceId": doc[idf], "ResourceType": key, "TagKey": t["Key"], "TagValue": t["Value"]})
-    chunk, nxt, _ = token_page(p, rows, default_size=50, max_size=50)
+    chunk, nxt, _size = token_page(p, rows, default_size=50, max_size=50)
     return {"NextToken": nxt, "TagResources": {"TagResource": chunk}}
