@@ -33,8 +33,10 @@ DELAYS: dict[str, float] = {
     "attachment_update": 1.0,
     "cluster_create": 3.0,
     "cluster_delete": 2.0,
+    "cluster_update": 1.0,
     "mesh_create": 3.0,
     "mesh_update": 2.0,
+    "mesh_join": 2.0,
     "mesh_delete": 2.0,
 }
 
