@@ -127,11 +127,13 @@ VSWITCH_DELETE_RETRY_CODES = (
 )
 
 
-def delete_vswitch(client, region: str, vswitch_id: str, timeout: float = 300, sleep=time.sleep, clock=time.monotonic):
+def delete_vswitch(client, region: str, vswitch_id: str, timeout: float = 300, sleep=None, clock=None):
     """DeleteVSwitch, retrying dependency / status conflicts until ``timeout`` seconds passed.
 
     DeleteVSwitch takes no ClientToken. Returns False when the vSwitch was already gone.
     """
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
     deadline = clock() + timeout
     pause = 2.0
     while True:
