@@ -595,3 +595,52 @@ def test_list_paging_next_token(net):
     assert len(second.transit_router_attachments) == 1 and not second.next_token
     got = [a.transit_router_attachment_id for a in first.transit_router_attachments + second.transit_router_attachments]
     assert sorted(got) == sorted(atts)
+
+
+def test_publish_flannel_node_routes(net):
+    cen_id = net.cen()
+    tr_id, rtb = net.tr(cen_id, HZ)
+    vpc_id, vsws = net.network(HZ)
+    vpc = net.vpcs[HZ]
+    vtb = (
+        vpc.describe_vpcs(vm.DescribeVpcsRequest(region_id=HZ, vpc_id=vpc_id))
+        .body.vpcs.vpc[0]
+        .router_table_ids.router_table_ids[0]
+    )
+    vpc.create_route_entry(
+        vm.CreateRouteEntryRequest(
+            region_id=HZ,
+            route_table_id=vtb,
+            destination_cidr_block="10.0.1.0/26",
+            next_hop_type="Instance",
+            next_hop_id="i-node1",
+        )
+    )
+    keys = dict(
+        cen_id=cen_id,
+        child_instance_id=vpc_id,
+        child_instance_region_id=HZ,
+        child_instance_route_table_id=vtb,
+        child_instance_type="VPC",
+    )
+    publish = cm.PublishRouteEntriesRequest(destination_cidr_block="10.0.1.0/26", **keys)
+    assert _code(lambda: net.cbn.publish_route_entries(publish)) == "ParameterInstanceId"  # not attached yet
+    net.attach(tr_id, HZ, vpc_id, vsws)
+
+    def rows():
+        body = net.cbn.describe_published_route_entries(cm.DescribePublishedRouteEntriesRequest(**keys)).body
+        return {
+            r.destination_cidr_block: (r.route_type, r.publish_status)
+            for r in body.published_route_entries.published_route_entry
+        }
+
+    assert rows()["10.0.1.0/26"] == ("Custom", "NonPublished")
+    assert rows()["20.1.0.0/16"] == ("System", "Published")
+    net.cbn.publish_route_entries(publish)
+    assert rows()["10.0.1.0/26"] == ("Custom", "Published")
+    net.cbn.withdraw_published_route_entries(
+        cm.WithdrawPublishedRouteEntriesRequest(destination_cidr_block="10.0.1.0/26", **keys)
+    )
+    assert rows()["10.0.1.0/26"] == ("Custom", "NonPublished")
+    missing = cm.PublishRouteEntriesRequest(destination_cidr_block="10.9.0.0/26", **keys)
+    assert _code(lambda: net.cbn.publish_route_entries(missing)) == "InvalidDestinationCidrBlock.NotFound"

@@ -1137,3 +1137,134 @@ def list_tag_resources(ctx, p):
             rows.append({"ResourceId": doc[idf], "ResourceType": name, "TagKey": t["Key"], "TagValue": t["Value"]})
     chunk, nxt, _size = token_page(p, rows, size_key="PageSize", default_size=50, max_size=50)
     return {"NextToken": nxt, "TagResources": {"TagResource": chunk}}
+
+
+# ------------------------------------------------------------------- published VPC route entries
+# Advertising VPC routes (e.g. Flannel per-node pod routes, next hop = ECS instance) to the CEN.
+K_PUB = "cbn_published_route"
+
+
+def _child_route_table(ctx, p: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Validate CenId / ChildInstance* -> (cen, vpc, vpc route table)."""
+    cen = get_cen(ctx, require(p, "CenId"))
+    child_type = require(p, "ChildInstanceType")
+    if child_type != "VPC":
+        # UNCONFIRMED: VBR children are not emulated.
+        raise ApiError("IllegalParam.ChildInstanceType", f"The ChildInstanceType {child_type} is not supported.")
+    vpc_id = require(p, "ChildInstanceId")
+    region = require(p, "ChildInstanceRegionId")
+    rtb_id = require(p, "ChildInstanceRouteTableId")
+    vpc = ctx.store.get("vpc", vpc_id)
+    if vpc is None or vpc["RegionId"] != region:
+        raise ApiError("InvalidVpcId.NotFound", f"Specified VPC ({vpc_id}) does not exist.", 404)  # UNCONFIRMED code
+    attached = [
+        a
+        for a in ctx.store.list(K_VATT)
+        if a["VpcId"] == vpc_id and a["CenId"] == cen["CenId"] and a["Status"] == "Attached"
+    ]
+    if not attached:
+        # UNCONFIRMED: code when the VPC is not attached to the CEN.
+        raise ApiError("ParameterInstanceId", f"The VPC {vpc_id} is not attached to the CEN instance {cen['CenId']}.")
+    if rtb_id != vpc["RouteTableId"]:
+        # Only the system route table can propagate to a transit router (custom tables cannot).
+        raise ApiError("InvalidRouteTableId.NotFound", f"The specified route table ({rtb_id}) does not exist.", 404)
+    return cen, vpc, ctx.store.get("vpc_route_table", rtb_id) or {"RouteTableId": rtb_id, "VpcId": vpc_id}
+
+
+def _route_entries(ctx, rtb_id: str) -> list[dict[str, Any]]:
+    from .vpc import route_entries  # local import keeps the product modules independent at import time
+
+    return route_entries(ctx, rtb_id)
+
+
+def _pub_id(cen_id: str, rtb_id: str, cidr: str) -> str:
+    return f"{cen_id}/{rtb_id}/{cidr}"
+
+
+def published_routes(ctx, cen_id: str, vpc_id: str | None = None) -> list[dict[str, Any]]:
+    """Custom VPC routes currently advertised to ``cen_id`` (whose route entry still exists)."""
+    out = []
+    for d in ctx.store.list(K_PUB):
+        if d["CenId"] != cen_id or (vpc_id and d["VpcId"] != vpc_id):
+            continue
+        entries = [
+            e for e in _route_entries(ctx, d["RouteTableId"]) if e["DestinationCidrBlock"] == d["DestinationCidrBlock"]
+        ]
+        if entries:
+            out.append(d)
+    return out
+
+
+def _publish_target(ctx, p: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    cen, vpc, rtb = _child_route_table(ctx, p)
+    cidr = require(p, "DestinationCidrBlock")
+    entry = None
+    for e in _route_entries(ctx, rtb["RouteTableId"]):
+        if e["DestinationCidrBlock"] == cidr:
+            entry = e
+    if entry is None:
+        # UNCONFIRMED: code for a destination that has no route entry.
+        raise ApiError("InvalidDestinationCidrBlock.NotFound", f"No route entry with destination {cidr} exists.", 404)
+    if entry["Type"] != "Custom":
+        # System routes are propagated automatically. UNCONFIRMED: code.
+        raise ApiError("OperationUnsupported.SystemRoute", "System routes are advertised automatically.")
+    return cen, vpc, entry
+
+
+@action(P, V, "PublishRouteEntries", write=True)
+def publish_route_entries(ctx, p):
+    cen, vpc, entry = _publish_target(ctx, p)
+    pid = _pub_id(cen["CenId"], entry["RouteTableId"], entry["DestinationCidrBlock"])
+    if ctx.store.get(K_PUB, pid) is None:  # UNCONFIRMED: publishing twice succeeds without change
+        ctx.store.put(
+            K_PUB,
+            pid,
+            {
+                "_id": pid,
+                "CenId": cen["CenId"],
+                "VpcId": vpc["VpcId"],
+                "RouteTableId": entry["RouteTableId"],
+                "DestinationCidrBlock": entry["DestinationCidrBlock"],
+            },
+        )
+    return {}
+
+
+@action(P, V, "WithdrawPublishedRouteEntries", write=True)
+def withdraw_published_route_entries(ctx, p):
+    cen, _vpc, entry = _publish_target(ctx, p)
+    ctx.store.delete(K_PUB, _pub_id(cen["CenId"], entry["RouteTableId"], entry["DestinationCidrBlock"]))
+    return {}  # UNCONFIRMED: withdrawing a route that is not published succeeds
+
+
+@action(P, V, "DescribePublishedRouteEntries", write=False)
+def describe_published_route_entries(ctx, p):
+    cen, _vpc, rtb = _child_route_table(ctx, p)
+    cidr = p.get("DestinationCidrBlock")
+    rows = []
+    for e in _route_entries(ctx, rtb["RouteTableId"]):
+        if cidr and e["DestinationCidrBlock"] != cidr:
+            continue
+        system = e["Type"] == "System"
+        published = system or ctx.store.get(
+            K_PUB, _pub_id(cen["CenId"], rtb["RouteTableId"], e["DestinationCidrBlock"])
+        )
+        rows.append(
+            {
+                "DestinationCidrBlock": e["DestinationCidrBlock"],
+                "ChildInstanceRouteTableId": rtb["RouteTableId"],
+                "NextHopType": e.get("NextHopType", ""),
+                "NextHopId": e.get("NextHopId", ""),
+                "RouteType": e["Type"],
+                "PublishStatus": "Published" if published else "NonPublished",
+                "OperationalMode": not system,  # UNCONFIRMED meaning: whether publish/withdraw applies
+                "Conflicts": {"Conflict": []},
+            }
+        )
+    chunk, number, size, total = page(p, rows)
+    return {
+        "TotalCount": total,
+        "PageNumber": number,
+        "PageSize": size,
+        "PublishedRouteEntries": {"PublishedRouteEntry": chunk},
+    }
