@@ -772,3 +772,36 @@ def list_tag_resources(ctx, p):
             rows.append({"ResourceId": doc[idf], "ResourceType": key, "TagKey": t["Key"], "TagValue": t["Value"]})
     chunk, nxt, _size = token_page(p, rows, default_size=50, max_size=50)
     return {"NextToken": nxt, "TagResources": {"TagResource": chunk}}
+
+
+# ------------------------------------------------------------------------------ attribute updates
+# Added for the network-stage modules (vpc, vpc_vswitch): name/description updates only.
+@action(P, V, "ModifyVpcAttribute", write=True)
+def modify_vpc_attribute(ctx, p):
+    vpc_id = require(p, "VpcId")
+    doc = get_vpc(ctx, vpc_id, ctx.region)
+    if lifecycle.is_deleting(doc):
+        raise ApiError("IncorrectVpcStatus", "The current status of the VPC does not support this operation.")
+    if p.get("CidrBlock") not in (None, "") and p["CidrBlock"] != doc["CidrBlock"]:
+        # UNCONFIRMED: the real API can widen a VPC CIDR block; the emulator does not model it.
+        raise ApiError("OperationUnsupported.CidrBlock", "Changing the VPC CIDR block is not supported here.")
+    if "VpcName" in p:
+        doc["VpcName"] = _check_name(p, "VpcName", "InvalidVpcName.Malformed")
+    if "Description" in p:
+        doc["Description"] = _check_name(p, "Description", "InvalidDescription.Malformed")
+    ctx.store.put(K_VPC, vpc_id, doc)
+    return {}
+
+
+@action(P, V, "ModifyVSwitchAttribute", write=True)
+def modify_vswitch_attribute(ctx, p):
+    vsw_id = require(p, "VSwitchId")
+    doc = get_vswitch(ctx, vsw_id, ctx.region)
+    if lifecycle.is_deleting(doc):
+        raise ApiError("IncorrectVSwitchStatus", "The current status of the vSwitch does not support this operation.")
+    if "VSwitchName" in p:
+        doc["VSwitchName"] = _check_name(p, "VSwitchName", "InvalidVSwitchName.Malformed")
+    if "Description" in p:
+        doc["Description"] = _check_name(p, "Description", "InvalidDescription.Malformed")
+    ctx.store.put(K_VSW, vsw_id, doc)
+    return {}
