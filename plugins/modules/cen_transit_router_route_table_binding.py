@@ -130,6 +130,8 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import 
 RETRY_CODES = ("Operation.Blocking", "IncorrectStatus.AttachmentOrRouteTable", "IncorrectStatus.Attachment")
 GONE = ("Deleted", "Dissociated", "Disabled")
 LEAVING = ("Dissociating", "Disabling")
+# How long a new binding may stay invisible before the request counts as a replay of an old ClientToken.
+NOT_FOUND_GRACE = 10
 
 ASSOCIATION = {
     "label": "association",
@@ -237,7 +239,7 @@ class BindingManager:
             "transit-router-" + kind["label"],
             identity,
             send,
-            lambda _token: self.waiter(kind, success, grace=30).wait(),
+            lambda _token: self.waiter(kind, success, grace=NOT_FOUND_GRACE).wait(),
             max_generations=5,
         )
 
