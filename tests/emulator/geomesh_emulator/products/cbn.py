@@ -1320,3 +1320,52 @@ def update_transit_router(ctx, p):
         raise ApiError("DryRunOperation", "Request validation has been passed with DryRun flag set.")
     ctx.store.put(K_TR, tr_id, doc)
     return ctx.remember_token(p, {})
+
+
+# ------------------------------------------------------------------- attribute updates (name/description)
+@action(P, V, "ModifyCenAttribute", write=True)
+def modify_cen_attribute(ctx, p):
+    """Documented request: CenId (required), Name, Description, ProtectionLevel. No ClientToken."""
+    cen_id = require(p, "CenId")
+    doc = get_cen(ctx, cen_id)
+    if lifecycle.is_deleting(doc) or doc["Status"] != "Active":
+        # UNCONFIRMED: code when the instance is not Active (only queries are allowed while Creating).
+        raise ApiError(
+            "InvalidOperation.CenInstanceStatus", "The status of the CEN instance does not support this operation."
+        )
+    if p.get("Name") is not None:
+        doc["Name"] = _name_ok(p["Name"], "Name")
+    if p.get("Description") is not None:
+        doc["Description"] = _name_ok(p["Description"], "Description")
+    level = p.get("ProtectionLevel")
+    if level not in (None, ""):
+        if level != "REDUCED":
+            raise ApiError(
+                "InvalidParameter", f"The specified ProtectionLevel {level} is not valid; only REDUCED is supported."
+            )
+        doc["ProtectionLevel"] = level
+    ctx.store.put(K_CEN, cen_id, doc)
+    return {}
+
+
+@action(P, V, "UpdateTransitRouter", write=True)
+def update_transit_router(ctx, p):
+    """Documented request: TransitRouterId (required), RegionId, TransitRouterName, TransitRouterDescription,
+    ClientToken, DryRun."""
+    replay = ctx.client_token(p)
+    if replay is not None:
+        return replay
+    tr_id = require(p, "TransitRouterId")
+    doc = get_tr(ctx, tr_id)
+    if ctx.region and doc["RegionId"] != ctx.region:
+        # UNCONFIRMED: code for a RegionId that is not the transit router's region.
+        raise ApiError("IllegalParam.RegionId", "The RegionId does not match the transit router's region.")
+    _require_active(doc, "IncorrectStatus.Status", "transit router")  # UNCONFIRMED code
+    if p.get("TransitRouterName") is not None:
+        doc["TransitRouterName"] = _name_ok(p["TransitRouterName"], "TransitRouterName")
+    if p.get("TransitRouterDescription") is not None:
+        doc["TransitRouterDescription"] = _name_ok(p["TransitRouterDescription"], "TransitRouterDescription")
+    if flag(p, "DryRun", False):
+        raise ApiError("DryRunOperation", "Request validation has been passed with DryRun flag set.")
+    ctx.store.put(K_TR, tr_id, doc)
+    return ctx.remember_token(p, {})
