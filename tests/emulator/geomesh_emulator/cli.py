@@ -168,7 +168,10 @@ def _start_daemon(args: argparse.Namespace, state_dir: str) -> int:
     child_env = dict(os.environ)
     pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     child_env["PYTHONPATH"] = pkg_root + (os.pathsep + child_env["PYTHONPATH"] if child_env.get("PYTHONPATH") else "")
-    out = open(os.path.join(state_dir, OUT_FILE), "ab")  # pylint: disable=consider-using-with
+    # the foreground server prints the env (with the secret key): keep its output private
+    out_fd = os.open(os.path.join(state_dir, OUT_FILE), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.chmod(os.path.join(state_dir, OUT_FILE), 0o600)
+    out = os.fdopen(out_fd, "ab")  # pylint: disable=consider-using-with
     try:
         proc = subprocess.Popen(  # pylint: disable=consider-using-with
             cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out, env=child_env, start_new_session=True, close_fds=True
