@@ -315,7 +315,7 @@ def predict_tags(current: dict, desired: dict | None, purge: bool) -> dict:
     """The tags a resource will have after ``compare_tags`` is applied."""
     if desired is None:
         return dict(current)
-    _, unset = compare_tags(current, desired, purge)
+    unset = compare_tags(current, desired, purge)[1]
     result = {k: v for k, v in current.items() if k not in unset}
     result.update({str(k): "" if v is None else str(v) for k, v in desired.items()})
     return result

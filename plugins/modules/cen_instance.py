@@ -163,8 +163,7 @@ class CenManager:
             )
             return body["CenId"]
 
-        _, cen = create_once("cen", {"name": self.params["name"]}, send, lambda i: self.wait_active(i, grace=30))
-        return cen
+        return create_once("cen", {"name": self.params["name"]}, send, lambda i: self.wait_active(i, grace=30))[1]
 
     def update_attributes(self, cen: dict) -> bool:
         changes = {}

@@ -194,8 +194,7 @@ class TransitRouterManager:
             return body["TransitRouterId"]
 
         identity = {"cen_id": self.cen_id, "region": self.region}
-        _, tr = create_once("transit-router", identity, send, lambda i: self.wait_active(i, grace=30))
-        return tr
+        return create_once("transit-router", identity, send, lambda i: self.wait_active(i, grace=30))[1]
 
     def update_attributes(self, tr: dict) -> bool:
         changes = {}

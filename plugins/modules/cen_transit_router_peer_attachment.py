@@ -327,10 +327,7 @@ class PeerAttachmentManager:
             "cen_id": p["cen_id"],
             "routers": sorted([p["transit_router_id"], p["peer_transit_router_id"]]),
         }
-        _, attachment = create_once(
-            "transit-router-peer-attachment", identity, send, lambda i: self.wait_attached(i, 30)
-        )
-        return attachment
+        return create_once("transit-router-peer-attachment", identity, send, lambda i: self.wait_attached(i, 30))[1]
 
     def bandwidth_changes(self, a: dict) -> dict:
         """The bandwidth group (sent together, as the API and Terraform do) when any part differs."""

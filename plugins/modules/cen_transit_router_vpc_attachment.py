@@ -350,10 +350,7 @@ class VpcAttachmentManager:
             return body["TransitRouterAttachmentId"]
 
         identity = {"region": self.region, "transit_router_id": tr_id, "vpc_id": self.params["vpc_id"]}
-        _, attachment = create_once(
-            "transit-router-vpc-attachment", identity, send, lambda i: self.wait_attached(i, 30)
-        )
-        return attachment
+        return create_once("transit-router-vpc-attachment", identity, send, lambda i: self.wait_attached(i, 30))[1]
 
     def attribute_changes(self, attachment: dict) -> dict:
         changes = {}

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from cen_fake import cbn_fixture, err, run_fixture  # noqa: F401  (fixtures)
+from cen_fake import cbn_fixture, err, run_fixture  # noqa: F401  # pylint: disable=unused-import
 
 from ansible_collections.geomesh.alicloud.plugins.modules import cen_instance, cen_instance_info
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from cen_fake import cbn_fixture, run_fixture  # noqa: F401  (fixtures)
+from cen_fake import cbn_fixture, run_fixture  # noqa: F401  # pylint: disable=unused-import
 
 from ansible_collections.geomesh.alicloud.plugins.modules import cen_transit_router, cen_transit_router_info
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import pytest
-from cen_fake import cbn_fixture, run_fixture  # noqa: F401  (fixtures)
+from cen_fake import cbn_fixture, run_fixture  # noqa: F401  # pylint: disable=unused-import
 
 from ansible_collections.geomesh.alicloud.plugins.modules import (
     cen_transit_router_vpc_attachment as module,
