@@ -127,10 +127,13 @@ VSWITCH_DELETE_RETRY_CODES = (
 )
 
 
-def delete_vswitch(client, region: str, vswitch_id: str, timeout: float = 300, sleep=None, clock=None):
-    """DeleteVSwitch, retrying dependency / status conflicts until ``timeout`` seconds passed.
+def delete_with_retry(
+    client, action: str, params: dict, not_found, retry_prefixes=(), retry_codes=(), timeout=300, sleep=None, clock=None
+) -> bool:
+    """Call a delete action, retrying dependency / status conflicts until ``timeout`` seconds passed.
 
-    DeleteVSwitch takes no ClientToken. Returns False when the vSwitch was already gone.
+    Returns False when the resource was already gone (a not-found code), True otherwise.
+    Transient errors (throttling, 5xx) are retried inside ``client.call`` as usual.
     """
     sleep = sleep or time.sleep
     clock = clock or time.monotonic
@@ -138,16 +141,51 @@ def delete_vswitch(client, region: str, vswitch_id: str, timeout: float = 300, s
     pause = 2.0
     while True:
         try:
-            client.call("DeleteVSwitch", RegionId=region, VSwitchId=vswitch_id)
+            client.call(action, **params)
             return True
         except AlicloudError as err:
-            if err.code in VSWITCH_NOT_FOUND or err.is_not_found:
+            if err.code in not_found or err.is_not_found:
                 return False
-            busy = err.code.startswith(VSWITCH_DELETE_RETRY_PREFIXES) or err.code in VSWITCH_DELETE_RETRY_CODES
+            busy = err.code.startswith(tuple(retry_prefixes)) or err.code in retry_codes
             if not busy or clock() + pause > deadline:
                 raise
         sleep(pause)
         pause = min(15.0, pause * 1.5)
+
+
+def delete_vswitch(client, region: str, vswitch_id: str, timeout: float = 300, sleep=None, clock=None) -> bool:
+    """DeleteVSwitch (it takes no ClientToken), retrying ``DependencyViolation*`` and busy states."""
+    return delete_with_retry(
+        client,
+        "DeleteVSwitch",
+        {"RegionId": region, "VSwitchId": vswitch_id},
+        VSWITCH_NOT_FOUND,
+        VSWITCH_DELETE_RETRY_PREFIXES,
+        VSWITCH_DELETE_RETRY_CODES,
+        timeout,
+        sleep,
+        clock,
+    )
+
+
+VPC_DELETE_RETRY_PREFIXES = ("DependencyViolation",)
+VPC_DELETE_RETRY_CODES = ("IncorrectVpcStatus", "TaskConflict", "OperationConflict")
+
+
+def delete_vpc(client, region: str, vpc_id: str, timeout: float = 300, sleep=None, clock=None) -> bool:
+    """DeleteVpc, retrying ``DependencyViolation*`` (vSwitches, security groups, instances still going away)
+    and busy states until ``timeout`` passed."""
+    return delete_with_retry(
+        client,
+        "DeleteVpc",
+        {"RegionId": region, "VpcId": vpc_id},
+        VPC_NOT_FOUND,
+        VPC_DELETE_RETRY_PREFIXES,
+        VPC_DELETE_RETRY_CODES,
+        timeout,
+        sleep,
+        clock,
+    )
 
 
 def normalize_vpc(vpc: dict | None) -> dict:

@@ -12,6 +12,8 @@ version_added: 0.1.0
 description:
   - Manages a VPC, identified by O(vpc_id) or by O(name) (plus O(cidr_block) when several VPCs share a name).
   - Creation sends a deterministic C(ClientToken), so a retried or interrupted run never makes a second VPC.
+  - Deletion retries while resources in the VPC are still going away (C(DependencyViolation*)) or the VPC is busy,
+    until O(wait_timeout) passes, then waits until the VPC is gone.
 options:
   state:
     description: Whether the VPC should exist.
@@ -30,7 +32,8 @@ options:
     aliases: [id]
   cidr_block:
     description:
-      - The VPC's IPv4 CIDR block, for example V(20.0.0.0/8). Required to create a VPC; cannot be changed.
+      - The VPC's IPv4 CIDR block with a prefix length from /8 to /28, for example V(20.0.0.0/8).
+      - Required to create a VPC; cannot be changed.
     type: str
   description:
     description: The VPC description.
@@ -123,16 +126,14 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags, tag_list_to_dict
-from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr
-from ansible_collections.geomesh.alicloud.plugins.module_utils.vpc import find_vpc, get_vpc, normalize_vpc, set_tags
-
-DELETE_RETRY_CODES = (
-    "DependencyViolation.VSwitch",
-    "DependencyViolation.RouteEntry",
-    "IncorrectVpcStatus",
-    "TaskConflict",
+from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
+from ansible_collections.geomesh.alicloud.plugins.module_utils.vpc import (
+    delete_vpc,
+    find_vpc,
+    get_vpc,
+    normalize_vpc,
+    set_tags,
 )
-
 
 normalize = normalize_vpc
 
@@ -165,9 +166,14 @@ class VpcManager:
             not_found_grace=grace,
         ).wait()
 
-    def create(self):
+    def check_create_inputs(self):
         if not self.params["name"] or not self.params["cidr_block"]:
-            self.module.fail_json(msg="name and cidr_block are required to create a VPC")
+            self.module.fail_json(
+                msg="name and cidr_block are required to create a VPC",
+                field="cidr_block" if self.params["name"] else "name",
+            )
+
+    def create(self):
         desired_tags = self.params["tags"] or {}
 
         request = {
@@ -225,13 +231,17 @@ class VpcManager:
         if vpc and self.params["cidr_block"] and vpc.get("CidrBlock") != self.params["cidr_block"]:
             self.module.fail_json(
                 msg="cidr_block cannot change: VPC %s has %s, asked for %s"
-                % (vpc["VpcId"], vpc.get("CidrBlock"), self.params["cidr_block"])
+                % (vpc["VpcId"], vpc.get("CidrBlock"), self.params["cidr_block"]),
+                field="cidr_block",
             )
         if vpc is None and self.params["vpc_id"]:
-            self.module.fail_json(msg="vpc_id %s was not found in %s" % (self.params["vpc_id"], self.region))
+            self.module.fail_json(
+                msg="vpc_id %s was not found in %s" % (self.params["vpc_id"], self.region), field="vpc_id"
+            )
         before = managed_view(normalize(vpc)) if vpc else {}
         after = self.predicted(vpc)
         if vpc is None:
+            self.check_create_inputs()
             if self.module.check_mode:
                 return True, {}, {"before": before, "after": after}
             vpc = self.create()
@@ -255,13 +265,7 @@ class VpcManager:
         diff = {"before": managed_view(normalize(vpc)), "after": {}}
         if self.module.check_mode:
             return True, {}, diff
-        try:
-            self.client.call(
-                "DeleteVpc", RegionId=self.region, VpcId=vpc["VpcId"], extra_retry_codes=DELETE_RETRY_CODES
-            )
-        except AlicloudError as err:
-            if not err.is_not_found:
-                raise
+        delete_vpc(self.client, self.region, vpc["VpcId"], timeout=self.params["wait_timeout"])
         if self.params["wait"]:
             self.module.waiter(
                 "VPC %s deleted" % vpc["VpcId"],
@@ -287,8 +291,10 @@ def main():
         required_one_of=[["name", "vpc_id"]],
         supports_check_mode=True,
     )
+    if module.params["vpc_id"]:
+        module.validate(validate_resource_id, "vpc_id", module.params["vpc_id"], "vpc")
     if module.params["cidr_block"]:
-        module.validate(validate_cidr, "cidr_block", module.params["cidr_block"])
+        module.validate(validate_cidr, "cidr_block", module.params["cidr_block"], 8, 28)
     manager = VpcManager(module)
     try:
         if module.params["state"] == "present":

@@ -69,6 +69,7 @@ class FakeVpcApi(FakeApi):
         super().__init__()
         self.vpcs = {}
         self.vswitches = {}
+        self.tokens = {}
         self.pending_reads = 0  # a new vSwitch stays Pending for this many reads
 
     def add_vpc(self, cidr="20.0.0.0/8", name="vpc-a", tags=None):
@@ -117,6 +118,27 @@ class FakeVpcApi(FakeApi):
         ]
         chunk = items[(PageNumber - 1) * PageSize : PageNumber * PageSize]
         return {"TotalCount": len(items), "PageNumber": PageNumber, "Vpcs": {"Vpc": [dict(v) for v in chunk]}}
+
+    def do_CreateVpc(self, RegionId, VpcName, CidrBlock, ClientToken, Description=None, Tag=None):
+        for vpc_id, token in self.tokens.items():
+            if token == ClientToken:
+                return {"VpcId": vpc_id}
+        vpc_id = self.add_vpc(CidrBlock, VpcName, {t["Key"]: t["Value"] for t in Tag or []})
+        self.vpcs[vpc_id]["Description"] = Description or ""
+        self.tokens[vpc_id] = ClientToken
+        return {"VpcId": vpc_id}
+
+    def do_ModifyVpcAttribute(self, RegionId, VpcId, **changes):
+        self.vpcs[VpcId].update(changes)
+        return {}
+
+    def do_DeleteVpc(self, RegionId, VpcId):
+        if VpcId not in self.vpcs:
+            raise error("InvalidVpcId.NotFound", 404)
+        if any(v["VpcId"] == VpcId for v in self.vswitches.values()):
+            raise error("DependencyViolation.VSwitch")
+        del self.vpcs[VpcId]
+        return {}
 
     # -- vSwitch
     def _view(self, vsw):
