@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
-from . import products, registry, signing
+from . import products, registry, routing, signing
 from .clock import Clock
 from .context import Context
 from .errors import ApiError
@@ -282,6 +282,16 @@ class ApiHandler(_BaseHandler):
                     self._send(200, emu.reqlog.raw().encode("utf-8"), content_type="application/x-ndjson")
                 else:
                     self._send_json(200, emu.reqlog.lines())
+            elif path == "/_emulator/reachability" and method == "GET":
+                # the routing model's verdict, so tests can assert what the network stage built
+                with emu.transaction() as ctx:
+                    ok, reason = routing.vpc_reachable(
+                        ctx,
+                        query.get("src"),
+                        query.get("dst"),
+                        require_vpc_routes=query.get("require_vpc_routes", "").lower() == "true",
+                    )
+                self._send_json(200, {"reachable": ok, "reason": reason})
             elif path == "/_emulator/faults" and method == "GET":
                 self._send_json(200, emu.faults.profile.to_dict())
             elif path == "/_emulator/faults" and method == "POST":

@@ -384,3 +384,14 @@ def test_cli_daemon_start_status_stop(tmp_path):
         cmd + ["status", "--state-dir", state_dir], env=env, capture_output=True, text=True, timeout=30, check=False
     )
     assert status.returncode == 3
+
+
+def test_reachability_endpoint_reports_the_routing_verdict(fresh):
+    client = _vpc(fresh)
+    one = client.create_vpc(vm.CreateVpcRequest(region_id=REGION, cidr_block="20.0.0.0/8")).body.vpc_id
+    two = client.create_vpc(vm.CreateVpcRequest(region_id=REGION, cidr_block="21.0.0.0/8")).body.vpc_id
+    assert control(fresh, f"/_emulator/reachability?src={one}&dst={one}") == {"reachable": True, "reason": "same VPC"}
+    verdict = control(fresh, f"/_emulator/reachability?src={one}&dst={two}&require_vpc_routes=true")
+    assert verdict["reachable"] is False
+    assert one in verdict["reason"] and "attachment" in verdict["reason"]
+    assert control(fresh, "/_emulator/reachability?src=vpc-nope&dst=" + two)["reachable"] is False

@@ -37,6 +37,8 @@ converge() {  # converge NAME REGIONS
   [ "$((w2 - w1))" -eq 0 ] || { echo "FAIL: the second run made $((w2 - w1)) write calls"; exit 1; }
   [ "$((w1 - w0))" -gt 0 ] || { echo "FAIL: the first run made no write call"; exit 1; }
   grep -q "failed=0" "$work/$name-2.log"
+  # every VPC (the regions' and the mesh's) reaches every other, with routes on both sides
+  "$py" "$here/emulator_reach.py" "$EMULATOR_URL" "$name-vpc-" "$((regions + 1))"
 }
 
 converge "nr2-$$" 2
