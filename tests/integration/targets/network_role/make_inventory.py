@@ -29,7 +29,11 @@ def main() -> int:
             "geomesh_region": region,
             "geomesh_vpc": {"name": "%s-vpc-%s" % (prefix, region), "cidr_block": "%d.0.0.0/8" % first},
             "geomesh_vswitches": [
-                {"name": "%s-vsw-%s-%d" % (prefix, region, n), "cidr_block": "%d.%d.0.0/16" % (first, n), "zone_id": zone}
+                {
+                    "name": "%s-vsw-%s-%d" % (prefix, region, n),
+                    "cidr_block": "%d.%d.0.0/16" % (first, n),
+                    "zone_id": zone,
+                }
                 for n, zone in enumerate(zones)
             ],
             "geomesh_transit_router_name": "%s-%s-router" % (prefix, region),
