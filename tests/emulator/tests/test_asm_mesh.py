@@ -101,7 +101,7 @@ class Cloud:
         self.settle()
         self.cen_id = cen_id
         routers: dict[str, tuple[str, str]] = {}
-        for region in dict.fromkeys(self.regions[v] for v, _ in vpcs):
+        for region in dict.fromkeys(self.regions[vpc] for vpc, _cidr in vpcs):
             tr_id = self.cbn.create_transit_router(
                 cbnm.CreateTransitRouterRequest(cen_id=cen_id, region_id=region)
             ).body.transit_router_id

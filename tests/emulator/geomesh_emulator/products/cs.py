@@ -358,7 +358,7 @@ def _build_nodes(
                 f"container_cidr {pod} with node_cidr_mask {mask} allows {capacity} nodes, {total} requested"
             )
         it = pod.subnets(new_prefix=mask)
-        pod_subnets = [str(next(it)) for _ in range(total)]
+        pod_subnets = [str(next(it)) for _node in range(total)]
     used = _used_ips(ctx)
     nodes: list[dict[str, Any]] = []
     pool_docs: list[dict[str, Any]] = []
