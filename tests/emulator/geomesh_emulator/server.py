@@ -420,10 +420,10 @@ class ApiHandler(_BaseHandler):
         extra_headers["x-acs-request-id"] = request_id
         log["status"] = status
         log["latency_ms"] = round((time.monotonic() - started) * 1000.0, 3)
-        try:
-            self._send_json(status, result, extra_headers)
-        finally:
-            emu.reqlog.write(log)
+        # Logged before the response goes out, so that a client which has its answer also finds
+        # its call in the log (tests count calls right after making them).
+        emu.reqlog.write(log)
+        self._send_json(status, result, extra_headers)
 
     def _resolve(
         self, method: str, path: str, action_name: str | None, version: str | None
