@@ -7,7 +7,7 @@ shift 2
 export PYTHONPATH="$top/tests/emulator${PYTHONPATH:+:$PYTHONPATH}"
 case "$cmd" in
   start)
-    mkdir -p "$state"
+    mkdir -p "$state" && chmod 700 "$state"
     "$top/.venv/bin/python" -m geomesh_emulator start --state-dir "$state" --port 0 --daemon "$@" >/dev/null
     ;;
   stop)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from typing import Any, Callable
@@ -42,6 +43,10 @@ class Store:
     def __init__(self, path: str) -> None:
         self.path = path
         self.lock = threading.RLock()
+        # The state holds the per-cluster and per-mesh Kubernetes tokens: owner-only, like the
+        # request log (SQLite gives its -wal / -shm files the database file's mode).
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
         self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")

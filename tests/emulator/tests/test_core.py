@@ -353,7 +353,7 @@ def test_cli_daemon_start_status_stop(tmp_path):
     try:
         assert "export GEOMESH_ALICLOUD_ENDPOINT=127.0.0.1:" in out
         assert "export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true" in out
-        for name in ("env.sh", "env.json", "emulator.out"):
+        for name in ("env.sh", "env.json", "emulator.out", "state.sqlite3"):
             assert stat.S_IMODE(os.stat(os.path.join(state_dir, name)).st_mode) == 0o600
         envj = json.load(open(os.path.join(state_dir, "env.json"), encoding="utf-8"))
         assert envj["GEOMESH_ALICLOUD_PROTOCOL"] == "http" and envj["GEOMESH_EMULATOR_STATE_DIR"] == state_dir
