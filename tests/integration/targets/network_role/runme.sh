@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 counts() { "$py" "$here/emulator_log.py" "$EMULATOR_URL"; }
 
 converge() {  # converge NAME REGIONS
-  local name=$1 regions=$2 before after
+  local name=$1 regions=$2
   "$py" "$here/make_inventory.py" "$name" "$regions" "$work/$name.json"
   read -r c0 w0 < <(counts)
   ansible-playbook -i "$work/$name.json" geomesh.alicloud.network > "$work/$name-1.log" || { cat "$work/$name-1.log"; exit 1; }
