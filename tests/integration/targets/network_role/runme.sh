@@ -3,30 +3,19 @@
 # nothing and makes no write call, a bad plan fails before any write call.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+files="$here/../setup_emulator/files"
 config="$here/../../integration_config.yml"
 py=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
-eval "$("$py" - "$config" <<'PY'
-import json, shlex, sys
-c = json.load(open(sys.argv[1]))
-for key, value in {
-    "GEOMESH_ALICLOUD_ENDPOINT": c["alicloud_endpoint"],
-    "GEOMESH_ALICLOUD_PROTOCOL": c["alicloud_protocol"],
-    "ALIBABA_CLOUD_ACCESS_KEY_ID": c["alicloud_access_key"],
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET": c["alicloud_secret_key"],
-    "EMULATOR_URL": c["emulator_url"],
-}.items():
-    print("export %s=%s" % (key, shlex.quote(value)))
-PY
-)"
+eval "$("$py" "$files/emulator_env.py" "$config")"
 export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true ANSIBLE_FORCE_COLOR=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-counts() { "$py" "$here/emulator_log.py" "$EMULATOR_URL"; }
+counts() { "$py" "$files/emulator_log.py" "$EMULATOR_URL"; }
 
 converge() {  # converge NAME REGIONS
   local name=$1 regions=$2
-  "$py" "$here/make_inventory.py" "$name" "$regions" "$work/$name.json"
+  "$py" "$files/make_inventory.py" "$name" "$regions" "$work/$name.json"
   read -r c0 w0 < <(counts)
   ansible-playbook -i "$work/$name.json" geomesh.alicloud.network > "$work/$name-1.log" || { cat "$work/$name-1.log"; exit 1; }
   read -r c1 w1 < <(counts)
@@ -38,14 +27,16 @@ converge() {  # converge NAME REGIONS
   [ "$((w1 - w0))" -gt 0 ] || { echo "FAIL: the first run made no write call"; exit 1; }
   grep -q "failed=0" "$work/$name-2.log"
   # every VPC (the regions' and the mesh's) reaches every other, with routes on both sides
-  "$py" "$here/emulator_reach.py" "$EMULATOR_URL" "$name-vpc-" "$((regions + 1))"
+  "$py" "$files/emulator_reach.py" "$EMULATOR_URL" "$name-vpc-" "$((regions + 1))"
+  # exactly the resources of the plan: nothing duplicated, nothing extra
+  "$py" "$files/emulator_census.py" "$EMULATOR_URL" "$name" "$regions"
 }
 
 converge "nr2-$$" 2
 converge "nr3-$$" 3
 
 # A plan whose VPCs overlap fails in validation, before any write call.
-"$py" "$here/make_inventory.py" "nrbad-$$" 2 "$work/bad.json" bad
+"$py" "$files/make_inventory.py" "nrbad-$$" 2 "$work/bad.json" bad
 read -r c0 w0 < <(counts)
 if ansible-playbook -i "$work/bad.json" geomesh.alicloud.network > "$work/bad.log" 2>&1; then
   echo "FAIL: an overlapping plan converged"; exit 1
