@@ -53,6 +53,8 @@ def main() -> int:
         sys.stdout.write("%-25s %d (expected %d) %s\n" % (label, len(found), want, verdict))
     # a VPC attachment per VPC, a router per region, a connection per pair: no two alike
     for label, keys in (
+        ("VPCs per name", [v["VpcName"] for v in vpcs]),
+        ("vSwitches per VPC and CIDR block", [(s["VpcId"], s["CidrBlock"]) for s in vswitches]),
         ("VPC attachments per VPC", [a["VpcId"] for a in vpc_attachments]),
         ("transit routers per region", [t["RegionId"] for t in routers]),
         (
