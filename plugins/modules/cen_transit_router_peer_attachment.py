@@ -192,27 +192,25 @@ peer_attachment:
 """
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
-    ATTACHMENT_NOT_FOUND,
     TAG_TYPE_PEER_ATTACHMENT,
-    cbn_client,
     find_peer_attachment,
     get_peer_attachment,
     normalize_peer_attachment,
     peer_matches,
     predict_tags,
-    resource_tags,
-    set_tags,
     tag_params,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.cen_attachments import (
+    BINDING_HINT,
+    TransitRouterAttachmentManager,
+)
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
     AlicloudModule,
     tags_argument_spec,
     wait_argument_spec,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 
 RETRY_CODES = ("Operation.Blocking", "IncorrectStatus.Status", "IncorrectStatus.TransitRouter")
 BLOCKERS = {
@@ -267,12 +265,28 @@ def as_int(value):
         return value
 
 
-class PeerAttachmentManager:
-    def __init__(self, module: AlicloudModule):
-        self.module = module
-        self.params = module.params
-        self.region = module.region
-        self.client = cbn_client(module)
+class PeerAttachmentManager(TransitRouterAttachmentManager):
+    kind = "peer attachment"
+    update_action = "UpdateTransitRouterPeerAttachmentAttribute"
+    update_retry_codes = RETRY_CODES
+    delete_action = "DeleteTransitRouterPeerAttachment"
+    delete_token_kind = "delete-peer-attachment"
+    delete_retry_codes = RETRY_CODES
+    tag_resource_type = TAG_TYPE_PEER_ATTACHMENT
+    blockers = BLOCKERS
+    blocker_hint = BINDING_HINT + ", on both routers"
+    required_to_create = ("cen_id", "transit_router_id", "peer_transit_router_id", "peer_region")
+    lookup_options = "transit_router_id and peer_transit_router_id"
+    deleting_statuses = ("Detaching", "Detached")
+    # Always poll: an invalid delete request can be answered with a RequestId and do nothing.
+    poll_after_delete = True
+    gone_word = "deleted"
+
+    def normalize(self, attachment: dict | None) -> dict:
+        return normalize_peer_attachment(attachment)
+
+    def diff_view(self, result: dict) -> dict:
+        return managed_view(result)
 
     def get(self, attachment_id):
         return get_peer_attachment(self.client, attachment_id)
@@ -289,15 +303,14 @@ class PeerAttachmentManager:
             self.params["peer_region"],
         )
 
-    def wait_attached(self, attachment_id, grace=None):
-        return self.module.waiter(
-            "peer attachment %s attached" % attachment_id,
-            lambda: self.get(attachment_id),
-            "Status",
-            ["Attached"] if self.params["wait"] else ["Attached", "Attaching"],
-            failure=["Detaching", "Detached"],
-            not_found_grace=grace,
-        ).wait()
+    def lookup_options_given(self) -> bool:
+        return bool(self.params["transit_router_id"] and self.params["peer_transit_router_id"])
+
+    def describe_target(self) -> str:
+        return "between %s and %s" % (self.params["transit_router_id"], self.params["peer_transit_router_id"])
+
+    def tag_region(self, attachment: dict) -> str:
+        return attachment.get("RegionId") or self.region
 
     def create(self):
         p = self.params
@@ -355,31 +368,24 @@ class PeerAttachmentManager:
             "DefaultLinkType": want_link,
         }
 
-    def attribute_changes(self, a: dict) -> dict:
+    def attribute_changes(self, attachment: dict) -> dict:
         p = self.params
-        changes = self.bandwidth_changes(a)
-        if p["name"] is not None and p["name"] != (a.get("TransitRouterAttachmentName") or ""):
+        changes = self.bandwidth_changes(attachment)
+        if p["name"] is not None and p["name"] != (attachment.get("TransitRouterAttachmentName") or ""):
             changes["TransitRouterAttachmentName"] = p["name"]
-        if p["description"] is not None and p["description"] != (a.get("TransitRouterAttachmentDescription") or ""):
+        if p["description"] is not None and p["description"] != (
+            attachment.get("TransitRouterAttachmentDescription") or ""
+        ):
             changes["TransitRouterAttachmentDescription"] = p["description"]
-        if p["auto_publish_route_enabled"] != bool(a.get("AutoPublishRouteEnabled")):
+        if p["auto_publish_route_enabled"] != bool(attachment.get("AutoPublishRouteEnabled")):
             changes["AutoPublishRouteEnabled"] = p["auto_publish_route_enabled"]
         return changes
 
-    def update_tags(self, a: dict) -> bool:
-        to_set, to_unset = compare_tags(resource_tags(a), self.params["tags"], self.params["purge_tags"])
-        if not to_set and not to_unset:
-            return False
-        if not self.module.check_mode:
-            region = a.get("RegionId") or self.region
-            set_tags(self.client, region, TAG_TYPE_PEER_ATTACHMENT, a["TransitRouterAttachmentId"], to_set, to_unset)
-        return True
-
-    def predicted(self, a: dict | None) -> dict:
+    def predicted(self, attachment: dict | None) -> dict:
         p = self.params
-        if a:
-            view = managed_view(normalize_peer_attachment(a))
-            changes = self.bandwidth_changes(a)
+        if attachment:
+            view = managed_view(normalize_peer_attachment(attachment))
+            changes = self.bandwidth_changes(attachment)
             if changes:
                 view.update(
                     bandwidth=changes["Bandwidth"],
@@ -405,23 +411,7 @@ class PeerAttachmentManager:
         view["tags"] = predict_tags(view.get("tags") or {}, p["tags"], p["purge_tags"])
         return view
 
-    def check_pair(self, a: dict):
-        p = self.params
-        if p["transit_router_id"] and p["peer_transit_router_id"]:
-            if not peer_matches(a, p["transit_router_id"], p["peer_transit_router_id"]):
-                self.module.fail_json(
-                    msg="attachment %s connects %s and %s, not transit_router_id %s and peer_transit_router_id %s"
-                    % (
-                        a["TransitRouterAttachmentId"],
-                        a.get("TransitRouterId"),
-                        a.get("PeerTransitRouterId"),
-                        p["transit_router_id"],
-                        p["peer_transit_router_id"],
-                    ),
-                    field="peer_transit_router_id",
-                )
-
-    def ensure_present(self):
+    def check_options(self):
         p = self.params
         self.module.validate(validate_bandwidth, p)
         if not p["transit_router_attachment_id"]:
@@ -430,102 +420,28 @@ class PeerAttachmentManager:
                     self.module.fail_json(
                         msg="%s is required unless transit_router_attachment_id is given" % field, field=field
                     )
-        attachment = self.lookup()
-        if attachment is None:
-            if p["transit_router_attachment_id"]:
-                self.module.fail_json(
-                    msg="transit_router_attachment_id %s was not found" % p["transit_router_attachment_id"]
-                )
-            for field in ("cen_id", "transit_router_id", "peer_transit_router_id", "peer_region"):
-                if not p[field]:
-                    self.module.fail_json(msg="%s is required to create a peer attachment" % field, field=field)
-            if p["bandwidth_type"] == BANDWIDTH_PACKAGE and p["bandwidth"] is None:
-                self.module.fail_json(
-                    msg="bandwidth is required with bandwidth_type=BandwidthPackage", field="bandwidth"
-                )
-        else:
-            self.check_pair(attachment)
-        before = managed_view(normalize_peer_attachment(attachment)) if attachment else {}
-        after = self.predicted(attachment)
-        if attachment is None:
-            if self.module.check_mode:
-                return True, {}, {"before": before, "after": after}
-            attachment = self.create()
-            changed = True
-        else:
-            attachment_id = attachment["TransitRouterAttachmentId"]
-            changes = self.attribute_changes(attachment)
-            if changes and not self.module.check_mode:
-                if attachment.get("Status") != "Attached":
-                    attachment = self.wait_attached(attachment_id)
-                self.client.call(
-                    "UpdateTransitRouterPeerAttachmentAttribute",
-                    TransitRouterAttachmentId=attachment_id,
-                    extra_retry_codes=RETRY_CODES,
-                    **changes,
-                )
-            changed = bool(changes)
-            changed |= self.update_tags(attachment)
-            if changed and self.module.check_mode:
-                return True, normalize_peer_attachment(attachment), {"before": before, "after": after}
-            if changed:
-                attachment = self.get(attachment_id) or attachment
-            if self.params["wait"] and attachment.get("Status") != "Attached":
-                attachment = self.wait_attached(attachment_id)
-        result = normalize_peer_attachment(attachment)
-        return changed, result, {"before": before, "after": managed_view(result)}
 
-    def delete(self, attachment_id):
-        try:
-            self.client.call(
-                "DeleteTransitRouterPeerAttachment",
-                TransitRouterAttachmentId=attachment_id,
-                Force=True if self.params["force"] else None,
-                ClientToken=client_token(
-                    "delete-peer-attachment", {"id": attachment_id, "force": self.params["force"]}
-                ),
-                extra_retry_codes=RETRY_CODES,
-            )
-        except AlicloudError as err:
-            if err.code in ATTACHMENT_NOT_FOUND or err.is_not_found:
-                return
-            if err.code in BLOCKERS:
-                self.module.fail_json_alicloud(
-                    err,
-                    "cannot delete peer attachment %s: %s; remove it first "
-                    "(geomesh.alicloud.cen_transit_router_route_table_binding state=absent, on both routers) "
-                    "or set force: true" % (attachment_id, BLOCKERS[err.code]),
-                )
-            raise
+    def creation_requirements(self):
+        super().creation_requirements()
+        if self.params["bandwidth_type"] == BANDWIDTH_PACKAGE and self.params["bandwidth"] is None:
+            self.module.fail_json(msg="bandwidth is required with bandwidth_type=BandwidthPackage", field="bandwidth")
 
-    def ensure_absent(self):
+    def check_existing(self, attachment: dict):
+        """When both routers are given, the attachment (perhaps found by ID) must connect them."""
         p = self.params
-        if not p["transit_router_attachment_id"] and not (p["transit_router_id"] and p["peer_transit_router_id"]):
-            self.module.fail_json(
-                msg="state=absent needs transit_router_attachment_id, or transit_router_id and peer_transit_router_id"
-            )
-        attachment = self.lookup()
-        if attachment is None:
-            return False, {}, {"before": {}, "after": {}}
-        attachment_id = attachment["TransitRouterAttachmentId"]
-        diff = {"before": managed_view(normalize_peer_attachment(attachment)), "after": {}}
-        if self.module.check_mode:
-            return True, {}, diff
-        if attachment.get("Status") not in ("Detaching", "Detached"):
-            self.delete(attachment_id)
-        # Always poll: an invalid delete request can be answered with a RequestId and do nothing.
-        success = [self.module.waiter_gone]
-        timeout = None
-        if not p["wait"]:
-            success += ["Detaching", "Detached"]
-            timeout = min(60, p["wait_timeout"])
-        waiter = self.module.waiter(
-            "peer attachment %s deleted" % attachment_id, lambda: self.get(attachment_id), "Status", success
-        )
-        if timeout is not None:
-            waiter.timeout = timeout
-        waiter.wait()
-        return True, {}, diff
+        if p["transit_router_id"] and p["peer_transit_router_id"]:
+            if not peer_matches(attachment, p["transit_router_id"], p["peer_transit_router_id"]):
+                self.module.fail_json(
+                    msg="attachment %s connects %s and %s, not transit_router_id %s and peer_transit_router_id %s"
+                    % (
+                        attachment["TransitRouterAttachmentId"],
+                        attachment.get("TransitRouterId"),
+                        attachment.get("PeerTransitRouterId"),
+                        p["transit_router_id"],
+                        p["peer_transit_router_id"],
+                    ),
+                    field="peer_transit_router_id",
+                )
 
 
 def main():
@@ -548,23 +464,7 @@ def main():
     argument_spec.update(tags_argument_spec())
     argument_spec.update(wait_argument_spec(300))
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
-    manager = PeerAttachmentManager(module)
-    try:
-        if module.params["state"] == "present":
-            changed, attachment, diff = manager.ensure_present()
-        else:
-            changed, attachment, diff = manager.ensure_absent()
-    except AlicloudError as err:
-        p = module.params
-        module.fail_json_alicloud(
-            err,
-            "peer attachment %s"
-            % (
-                p["transit_router_attachment_id"]
-                or "between %s and %s" % (p["transit_router_id"], p["peer_transit_router_id"])
-            ),
-        )
-    module.exit_json(changed=changed, peer_attachment=attachment, diff=diff)
+    PeerAttachmentManager(module).run("peer_attachment")
 
 
 if __name__ == "__main__":

@@ -185,18 +185,15 @@ vpc_attachment:
 """
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
-    ATTACHMENT_NOT_FOUND,
     TAG_TYPE_VPC_ATTACHMENT,
-    cbn_client,
     find_transit_router,
     get_vpc_attachment,
     list_vpc_attachments,
     normalize_vpc_attachment,
     predict_tags,
-    resource_tags,
-    set_tags,
     tag_params,
 )
+from ansible_collections.geomesh.alicloud.plugins.module_utils.cen_attachments import TransitRouterAttachmentManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
     AlicloudModule,
@@ -204,8 +201,6 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
     wait_argument_spec,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 
 CREATE_RETRY_CODES = (
     "Operation.Blocking",
@@ -268,13 +263,27 @@ def managed_view(attachment: dict) -> dict:
     return view
 
 
-class VpcAttachmentManager:
+class VpcAttachmentManager(TransitRouterAttachmentManager):
+    kind = "VPC attachment"
+    update_action = "UpdateTransitRouterVpcAttachmentAttribute"
+    update_retry_codes = CREATE_RETRY_CODES
+    delete_action = "DeleteTransitRouterVpcAttachment"
+    delete_token_kind = "delete-vpc-attachment"
+    delete_retry_codes = DELETE_RETRY_CODES
+    tag_resource_type = TAG_TYPE_VPC_ATTACHMENT
+    blockers = BINDING_EXISTS
+    required_to_create = ("cen_id", "zone_mappings")
+    lookup_options = "vpc_id with transit_router_id or cen_id"
+
     def __init__(self, module: AlicloudModule):
-        self.module = module
-        self.params = module.params
-        self.region = module.region
-        self.client = cbn_client(module)
+        super().__init__(module)
         self.transit_router_id = self.params["transit_router_id"]
+
+    def normalize(self, attachment: dict | None) -> dict:
+        return normalize_vpc_attachment(attachment)
+
+    def diff_view(self, result: dict) -> dict:
+        return managed_view(result)
 
     def get(self, attachment_id):
         return get_vpc_attachment(self.client, attachment_id, self.region)
@@ -318,15 +327,14 @@ class VpcAttachmentManager:
             )
         return found[0] if found else None
 
-    def wait_attached(self, attachment_id, grace=None):
-        return self.module.waiter(
-            "VPC attachment %s attached" % attachment_id,
-            lambda: self.get(attachment_id),
-            "Status",
-            ["Attached"] if self.params["wait"] else ["Attached", "Attaching"],
-            failure=["Detaching", "Detached"],
-            not_found_grace=grace,
-        ).wait()
+    def lookup_options_given(self) -> bool:
+        return bool(self.params["vpc_id"] and (self.params["transit_router_id"] or self.params["cen_id"]))
+
+    def describe_target(self) -> str:
+        return "of %s" % (self.params["vpc_id"] or "?")
+
+    def not_found_message(self, attachment_id) -> str:
+        return "%s in %s" % (super().not_found_message(attachment_id), self.region)
 
     def create(self):
         tr_id = self.transit_router_id
@@ -367,21 +375,6 @@ class VpcAttachmentManager:
             changes["AutoPublishRouteEnabled"] = wanted
         return changes
 
-    def update_tags(self, attachment: dict) -> bool:
-        to_set, to_unset = compare_tags(resource_tags(attachment), self.params["tags"], self.params["purge_tags"])
-        if not to_set and not to_unset:
-            return False
-        if not self.module.check_mode:
-            set_tags(
-                self.client,
-                self.region,
-                TAG_TYPE_VPC_ATTACHMENT,
-                attachment["TransitRouterAttachmentId"],
-                to_set,
-                to_unset,
-            )
-        return True
-
     def predicted(self, attachment: dict | None) -> dict:
         if attachment:
             view = managed_view(normalize_vpc_attachment(attachment))
@@ -401,7 +394,28 @@ class VpcAttachmentManager:
         view["tags"] = predict_tags(view.get("tags") or {}, self.params["tags"], self.params["purge_tags"])
         return view
 
-    def check_unchangeable(self, attachment: dict):
+    def check_options(self):
+        if self.params["zone_mappings"] is not None:
+            self.module.validate(validate_zone_mappings, self.params["zone_mappings"], self.params["allow_single_zone"])
+        if not self.params["transit_router_attachment_id"]:
+            if not self.params["vpc_id"]:
+                self.module.fail_json(
+                    msg="vpc_id is required unless transit_router_attachment_id is given", field="vpc_id"
+                )
+            if not self.params["transit_router_id"] and not self.params["cen_id"]:
+                self.module.fail_json(msg="one of transit_router_id or cen_id is required", field="cen_id")
+
+    def creation_requirements(self):
+        super().creation_requirements()
+        if self.transit_router_id is None:
+            self.module.fail_json(
+                msg="CEN %s has no transit router in %s: create it first (geomesh.alicloud.cen_transit_router)"
+                % (self.params["cen_id"], self.region),
+                field="cen_id",
+            )
+
+    def check_existing(self, attachment: dict):
+        """vpc_id and zone_mappings, when given, must be those of the attachment (they cannot be changed)."""
         if self.params["vpc_id"] and attachment.get("VpcId") != self.params["vpc_id"]:
             self.module.fail_json(
                 msg="attachment %s connects %s, not vpc_id %s"
@@ -422,110 +436,6 @@ class VpcAttachmentManager:
                 ),
                 field="zone_mappings",
             )
-
-    def ensure_present(self):
-        if self.params["zone_mappings"] is not None:
-            self.module.validate(validate_zone_mappings, self.params["zone_mappings"], self.params["allow_single_zone"])
-        if not self.params["transit_router_attachment_id"]:
-            if not self.params["vpc_id"]:
-                self.module.fail_json(
-                    msg="vpc_id is required unless transit_router_attachment_id is given", field="vpc_id"
-                )
-            if not self.params["transit_router_id"] and not self.params["cen_id"]:
-                self.module.fail_json(msg="one of transit_router_id or cen_id is required", field="cen_id")
-        attachment = self.lookup()
-        if attachment is None:
-            if self.params["transit_router_attachment_id"]:
-                self.module.fail_json(
-                    msg="transit_router_attachment_id %s was not found in %s"
-                    % (self.params["transit_router_attachment_id"], self.region)
-                )
-            for field in ("cen_id", "zone_mappings"):
-                if not self.params[field]:
-                    self.module.fail_json(msg="%s is required to create a VPC attachment" % field, field=field)
-            if self.transit_router_id is None:
-                self.module.fail_json(
-                    msg="CEN %s has no transit router in %s: create it first (geomesh.alicloud.cen_transit_router)"
-                    % (self.params["cen_id"], self.region),
-                    field="cen_id",
-                )
-        else:
-            self.check_unchangeable(attachment)
-        before = managed_view(normalize_vpc_attachment(attachment)) if attachment else {}
-        after = self.predicted(attachment)
-        if attachment is None:
-            if self.module.check_mode:
-                return True, {}, {"before": before, "after": after}
-            attachment = self.create()
-            changed = True
-        else:
-            attachment_id = attachment["TransitRouterAttachmentId"]
-            changes = self.attribute_changes(attachment)
-            if changes and not self.module.check_mode:
-                if attachment.get("Status") != "Attached":
-                    attachment = self.wait_attached(attachment_id)
-                self.client.call(
-                    "UpdateTransitRouterVpcAttachmentAttribute",
-                    TransitRouterAttachmentId=attachment_id,
-                    extra_retry_codes=CREATE_RETRY_CODES,
-                    **changes,
-                )
-            changed = bool(changes)
-            changed |= self.update_tags(attachment)
-            if changed and self.module.check_mode:
-                return True, normalize_vpc_attachment(attachment), {"before": before, "after": after}
-            if changed:
-                attachment = self.get(attachment_id) or attachment
-            if self.params["wait"] and attachment.get("Status") != "Attached":
-                attachment = self.wait_attached(attachment_id)
-        result = normalize_vpc_attachment(attachment)
-        return changed, result, {"before": before, "after": managed_view(result)}
-
-    def delete(self, attachment_id):
-        try:
-            self.client.call(
-                "DeleteTransitRouterVpcAttachment",
-                TransitRouterAttachmentId=attachment_id,
-                Force=True if self.params["force"] else None,
-                ClientToken=client_token("delete-vpc-attachment", {"id": attachment_id, "force": self.params["force"]}),
-                extra_retry_codes=DELETE_RETRY_CODES,
-            )
-        except AlicloudError as err:
-            if err.code in ATTACHMENT_NOT_FOUND or err.is_not_found:
-                return
-            if err.code in BINDING_EXISTS:
-                self.module.fail_json_alicloud(
-                    err,
-                    "cannot delete VPC attachment %s: %s; remove it first "
-                    "(geomesh.alicloud.cen_transit_router_route_table_binding state=absent) or set force: true"
-                    % (attachment_id, BINDING_EXISTS[err.code]),
-                )
-            raise
-
-    def ensure_absent(self):
-        if not self.params["transit_router_attachment_id"] and not (
-            self.params["vpc_id"] and (self.params["transit_router_id"] or self.params["cen_id"])
-        ):
-            self.module.fail_json(
-                msg="state=absent needs transit_router_attachment_id, or vpc_id with transit_router_id or cen_id"
-            )
-        attachment = self.lookup()
-        if attachment is None:
-            return False, {}, {"before": {}, "after": {}}
-        attachment_id = attachment["TransitRouterAttachmentId"]
-        diff = {"before": managed_view(normalize_vpc_attachment(attachment)), "after": {}}
-        if self.module.check_mode:
-            return True, {}, diff
-        if attachment.get("Status") != "Detaching":
-            self.delete(attachment_id)
-        if self.params["wait"]:
-            self.module.waiter(
-                "VPC attachment %s detached" % attachment_id,
-                lambda: self.get(attachment_id),
-                "Status",
-                [self.module.waiter_gone],
-            ).wait()
-        return True, {}, diff
 
 
 def main():
@@ -552,19 +462,7 @@ def main():
     argument_spec.update(tags_argument_spec())
     argument_spec.update(wait_argument_spec(300))
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
-    manager = VpcAttachmentManager(module)
-    try:
-        if module.params["state"] == "present":
-            changed, attachment, diff = manager.ensure_present()
-        else:
-            changed, attachment, diff = manager.ensure_absent()
-    except AlicloudError as err:
-        module.fail_json_alicloud(
-            err,
-            "VPC attachment %s"
-            % (module.params["transit_router_attachment_id"] or "of %s" % (module.params["vpc_id"] or "?")),
-        )
-    module.exit_json(changed=changed, vpc_attachment=attachment, diff=diff)
+    VpcAttachmentManager(module).run("vpc_attachment")
 
 
 if __name__ == "__main__":
