@@ -12,7 +12,7 @@ export ALIBABA_CLOUD_ECS_METADATA_DISABLED := true
 export ANSIBLE_FORCE_COLOR := 0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help deps sync lint sanity units emulator-tests integration test demo build docs clean
+.PHONY: help deps sync lint sanity units emulator-tests integration test demo build docs perf clean
 
 help:
 	@echo "make test   - install everything, then lint, sanity, unit, emulator contract and integration tests"
@@ -64,6 +64,10 @@ test: lint sanity units emulator-tests integration build
 
 demo: sync
 	tools/demo.sh
+
+# benchmarks (not part of `make test`): they measure, they do not assert
+perf: sync
+	tests/perf/network_scaling.sh
 
 clean:
 	rm -rf .build tests/output

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the geomesh.alicloud project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Write an N-region inventory (plus the mesh VPC) for the network role test.
+"""Write an N-region inventory (N <= 8, plus the mesh VPC) for the network role tests.
 
 ``make_inventory.py PREFIX N OUT [bad]``: region i gets VPC 2i.0.0.0/8-style ranges; ``bad``
 makes the second region's VPC overlap the first one's.
@@ -16,6 +16,11 @@ REGIONS = [
     ("cn-hangzhou", ["cn-hangzhou-h", "cn-hangzhou-i"]),
     ("cn-shanghai", ["cn-shanghai-e", "cn-shanghai-f"]),
     ("cn-beijing", ["cn-beijing-h", "cn-beijing-i"]),
+    ("cn-shenzhen", ["cn-shenzhen-d", "cn-shenzhen-e"]),
+    ("cn-zhangjiakou", ["cn-zhangjiakou-a", "cn-zhangjiakou-b"]),
+    ("cn-hongkong", ["cn-hongkong-b", "cn-hongkong-c"]),
+    ("ap-southeast-1", ["ap-southeast-1a", "ap-southeast-1b"]),
+    ("eu-central-1", ["eu-central-1a", "eu-central-1b"]),
 ]
 
 
