@@ -298,6 +298,19 @@ def set_tags(client, region: str, resource_type: str, resource_id: str, to_set: 
         )
 
 
+def update_resource_tags(module, client, region: str, resource_type: str, resource: dict, resource_id: str) -> bool:
+    """Bring a resource's tags to the module's ``tags`` / ``purge_tags``; whether they differ(ed).
+
+    In check mode nothing is sent.
+    """
+    to_set, to_unset = compare_tags(resource_tags(resource), module.params["tags"], module.params["purge_tags"])
+    if not to_set and not to_unset:
+        return False
+    if not module.check_mode:
+        set_tags(client, region, resource_type, resource_id, to_set, to_unset)
+    return True
+
+
 def tag_params(tags: dict | None):
     return [{"Key": k, "Value": str(v)} for k, v in sorted((tags or {}).items())] or None
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
     ATTACHMENT_NOT_FOUND,
     cbn_client,
-    resource_tags,
-    set_tags,
+    update_resource_tags,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 
 BINDING_HINT = "geomesh.alicloud.cen_transit_router_route_table_binding state=absent"
@@ -140,19 +138,14 @@ class TransitRouterAttachmentManager:
         return True
 
     def update_tags(self, attachment: dict) -> bool:
-        to_set, to_unset = compare_tags(resource_tags(attachment), self.params["tags"], self.params["purge_tags"])
-        if not to_set and not to_unset:
-            return False
-        if not self.module.check_mode:
-            set_tags(
-                self.client,
-                self.tag_region(attachment),
-                self.tag_resource_type,
-                attachment["TransitRouterAttachmentId"],
-                to_set,
-                to_unset,
-            )
-        return True
+        return update_resource_tags(
+            self.module,
+            self.client,
+            self.tag_region(attachment),
+            self.tag_resource_type,
+            attachment,
+            attachment["TransitRouterAttachmentId"],
+        )
 
     def ensure_present(self):
         self.check_options()

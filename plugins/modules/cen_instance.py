@@ -109,9 +109,8 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
     list_transit_routers,
     normalize_cen,
     predict_tags,
-    resource_tags,
-    set_tags,
     tag_params,
+    update_resource_tags,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
@@ -120,7 +119,6 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
     wait_argument_spec,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags
 
 DELETE_RETRY_CODES = ("InvalidOperation.CenInstanceStatus", "Operation.Blocking")
 DELETE_DONE_CODES = CEN_NOT_FOUND
@@ -178,12 +176,7 @@ class CenManager:
         return True
 
     def update_tags(self, cen: dict) -> bool:
-        to_set, to_unset = compare_tags(resource_tags(cen), self.params["tags"], self.params["purge_tags"])
-        if not to_set and not to_unset:
-            return False
-        if not self.module.check_mode:
-            set_tags(self.client, self.region, TAG_TYPE_CEN, cen["CenId"], to_set, to_unset)
-        return True
+        return update_resource_tags(self.module, self.client, self.region, TAG_TYPE_CEN, cen, cen["CenId"])
 
     def predicted(self, cen: dict | None) -> dict:
         view = managed_view(normalize_cen(cen)) if cen else {"name": None, "description": None, "tags": {}}

@@ -129,10 +129,9 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
     list_vpc_attachments,
     normalize_transit_router,
     predict_tags,
-    resource_tags,
-    set_tags,
     system_route_table,
     tag_params,
+    update_resource_tags,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
@@ -141,7 +140,6 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
     wait_argument_spec,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 
 CREATE_RETRY_CODES = ("Operation.Blocking", "IncorrectStatus.Status")
@@ -213,12 +211,7 @@ class TransitRouterManager:
         return True
 
     def update_tags(self, tr: dict) -> bool:
-        to_set, to_unset = compare_tags(resource_tags(tr), self.params["tags"], self.params["purge_tags"])
-        if not to_set and not to_unset:
-            return False
-        if not self.module.check_mode:
-            set_tags(self.client, self.region, TAG_TYPE_TR, tr["TransitRouterId"], to_set, to_unset)
-        return True
+        return update_resource_tags(self.module, self.client, self.region, TAG_TYPE_TR, tr, tr["TransitRouterId"])
 
     def predicted(self, tr: dict | None) -> dict:
         view = managed_view(normalize_transit_router(tr)) if tr else {"tags": {}}
