@@ -12,6 +12,8 @@ return shape (``normalize``, ``diff_view``) and the option checks.
 
 from __future__ import annotations
 
+import abc
+
 from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
     ATTACHMENT_NOT_FOUND,
     cbn_client,
@@ -23,7 +25,7 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import cli
 BINDING_HINT = "geomesh.alicloud.cen_transit_router_route_table_binding state=absent"
 
 
-class TransitRouterAttachmentManager:
+class TransitRouterAttachmentManager(abc.ABC):
     """ensure_present / ensure_absent of one transit router attachment.
 
     Both return ``(changed, attachment, diff)``: the attachment as ``normalize`` shapes it
@@ -58,42 +60,44 @@ class TransitRouterAttachmentManager:
         self.region = module.region
         self.client = cbn_client(module)
 
-    # -- hooks -------------------------------------------------------------------------------------
+    # -- hooks: the abstract ones are what each module must say ---------------------------------
+    @abc.abstractmethod
     def get(self, attachment_id):
         """The attachment by ID, or None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def lookup(self):
         """The attachment the options name, or None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def create(self):
         """Create the attachment and return it once visible."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def attribute_changes(self, attachment: dict) -> dict:
         """The parameters of the update call that bring the attachment to the options; empty when none."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def predicted(self, attachment: dict | None) -> dict:
         """The diff_view the attachment will have (``attachment`` None: a new one)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def normalize(self, attachment: dict | None) -> dict:
         """The return shape of an API attachment."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def diff_view(self, result: dict) -> dict:
         """The part of a normalized attachment the diff shows."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def lookup_options_given(self) -> bool:
         """Whether the options other than transit_router_attachment_id are enough for lookup()."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def check_options(self):
         """Fail on options that cannot name an attachment (before any API call)."""
 
+    @abc.abstractmethod
     def check_existing(self, attachment: dict):
         """Fail when the found attachment is not the one the options describe."""
 
@@ -110,9 +114,9 @@ class TransitRouterAttachmentManager:
         """The RegionId of the tag calls."""
         return self.region
 
+    @abc.abstractmethod
     def describe_target(self) -> str:
         """The attachment in error messages when transit_router_attachment_id is not given."""
-        raise NotImplementedError
 
     # -- shared flow -------------------------------------------------------------------------------
     def wait_attached(self, attachment_id, grace=None):
