@@ -35,7 +35,7 @@ name="nrf-$$"
 faults '{"throttling_pct": 20, "server_error_pct": 5, "server_error_after_commit_pct": 5, "eventual_consistency_s": 2, "seed": 11}'
 play "$name" "$name-faults"
 faults "{}"
-injected=$("$py" -c 'import json,sys,urllib.request; print(sum(1 for l in json.load(urllib.request.urlopen(sys.argv[1] + "/_emulator/log")) if l.get("fault")))' "$EMULATOR_URL")
+injected=$("$py" "$files/emulator_log.py" "$EMULATOR_URL" faults)
 echo "$name: converged under faults ($injected injected faults)"
 [ "$injected" -gt 0 ] || { echo "FAIL: no fault was injected"; exit 1; }
 "$py" "$files/emulator_census.py" "$EMULATOR_URL" "$name" 2

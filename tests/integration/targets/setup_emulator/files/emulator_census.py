@@ -51,7 +51,8 @@ def main() -> int:
         verdict = "ok" if len(found) == want else "FAIL"
         failures += verdict != "ok"
         sys.stdout.write("%-25s %d (expected %d) %s\n" % (label, len(found), want, verdict))
-    # a VPC attachment per VPC, a router per region, a connection per pair: no two alike
+    # no two VPCs of a name, vSwitches of a CIDR, attachments of a VPC, routers of a region or
+    # connections of a router pair
     for label, keys in (
         ("VPCs per name", [v["VpcName"] for v in vpcs]),
         ("vSwitches per VPC and CIDR block", [(s["VpcId"], s["CidrBlock"]) for s in vswitches]),
