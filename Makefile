@@ -40,7 +40,7 @@ lint: sync
 	$(BIN)/black --check -q plugins tests tools
 	cd $(COLL) && $(BIN)/ansible-lint --offline -q --profile production
 	cd $(COLL) && $(BIN)/antsibull-changelog lint
-	cd $(COLL) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck .
+	cd $(COLL) && $(BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
 sanity: sync
 	@# ansible-test only warns and skips its shellcheck test when the program is missing
