@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import time
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, from_sdk_exception
 from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
@@ -97,7 +96,9 @@ class ApiClient:
         self.models = models
         self.backoff = backoff or Backoff()
         self._methods = _method_index(sdk_client)
-        self.calls = []
+
+    def has_action(self, action: str) -> bool:
+        return action.lower() in self._methods
 
     def _method(self, action: str):
         name = self._methods.get(action.lower())
@@ -114,7 +115,6 @@ class ApiClient:
             if model_cls is None:
                 raise AlicloudError("UnsupportedAction", "no request model for %s" % action)
             args.append(model_cls().from_map(params))
-        self.calls.append(action)
         try:
             response = method(*args)
         except Exception as exc:  # pylint: disable=broad-exception-caught
@@ -126,18 +126,21 @@ class ApiClient:
             return {}
         return body.to_map() if hasattr(body, "to_map") else body
 
-    def call(self, action: str, *path_args, retry: bool = True, extra_retry_codes=(), timeout=None, **params):
+    def call(self, action: str, *path_args, deadline: float | None = None, **params):
+        """Send ``action`` and retry what the retry table calls transient (``retries.is_retryable``).
+
+        ``deadline`` (a ``time.monotonic()`` value) makes the retries last until then instead of a
+        fixed number of attempts: deletes pass the end of their ``wait_timeout`` so that "still in
+        use" answers are retried while dependents go away.
+        """
         params = {k: v for k, v in params.items() if v is not None}
-        idempotent = action.startswith(READ_PREFIXES) or "ClientToken" in params or "client_token" in params
+        idempotent = action.startswith(READ_PREFIXES) or "ClientToken" in params
 
         def should_retry(err: AlicloudError) -> bool:
-            if not retry:
-                return False
-            if err.code in ("NetworkError",):
+            if err.code == "NetworkError":
                 return idempotent
-            return is_retryable(err, self.product, extra_retry_codes)
+            return is_retryable(err, self.product, action)
 
-        deadline = time.monotonic() + timeout if timeout else None
         return self.backoff.run(lambda: self._invoke(action, path_args, params), should_retry, deadline)
 
 

@@ -15,6 +15,7 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.credentials impor
     resolve_settings,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paths import HAS_JMESPATH
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import Waiter
 
 
@@ -46,6 +47,16 @@ def tags_argument_spec() -> dict:
     }
 
 
+def resource_argument_spec(wait_timeout: int = 300, tags: bool = True, **options) -> dict:
+    """The argument spec of a resource module: ``state``, its own ``options``, wait and tags."""
+    spec = {"state": {"type": "str", "default": "present", "choices": ["present", "absent"]}}
+    spec.update(options)
+    spec.update(wait_argument_spec(wait_timeout))
+    if tags:
+        spec.update(tags_argument_spec())
+    return spec
+
+
 class AlicloudModule:
     """Thin wrapper over AnsibleModule that every module of the collection uses."""
 
@@ -55,6 +66,8 @@ class AlicloudModule:
         spec = common_argument_spec()
         spec.update(argument_spec or {})
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        if not HAS_JMESPATH:
+            self.module.fail_json(msg=missing_required_lib("jmespath"))
         self.params = self.module.params
         self._clients = {}
         self._credential = None

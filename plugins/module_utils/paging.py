@@ -1,11 +1,36 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the geomesh.alicloud project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Collect every page of a list call (PageNumber/PageSize or NextToken/MaxResults)."""
+"""List calls as table entries: collect every page (PageNumber/PageSize or NextToken/MaxResults).
+
+A product module describes each list action once as a ``ListSpec``; ``list_items`` and
+``get_item`` do the rest, so list and get wrappers that would differ only by action name and
+paths are not written twice.
+"""
 
 from __future__ import annotations
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import dig
+from dataclasses import dataclass
+
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paths import search
+
+PAGES = "pages"
+TOKEN = "token"
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """One list action: ``items`` is a JMESPath expression into the response body; ``paging`` is
+    PAGES (PageNumber/PageSize) or TOKEN (NextToken/MaxResults); a ``not_found`` code means the
+    filter names a parent that does not exist (or no longer does), which is an empty list."""
+
+    action: str
+    items: str
+    id_key: str
+    paging: str = PAGES
+    page_size: int = 50
+    not_found: tuple = ()
 
 
 def paginate_pages(call, items_path: str, page_size: int = 50, params=None, max_pages: int = 1000) -> list:
@@ -14,7 +39,7 @@ def paginate_pages(call, items_path: str, page_size: int = 50, params=None, max_
     params = dict(params or {})
     for page in range(1, max_pages + 1):
         body = call(**dict(params, PageNumber=page, PageSize=page_size))
-        chunk = dig(body, items_path) or []
+        chunk = search(items_path, body) or []
         items.extend(chunk)
         total = body.get("TotalCount")
         if not chunk or len(chunk) < page_size or (total is not None and len(items) >= int(total)):
@@ -36,8 +61,40 @@ def paginate_token(
         if token:
             page_params["NextToken"] = token
         body = call(**page_params)
-        items.extend(dig(body, items_path) or [])
+        items.extend(search(items_path, body) or [])
         token = body.get("NextToken")
         if not token:
             break
     return items
+
+
+def list_items(client, spec: ListSpec, quiet: bool = True, **params) -> list:
+    """Every item of ``spec.action`` for these filters (None values are not sent); with ``quiet``,
+    a not-found answer is an empty list."""
+
+    def call(**kwargs):
+        return client.call(spec.action, **kwargs)
+
+    try:
+        if spec.paging == TOKEN:
+            return paginate_token(call, spec.items, max_results=spec.page_size, params=params)
+        return paginate_pages(call, spec.items, page_size=spec.page_size, params=params)
+    except AlicloudError as err:
+        if quiet and (err.code in spec.not_found or err.is_not_found):
+            return []
+        raise
+
+
+def get_item(client, spec: ListSpec, item_id: str, **params) -> dict | None:
+    """The item whose ``spec.id_key`` is ``item_id``, listed with these filters; None when absent."""
+    return next((i for i in list_items(client, spec, **params) if i.get(spec.id_key) == item_id), None)
+
+
+def only_one(items: list, spec: ListSpec, what: str, hint: str, code: str = "AmbiguousLookup") -> dict | None:
+    """The single item of a lookup; more than one is an error naming them and how to pick one."""
+    if len(items) > 1:
+        raise AlicloudError(
+            code,
+            "%d %s (%s): %s" % (len(items), what, ", ".join(str(i.get(spec.id_key)) for i in items), hint),
+        )
+    return items[0] if items else None

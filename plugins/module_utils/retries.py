@@ -63,44 +63,72 @@ PRODUCT_RETRY_CODES = {
 }
 
 
-def is_retryable(error: AlicloudError, product: str | None = None, extra_codes=()) -> bool:
-    """True when the error is transient: throttling, 5xx, in-progress or status conflicts."""
+# Codes retried only for one action: the "still in use" answers of deletes, retried until the
+# caller's deadline (wait_timeout) while dependent resources are going away. A trailing "*" is a
+# prefix ("DependencyViolation*" covers DependencyViolation.VSwitch, ...RouteTable, ...).
+ACTION_RETRY_CODES = {
+    "vpc": {
+        "DeleteVpc": ("DependencyViolation*",),
+        "DeleteVSwitch": ("DependencyViolation*", "IncorrectStatus.VSwitch"),
+    },
+}
+
+
+def _matches(code: str, patterns) -> bool:
+    return any(code.startswith(p[:-1]) if p.endswith("*") else code == p for p in patterns)
+
+
+def is_retryable(error: AlicloudError, product: str | None = None, action: str | None = None) -> bool:
+    """True when the error is transient: throttling, 5xx, in-progress or status conflicts, or a code
+    the retry table lists for this product or this action."""
     code = error.code or ""
-    if _THROTTLING.match(code) or code in GENERIC_RETRY_CODES or code in extra_codes:
+    if _THROTTLING.match(code) or code in GENERIC_RETRY_CODES:
         return True
     if error.status_code is not None and 500 <= error.status_code <= 599:
         return True
     if error.message and RETRY_STATUS_MESSAGE in error.message:
         return True
-    return code in PRODUCT_RETRY_CODES.get(product or "", ())
+    if code in PRODUCT_RETRY_CODES.get(product or "", ()):
+        return True
+    return _matches(code, ACTION_RETRY_CODES.get(product or "", {}).get(action, ()))
 
 
 class Backoff:
-    """Full-jitter exponential backoff: sleep uniform(0, min(cap, base * 2**attempt))."""
+    """Jittered exponential backoff.
 
-    def __init__(self, base: float = 1.0, cap: float = 20.0, max_attempts: int = 8, sleep=time.sleep, rng=None):
+    The n-th retry (n = 0, 1, ...) sleeps a random time between ``base / 2`` and
+    ``min(cap, base * 2**n)``, and at least the ``Retry-After`` the API sent. Without a deadline a
+    call is tried at most ``max_attempts`` times; with one, it is retried until the next sleep
+    would end past the deadline.
+    """
+
+    def __init__(
+        self, base: float = 1.0, cap: float = 20.0, max_attempts: int = 8, sleep=time.sleep, rng=None, clock=None
+    ):
         self.base = base
         self.cap = cap
         self.max_attempts = max_attempts
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._clock = clock or time.monotonic
 
     def delay(self, attempt: int) -> float:
         return self._rng.uniform(self.base / 2, min(self.cap, self.base * (2**attempt)))
 
     def run(self, func, should_retry, deadline: float | None = None):
-        """Call ``func()`` until it succeeds, raises a non-retryable error, or attempts run out."""
+        """Call ``func()`` until it succeeds, raises a non-retryable error, or the attempts or the
+        deadline (a ``clock()`` value) run out."""
         attempt = 0
         while True:
             try:
                 return func()
             except AlicloudError as err:
                 attempt += 1
-                if attempt >= self.max_attempts or not should_retry(err):
+                if not should_retry(err) or (deadline is None and attempt >= self.max_attempts):
                     raise
                 pause = self.delay(attempt - 1)
                 if err.retry_after_ms:
                     pause = max(pause, err.retry_after_ms / 1000.0)
-                if deadline is not None and time.monotonic() + pause > deadline:
+                if deadline is not None and self._clock() + pause > deadline:
                     raise
                 self._sleep(pause)

@@ -1,11 +1,32 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the geomesh.alicloud project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tag helpers: API tag lists <-> dicts, and the difference to apply."""
+"""Tags: API tag lists <-> dicts, the difference to apply, and the one implementation that applies it.
+
+Products differ only in data - the action names (VPC spells ``UnTagResources``, CBN
+``UntagResources``), whether the call carries ``RegionId`` - so each product has a row in
+``TAG_APIS`` and each taggable resource a ``ResourceType`` value in its product module.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 RESERVED_PREFIXES = ("acs:", "aliyun")
+
+
+@dataclass(frozen=True)
+class TagApi:
+    tag_action: str
+    untag_action: str
+
+
+TAG_APIS = {
+    # alicloud-api.md: VPC TagResources / UnTagResources, CBN TagResources / UntagResources,
+    # both RPC with RegionId, ResourceType, ResourceId.N, Tag.N.Key/Value and TagKey.N.
+    "vpc": TagApi("TagResources", "UnTagResources"),
+    "cbn": TagApi("TagResources", "UntagResources"),
+}
 
 
 def tag_list_to_dict(tags) -> dict:
@@ -27,8 +48,9 @@ def tag_list_to_dict(tags) -> dict:
     return result
 
 
-def dict_to_tag_list(tags: dict | None, key="Key", value="Value") -> list:
-    return [{key: k, value: v} for k, v in sorted((tags or {}).items())]
+def dict_to_tag_list(tags: dict | None) -> list | None:
+    """The ``Tag`` request parameter of a create or tag call (None when there are no tags)."""
+    return [{"Key": str(k), "Value": "" if v is None else str(v)} for k, v in sorted((tags or {}).items())] or None
 
 
 def compare_tags(current: dict, desired: dict | None, purge: bool = True):
@@ -44,3 +66,26 @@ def compare_tags(current: dict, desired: dict | None, purge: bool = True):
     if purge:
         to_unset = sorted(k for k in current if k not in desired and not k.startswith(RESERVED_PREFIXES))
     return to_set, to_unset
+
+
+def predict_tags(current: dict, desired: dict | None, purge: bool) -> dict:
+    """The tags a resource will have after ``compare_tags`` is applied."""
+    if desired is None:
+        return dict(current)
+    unset = compare_tags(current, desired, purge)[1]
+    result = {k: v for k, v in current.items() if k not in unset}
+    result.update({str(k): "" if v is None else str(v) for k, v in desired.items()})
+    return result
+
+
+def apply_tags(client, api: TagApi, region: str, resource_type: str, resource_id: str, to_set, to_unset) -> None:
+    common = {"RegionId": region, "ResourceType": resource_type, "ResourceId": [resource_id]}
+    if to_unset:
+        client.call(api.untag_action, TagKey=list(to_unset), **common)
+    if to_set:
+        client.call(api.tag_action, Tag=dict_to_tag_list(to_set), **common)
+
+
+def has_tags(resource_tags: dict, wanted: dict | None) -> bool:
+    """True when every wanted tag is present with the same value (values compared as strings)."""
+    return all(resource_tags.get(str(k)) == ("" if v is None else str(v)) for k, v in (wanted or {}).items())

@@ -26,11 +26,6 @@ def validate_cidr(field: str, value: str, min_prefix: int = 8, max_prefix: int =
     return str(net)
 
 
-def validate_choice(field: str, value, choices) -> None:
-    if value not in choices:
-        raise ValidationError(field, "%r is not one of %s" % (value, ", ".join(map(str, choices))))
-
-
 def validate_resource_id(field: str, value: str, prefix: str) -> str:
     """An Alibaba Cloud resource ID with its type prefix, e.g. ``vpc-bp1...`` or ``sg-...``."""
     text = "" if value is None else str(value)

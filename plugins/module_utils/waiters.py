@@ -1,26 +1,39 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the geomesh.alicloud project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Data-driven waiters: poll a describe call until a status is reached."""
+"""Data-driven waiters: poll a describe call until a status is reached.
+
+Each product keeps a table of ``WaiterSpec`` (as amazon.aws keeps ``waiters_by_name``); the status
+path is a JMESPath expression, evaluated with ``jmespath`` as botocore's waiters do.
+"""
 
 from __future__ import annotations
 
 import random
 import time
+from dataclasses import dataclass
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paths import search
 
 MISSING = object()
 
 
-def dig(obj, path: str, default=None):
-    """Follow a dotted path (``ServiceMeshInfo.State``) through nested dicts."""
-    cur = obj
-    for part in path.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return default
-        cur = cur[part]
-    return cur
+@dataclass(frozen=True)
+class WaiterSpec:
+    """How to wait for one kind of resource to be ready.
+
+    ``get(manager, resource_id)`` reads the resource (None when not found); ``status`` is a
+    JMESPath expression into it; ``success`` ends the wait, ``failure`` fails it; ``pending``
+    (when not empty) are the only states worth waiting through, any other fails at once;
+    ``in_progress`` are the states accepted as done when the user asked not to wait.
+    """
+
+    status: str
+    success: tuple
+    pending: tuple = ()
+    failure: tuple = ()
+    in_progress: tuple = ()
 
 
 class Waiter:
@@ -90,7 +103,7 @@ class Waiter:
                         code="WaiterNotFound",
                     )
             else:
-                status = dig(current, self.status_path)
+                status = search(self.status_path, current)
                 if status in self.success:
                     return current
                 if status in self.failure:
@@ -107,7 +120,7 @@ class Waiter:
             last = current
             now = self._clock()
             if now >= deadline:
-                shown = dig(current, self.status_path) if isinstance(current, dict) else "not found"
+                shown = search(self.status_path, current) if isinstance(current, dict) else "not found"
                 raise WaiterError(
                     "%s: timed out after %.0f s (last state %r)" % (self.name, self.timeout, shown), last=current
                 )

@@ -99,173 +99,80 @@ cen:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
     CEN_NOT_FOUND,
     DEFAULT_CLIENT_REGION,
-    TAG_TYPE_CEN,
-    cbn_client,
+    TAG_TYPES,
+    TRANSIT_ROUTERS,
+    WAITERS,
     find_cen,
     get_cen,
-    list_transit_routers,
     normalize_cen,
-    predict_tags,
-    tag_params,
-    update_resource_tags,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
-    AlicloudModule,
-    tags_argument_spec,
-    wait_argument_spec,
-)
-from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
-
-DELETE_RETRY_CODES = ("InvalidOperation.CenInstanceStatus", "Operation.Blocking")
-DELETE_DONE_CODES = CEN_NOT_FOUND
 
 
-def managed_view(cen: dict) -> dict:
-    return {k: cen.get(k) for k in ("name", "description", "tags")}
+class CenManager(ResourceManager):
+    product = "cbn"
+    resource = "CEN instance"
+    result_key = "cen"
+    id_option = "cen_id"
+    id_key = "CenId"
+    create_action = "CreateCen"
+    create_id_path = "CenId"
+    token_kind = "cen"
+    identity_options = ("name",)
+    attributes = (Attr("name", "Name", "name"), Attr("description", "Description", "description"))
+    update_action = "ModifyCenAttribute"
+    delete_action = "DeleteCen"
+    delete_not_found = CEN_NOT_FOUND
+    deleting_states = ("Deleting",)
+    waiter = WAITERS["cen"]
+    tag_resource_type = TAG_TYPES["cen"]
+    diff_keys = ("name", "description", "tags")
+    # CEN is global: its calls carry no RegionId (the tag calls do, any region)
+    regional = False
 
+    def __init__(self, module):
+        super().__init__(module, module.settings.get("region") or DEFAULT_CLIENT_REGION)
 
-class CenManager:
-    def __init__(self, module: AlicloudModule):
-        self.module = module
-        self.params = module.params
-        self.region = module.settings.get("region") or DEFAULT_CLIENT_REGION
-        self.client = cbn_client(module)
+    def get(self, resource_id):
+        return get_cen(self.client, resource_id)
 
     def lookup(self):
-        if self.params["cen_id"]:
-            return get_cen(self.client, self.params["cen_id"])
         return find_cen(self.client, self.params["name"])
 
-    def wait_active(self, cen_id, grace=None):
-        return self.module.waiter(
-            "CEN %s active" % cen_id,
-            lambda: get_cen(self.client, cen_id),
-            "Status",
-            ["Active"] if self.params["wait"] else ["Active", "Creating"],
-            failure=["Deleting"],
-            not_found_grace=grace,
-        ).wait()
+    def normalize(self, resource):
+        return normalize_cen(resource)
 
-    def create(self):
-        def send(token):
-            body = self.client.call(
-                "CreateCen",
-                Name=self.params["name"],
-                Description=self.params["description"],
-                Tag=tag_params(self.params["tags"]),
-                ClientToken=token,
-            )
-            return body["CenId"]
+    def check_create(self):
+        if not self.params["name"]:
+            self.module.fail_json(msg="name is required to create a CEN instance", field="name")
 
-        return create_once("cen", {"name": self.params["name"]}, send, lambda i: self.wait_active(i, grace=30))[1]
-
-    def update_attributes(self, cen: dict) -> bool:
-        changes = {}
-        if self.params["cen_id"] and self.params["name"] and self.params["name"] != cen.get("Name"):
-            changes["Name"] = self.params["name"]
-        if self.params["description"] is not None and self.params["description"] != (cen.get("Description") or ""):
-            changes["Description"] = self.params["description"]
-        if not changes:
-            return False
-        if not self.module.check_mode:
-            self.client.call("ModifyCenAttribute", CenId=cen["CenId"], **changes)
-        return True
-
-    def update_tags(self, cen: dict) -> bool:
-        return update_resource_tags(self.module, self.client, self.region, TAG_TYPE_CEN, cen, cen["CenId"])
-
-    def predicted(self, cen: dict | None) -> dict:
-        view = managed_view(normalize_cen(cen)) if cen else {"name": None, "description": None, "tags": {}}
-        if self.params["name"]:
-            view["name"] = self.params["name"]
-        if self.params["description"] is not None:
-            view["description"] = self.params["description"]
-        view["tags"] = predict_tags(view.get("tags") or {}, self.params["tags"], self.params["purge_tags"])
-        return view
-
-    def ensure_present(self):
-        cen = self.lookup()
-        if cen is None and self.params["cen_id"]:
-            self.module.fail_json(msg="cen_id %s was not found" % self.params["cen_id"])
-        if cen is None and not self.params["name"]:
-            self.module.fail_json(msg="name is required to create a CEN instance")
-        before = managed_view(normalize_cen(cen)) if cen else {}
-        after = self.predicted(cen)
-        if cen is None:
-            if self.module.check_mode:
-                return True, {}, {"before": before, "after": after}
-            cen = self.create()
-            changed = True
-        else:
-            if cen.get("Status") == "Creating" and not self.module.check_mode:
-                cen = self.wait_active(cen["CenId"])
-            changed = self.update_attributes(cen)
-            changed |= self.update_tags(cen)
-            if changed and self.module.check_mode:
-                return True, normalize_cen(cen), {"before": before, "after": after}
-        if changed:
-            cen = get_cen(self.client, cen["CenId"]) or cen
-        result = normalize_cen(cen)
-        return changed, result, {"before": before, "after": managed_view(result)}
-
-    def ensure_absent(self):
-        cen = self.lookup()
-        if cen is None:
-            return False, {}, {"before": {}, "after": {}}
-        cen_id = cen["CenId"]
-        diff = {"before": managed_view(normalize_cen(cen)), "after": {}}
-        routers = [t["TransitRouterId"] for t in list_transit_routers(self.client, CenId=cen_id)]
+    def check_delete(self, resource):
+        routers = [t["TransitRouterId"] for t in list_items(self.client, TRANSIT_ROUTERS, CenId=resource["CenId"])]
         if routers:
             self.module.fail_json(
                 msg="CEN instance %s still has transit routers (%s): delete them first "
-                "(geomesh.alicloud.cen_transit_router state=absent)" % (cen_id, ", ".join(routers)),
+                "(geomesh.alicloud.cen_transit_router state=absent)" % (resource["CenId"], ", ".join(routers)),
                 transit_router_ids=routers,
             )
-        if self.module.check_mode:
-            return True, {}, diff
-        if cen.get("Status") != "Deleting":
-            try:
-                self.client.call("DeleteCen", CenId=cen_id, extra_retry_codes=DELETE_RETRY_CODES)
-            except AlicloudError as err:
-                if not (err.code in DELETE_DONE_CODES or err.is_not_found):
-                    raise
-        if self.params["wait"]:
-            self.module.waiter(
-                "CEN %s deleted" % cen_id,
-                lambda: get_cen(self.client, cen_id),
-                "Status",
-                [self.module.waiter_gone],
-            ).wait()
-        return True, {}, diff
+
+    def create_request(self):
+        return {"Name": self.params["name"], "Description": self.params["description"]}
 
 
 def main():
-    argument_spec = {
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "name": {"type": "str", "aliases": ["cen_name"]},
-        "cen_id": {"type": "str", "aliases": ["id"]},
-        "description": {"type": "str"},
-    }
-    argument_spec.update(tags_argument_spec())
-    argument_spec.update(wait_argument_spec(600))
-    module = AlicloudModule(
-        argument_spec=argument_spec,
-        required_one_of=[["name", "cen_id"]],
-        supports_check_mode=True,
+    argument_spec = resource_argument_spec(
+        wait_timeout=600,
+        name={"type": "str", "aliases": ["cen_name"]},
+        cen_id={"type": "str", "aliases": ["id"]},
+        description={"type": "str"},
     )
-    manager = CenManager(module)
-    try:
-        if module.params["state"] == "present":
-            changed, cen, diff = manager.ensure_present()
-        else:
-            changed, cen, diff = manager.ensure_absent()
-    except AlicloudError as err:
-        module.fail_json_alicloud(err, "CEN instance %s" % (module.params["cen_id"] or module.params["name"]))
-    module.exit_json(changed=changed, cen=cen, diff=diff)
+    module = AlicloudModule(argument_spec=argument_spec, required_one_of=[["name", "cen_id"]], supports_check_mode=True)
+    CenManager(module).run()
 
 
 if __name__ == "__main__":

@@ -80,14 +80,14 @@ cens:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
     cbn_client,
     describe_cens,
     normalize_cen,
     resource_tags,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
 
 
 def main():

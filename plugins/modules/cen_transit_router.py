@@ -119,156 +119,72 @@ transit_router:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
-    TAG_TYPE_TR,
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
+    PEER_ATTACHMENTS,
+    TAG_TYPES,
     TR_NOT_FOUND,
-    cbn_client,
+    VPC_ATTACHMENTS,
+    WAITERS,
     find_transit_router,
     get_transit_router,
-    list_peer_attachments,
-    list_vpc_attachments,
     normalize_transit_router,
-    predict_tags,
     system_route_table,
-    tag_params,
-    update_resource_tags,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
-    AlicloudModule,
-    tags_argument_spec,
-    wait_argument_spec,
-)
-from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 
-CREATE_RETRY_CODES = ("Operation.Blocking", "IncorrectStatus.Status")
-DELETE_RETRY_CODES = ("Operation.Blocking", "IncorrectStatus.Status", "IncorrectStatus.CenInstance")
 GONE_STATES = ("Detaching", "Detached", "Deleting")
 
 
-def managed_view(tr: dict) -> dict:
-    return {k: tr.get(k) for k in ("transit_router_name", "transit_router_description", "tags")}
+class TransitRouterManager(ResourceManager):
+    product = "cbn"
+    resource = "transit router"
+    result_key = "transit_router"
+    id_option = "transit_router_id"
+    id_key = "TransitRouterId"
+    create_action = "CreateTransitRouter"
+    create_id_path = "TransitRouterId"
+    token_kind = "transit-router"
+    identity_options = ("cen_id",)
+    attributes = (
+        Attr("name", "TransitRouterName", "transit_router_name"),
+        Attr("description", "TransitRouterDescription", "transit_router_description"),
+    )
+    update_action = "UpdateTransitRouter"
+    delete_action = "DeleteTransitRouter"
+    delete_token = True
+    delete_not_found = TR_NOT_FOUND
+    deleting_states = ("Deleting",)
+    waiter = WAITERS["transit_router"]
+    tag_resource_type = TAG_TYPES["transit_router"]
+    diff_keys = ("transit_router_name", "transit_router_description", "tags")
 
-
-class TransitRouterManager:
-    def __init__(self, module: AlicloudModule):
-        self.module = module
-        self.params = module.params
-        self.cen_id = self.params["cen_id"]
-        self.region = module.region
-        self.client = cbn_client(module)
-
-    def get(self, tr_id):
-        return get_transit_router(self.client, tr_id, self.cen_id, self.region)
+    def get(self, resource_id):
+        return get_transit_router(self.client, resource_id, self.params["cen_id"], self.region)
 
     def lookup(self):
-        if self.params["transit_router_id"]:
-            return self.get(self.params["transit_router_id"])
-        return find_transit_router(self.client, self.cen_id, self.region)
+        return find_transit_router(self.client, self.params["cen_id"], self.region)
 
-    def wait_active(self, tr_id, grace=None):
-        return self.module.waiter(
-            "transit router %s active" % tr_id,
-            lambda: self.get(tr_id),
-            "Status",
-            ["Active"] if self.params["wait"] else ["Active", "Creating"],
-            failure=["Deleting"],
-            not_found_grace=grace,
-        ).wait()
+    def normalize(self, resource):
+        return normalize_transit_router(resource)
 
-    def create(self):
-        def send(token):
-            body = self.client.call(
-                "CreateTransitRouter",
-                CenId=self.cen_id,
-                RegionId=self.region,
-                TransitRouterName=self.params["name"],
-                TransitRouterDescription=self.params["description"],
-                Tag=tag_params(self.params["tags"]),
-                ClientToken=token,
-                extra_retry_codes=CREATE_RETRY_CODES,
-            )
-            return body["TransitRouterId"]
+    def result(self, resource):
+        return normalize_transit_router(resource, system_route_table(self.client, resource["TransitRouterId"]))
 
-        identity = {"cen_id": self.cen_id, "region": self.region}
-        return create_once("transit-router", identity, send, lambda i: self.wait_active(i, grace=30))[1]
+    def describe(self):
+        return "of %s in %s" % (self.params["cen_id"], self.region)
 
-    def update_attributes(self, tr: dict) -> bool:
-        changes = {}
-        if self.params["name"] is not None and self.params["name"] != (tr.get("TransitRouterName") or ""):
-            changes["TransitRouterName"] = self.params["name"]
-        if self.params["description"] is not None and self.params["description"] != (
-            tr.get("TransitRouterDescription") or ""
-        ):
-            changes["TransitRouterDescription"] = self.params["description"]
-        if not changes:
-            return False
-        if not self.module.check_mode:
-            self.client.call(
-                "UpdateTransitRouter", TransitRouterId=tr["TransitRouterId"], RegionId=self.region, **changes
-            )
-        return True
-
-    def update_tags(self, tr: dict) -> bool:
-        return update_resource_tags(self.module, self.client, self.region, TAG_TYPE_TR, tr, tr["TransitRouterId"])
-
-    def predicted(self, tr: dict | None) -> dict:
-        view = managed_view(normalize_transit_router(tr)) if tr else {"tags": {}}
-        if self.params["name"] is not None:
-            view["transit_router_name"] = self.params["name"]
-        if self.params["description"] is not None:
-            view["transit_router_description"] = self.params["description"]
-        view["tags"] = predict_tags(view.get("tags") or {}, self.params["tags"], self.params["purge_tags"])
-        return view
-
-    def result(self, tr):
-        return normalize_transit_router(tr, system_route_table(self.client, tr["TransitRouterId"]))
-
-    def ensure_present(self):
-        tr = self.lookup()
-        if tr is None and self.params["transit_router_id"]:
-            self.module.fail_json(
-                msg="transit_router_id %s was not found in CEN %s, region %s"
-                % (self.params["transit_router_id"], self.cen_id, self.region)
-            )
-        before = managed_view(normalize_transit_router(tr)) if tr else {}
-        after = self.predicted(tr)
-        if tr is None:
-            if self.module.check_mode:
-                return True, {}, {"before": before, "after": after}
-            tr = self.create()
-            changed = True
-        else:
-            if tr.get("Status") != "Active" and not self.module.check_mode:
-                tr = self.wait_active(tr["TransitRouterId"])
-            changed = self.update_attributes(tr)
-            changed |= self.update_tags(tr)
-            if changed and self.module.check_mode:
-                return True, self.result(tr), {"before": before, "after": after}
-        if changed:
-            tr = self.get(tr["TransitRouterId"]) or tr
-            if self.params["wait"] and tr.get("Status") != "Active":
-                tr = self.wait_active(tr["TransitRouterId"])
-        result = self.result(tr)
-        return changed, result, {"before": before, "after": managed_view(result)}
-
-    def blocking_attachments(self, tr_id) -> list:
-        vpc = [
+    def check_delete(self, resource):
+        tr_id, cen_id = resource["TransitRouterId"], self.params["cen_id"]
+        vpc = list_items(self.client, VPC_ATTACHMENTS, CenId=cen_id, TransitRouterId=tr_id, RegionId=self.region)
+        vpc = [a for a in vpc if a.get("TransitRouterId", tr_id) == tr_id]
+        peer = [
             a
-            for a in list_vpc_attachments(self.client, CenId=self.cen_id, TransitRouterId=tr_id, RegionId=self.region)
-            if a.get("TransitRouterId", tr_id) == tr_id
+            for a in list_items(self.client, PEER_ATTACHMENTS, CenId=cen_id)
+            if tr_id in (a.get("TransitRouterId"), a.get("PeerTransitRouterId"))
         ]
-        peer = [a for a in list_peer_attachments(self.client, CenId=self.cen_id) if tr_id in peer_sides(a)]
-        return [a["TransitRouterAttachmentId"] for a in vpc + peer if a.get("Status") not in GONE_STATES]
-
-    def ensure_absent(self):
-        tr = self.lookup()
-        if tr is None:
-            return False, {}, {"before": {}, "after": {}}
-        tr_id = tr["TransitRouterId"]
-        diff = {"before": managed_view(normalize_transit_router(tr)), "after": {}}
-        blockers = sorted(set(self.blocking_attachments(tr_id)))
+        blockers = sorted({a["TransitRouterAttachmentId"] for a in vpc + peer if a.get("Status") not in GONE_STATES})
         if blockers:
             self.module.fail_json(
                 msg="transit router %s still has attachments (%s): delete them first "
@@ -276,54 +192,26 @@ class TransitRouterManager:
                 % (tr_id, ", ".join(blockers)),
                 attachment_ids=blockers,
             )
-        if self.module.check_mode:
-            return True, {}, diff
-        if tr.get("Status") != "Deleting":
-            try:
-                self.client.call(
-                    "DeleteTransitRouter",
-                    TransitRouterId=tr_id,
-                    ClientToken=client_token("delete-transit-router", tr_id),
-                    extra_retry_codes=DELETE_RETRY_CODES,
-                )
-            except AlicloudError as err:
-                if not (err.code in TR_NOT_FOUND or err.is_not_found):
-                    raise
-        if self.params["wait"]:
-            self.module.waiter(
-                "transit router %s deleted" % tr_id, lambda: self.get(tr_id), "Status", [self.module.waiter_gone]
-            ).wait()
-        return True, {}, diff
 
-
-def peer_sides(attachment: dict) -> tuple:
-    return attachment.get("TransitRouterId"), attachment.get("PeerTransitRouterId")
+    def create_request(self):
+        return {
+            "CenId": self.params["cen_id"],
+            "RegionId": self.region,
+            "TransitRouterName": self.params["name"],
+            "TransitRouterDescription": self.params["description"],
+        }
 
 
 def main():
-    argument_spec = {
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "cen_id": {"type": "str", "required": True},
-        "transit_router_id": {"type": "str", "aliases": ["id"]},
-        "name": {"type": "str", "aliases": ["transit_router_name"]},
-        "description": {"type": "str"},
-    }
-    argument_spec.update(tags_argument_spec())
-    argument_spec.update(wait_argument_spec(300))
+    argument_spec = resource_argument_spec(
+        wait_timeout=300,
+        cen_id={"type": "str", "required": True},
+        transit_router_id={"type": "str", "aliases": ["id"]},
+        name={"type": "str", "aliases": ["transit_router_name"]},
+        description={"type": "str"},
+    )
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
-    manager = TransitRouterManager(module)
-    try:
-        if module.params["state"] == "present":
-            changed, tr, diff = manager.ensure_present()
-        else:
-            changed, tr, diff = manager.ensure_absent()
-    except AlicloudError as err:
-        module.fail_json_alicloud(
-            err,
-            "transit router %s"
-            % (module.params["transit_router_id"] or "of %s in %s" % (manager.cen_id, manager.region)),
-        )
-    module.exit_json(changed=changed, transit_router=tr, diff=diff)
+    TransitRouterManager(module).run()
 
 
 if __name__ == "__main__":

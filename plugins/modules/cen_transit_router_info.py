@@ -88,14 +88,15 @@ transit_routers:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
+    TRANSIT_ROUTERS,
     cbn_client,
-    list_transit_routers,
     normalize_transit_router,
     system_route_table,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
 
 
 def main():
@@ -113,8 +114,13 @@ def main():
         ids = params["transit_router_ids"] or [None]
         seen = set()
         for tr_id in ids:
-            for tr in list_transit_routers(
-                client, CenId=params["cen_id"], RegionId=region, TransitRouterId=tr_id, TransitRouterName=params["name"]
+            for tr in list_items(
+                client,
+                TRANSIT_ROUTERS,
+                CenId=params["cen_id"],
+                RegionId=region,
+                TransitRouterId=tr_id,
+                TransitRouterName=params["name"],
             ):
                 key = tr.get("TransitRouterId")
                 if key in seen or (tr_id and key != tr_id):

@@ -70,9 +70,12 @@ options:
     type: str
     choices: [Gold, Platinum]
   auto_publish_route_enabled:
-    description: Whether the routers automatically advertise routes to each other over the connection.
+    description:
+      - Whether the routers automatically advertise routes to each other over the connection.
+      - Updated in place. When not set, new connections get V(false) (the API's default) and existing ones are left
+        as they are, as with M(geomesh.alicloud.cen_transit_router_vpc_attachment).
+      - Until 0.1.0 the default was V(true), so leaving the option out turned route publishing back on.
     type: bool
-    default: true
   name:
     description: The connection name (C(TransitRouterAttachmentName)).
     type: str
@@ -191,37 +194,29 @@ peer_attachment:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
-    TAG_TYPE_PEER_ATTACHMENT,
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import get_item
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
+    BINDING_BLOCKERS,
+    BINDING_HINT,
+    PEER_ATTACHMENTS,
+    TAG_TYPES,
+    AttachmentManager,
     find_peer_attachment,
-    get_peer_attachment,
     normalize_peer_attachment,
     peer_matches,
-    predict_tags,
-    tag_params,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen_attachments import (
-    BINDING_HINT,
-    TransitRouterAttachmentManager,
-)
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
-    AlicloudModule,
-    tags_argument_spec,
-    wait_argument_spec,
-)
-from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
 
-RETRY_CODES = ("Operation.Blocking", "IncorrectStatus.Status", "IncorrectStatus.TransitRouter")
-BLOCKERS = {
-    "OperationFailed.RouteTableAssociationExist": "it is still associated with a route table",
-    "OperationFailed.RouteTablePropagationExist": "it still propagates routes to a route table",
-    "OperationFailed.RouteEntryExist": "route entries still point to it",
-    "OperationFailed.TrafficQosExist": "a traffic QoS policy still uses it",
-    "OperationFailed.FlowLogExistOrNisOpened": "a flow log (or NIS) still uses it",
+DATA_TRANSFER, BANDWIDTH_PACKAGE = "DataTransfer", "BandwidthPackage"
+# The bandwidth group is sent together (as the API and Terraform do): field -> returned key
+BANDWIDTH = {
+    "BandwidthType": "bandwidth_type",
+    "Bandwidth": "bandwidth",
+    "CenBandwidthPackageId": "cen_bandwidth_package_id",
+    "DefaultLinkType": "default_link_type",
 }
-DATA_TRANSFER = "DataTransfer"
-BANDWIDTH_PACKAGE = "BandwidthPackage"
 
 
 def validate_bandwidth(params) -> None:
@@ -240,24 +235,6 @@ def validate_bandwidth(params) -> None:
         raise ValidationError("peer_transit_router_id", "must differ from transit_router_id")
 
 
-def managed_view(attachment: dict) -> dict:
-    return {
-        k: attachment.get(k)
-        for k in (
-            "transit_router_id",
-            "peer_transit_router_id",
-            "bandwidth",
-            "bandwidth_type",
-            "cen_bandwidth_package_id",
-            "default_link_type",
-            "auto_publish_route_enabled",
-            "transit_router_attachment_name",
-            "transit_router_attachment_description",
-            "tags",
-        )
-    }
-
-
 def as_int(value):
     try:
         return int(value)
@@ -265,206 +242,162 @@ def as_int(value):
         return value
 
 
-class PeerAttachmentManager(TransitRouterAttachmentManager):
-    kind = "peer attachment"
+class PeerAttachmentManager(AttachmentManager):
+    resource = "peer attachment"
+    result_key = "peer_attachment"
+    create_action = "CreateTransitRouterPeerAttachment"
+    token_kind = "transit-router-peer-attachment"
+    attributes = (
+        Attr("name", "TransitRouterAttachmentName", "transit_router_attachment_name"),
+        Attr("description", "TransitRouterAttachmentDescription", "transit_router_attachment_description"),
+        Attr("auto_publish_route_enabled", "AutoPublishRouteEnabled", "auto_publish_route_enabled", "bool", False),
+    )
     update_action = "UpdateTransitRouterPeerAttachmentAttribute"
-    update_retry_codes = RETRY_CODES
     delete_action = "DeleteTransitRouterPeerAttachment"
-    delete_token_kind = "delete-peer-attachment"
-    delete_retry_codes = RETRY_CODES
-    tag_resource_type = TAG_TYPE_PEER_ATTACHMENT
-    blockers = BLOCKERS
-    blocker_hint = BINDING_HINT + ", on both routers"
-    required_to_create = ("cen_id", "transit_router_id", "peer_transit_router_id", "peer_region")
-    lookup_options = "transit_router_id and peer_transit_router_id"
-    deleting_statuses = ("Detaching", "Detached")
+    delete_blockers = dict(
+        BINDING_BLOCKERS,
+        **{
+            "OperationFailed.TrafficQosExist": "a traffic QoS policy still uses it",
+            "OperationFailed.FlowLogExistOrNisOpened": "a flow log (or NIS) still uses it",
+        },
+    )
+    blocker_hint = BINDING_HINT.replace("propagation=absent", "propagation=absent, on both routers")
+    deleting_states = ("Detaching", "Detached")
     # Always poll: an invalid delete request can be answered with a RequestId and do nothing.
     poll_after_delete = True
-    gone_word = "deleted"
+    tag_resource_type = TAG_TYPES["peer_attachment"]
+    diff_keys = (
+        "transit_router_id",
+        "peer_transit_router_id",
+        *BANDWIDTH.values(),
+        "auto_publish_route_enabled",
+        "transit_router_attachment_name",
+        "transit_router_attachment_description",
+        "tags",
+    )
 
-    def normalize(self, attachment: dict | None) -> dict:
-        return normalize_peer_attachment(attachment)
-
-    def diff_view(self, result: dict) -> dict:
-        return managed_view(result)
-
-    def get(self, attachment_id):
-        return get_peer_attachment(self.client, attachment_id)
+    def get(self, resource_id):
+        return get_item(self.client, PEER_ATTACHMENTS, resource_id, TransitRouterAttachmentId=resource_id)
 
     def lookup(self):
-        if self.params["transit_router_attachment_id"]:
-            return self.get(self.params["transit_router_attachment_id"])
+        p = self.params
         return find_peer_attachment(
-            self.client,
-            self.params["cen_id"],
-            self.params["transit_router_id"],
-            self.region,
-            self.params["peer_transit_router_id"],
-            self.params["peer_region"],
+            self.client, p["cen_id"], p["transit_router_id"], self.region, p["peer_transit_router_id"], p["peer_region"]
         )
 
-    def lookup_options_given(self) -> bool:
-        return bool(self.params["transit_router_id"] and self.params["peer_transit_router_id"])
+    def normalize(self, resource):
+        return normalize_peer_attachment(resource)
 
-    def describe_target(self) -> str:
+    def tag_region(self, resource):
+        return resource.get("RegionId") or self.region
+
+    def describe(self):
         return "between %s and %s" % (self.params["transit_router_id"], self.params["peer_transit_router_id"])
 
-    def tag_region(self, attachment: dict) -> str:
-        return attachment.get("RegionId") or self.region
-
-    def create(self):
+    def identity(self):
         p = self.params
-
-        def send(token):
-            body = self.client.call(
-                "CreateTransitRouterPeerAttachment",
-                CenId=p["cen_id"],
-                RegionId=self.region,
-                TransitRouterId=p["transit_router_id"],
-                PeerTransitRouterId=p["peer_transit_router_id"],
-                PeerTransitRouterRegionId=p["peer_region"],
-                BandwidthType=p["bandwidth_type"],
-                Bandwidth=p["bandwidth"],
-                CenBandwidthPackageId=p["cen_bandwidth_package_id"],
-                DefaultLinkType=p["default_link_type"],
-                AutoPublishRouteEnabled=p["auto_publish_route_enabled"],
-                TransitRouterAttachmentName=p["name"],
-                TransitRouterAttachmentDescription=p["description"],
-                Tag=tag_params(p["tags"]),
-                ClientToken=token,
-                extra_retry_codes=RETRY_CODES,
-            )
-            return body["TransitRouterAttachmentId"]
-
-        identity = {
-            "cen_id": p["cen_id"],
-            "routers": sorted([p["transit_router_id"], p["peer_transit_router_id"]]),
-        }
-        return create_once("transit-router-peer-attachment", identity, send, lambda i: self.wait_attached(i, 30))[1]
-
-    def bandwidth_changes(self, a: dict) -> dict:
-        """The bandwidth group (sent together, as the API and Terraform do) when any part differs."""
-        p = self.params
-        cur_type = a.get("BandwidthType") or DATA_TRANSFER
-        cur_bw = as_int(a.get("Bandwidth"))
-        cur_pkg = a.get("CenBandwidthPackageId") or None
-        cur_link = a.get("DefaultLinkType") or None
-        want_type = p["bandwidth_type"]
-        want_bw = p["bandwidth"] if p["bandwidth"] is not None else cur_bw
-        want_pkg = p["cen_bandwidth_package_id"] if want_type == BANDWIDTH_PACKAGE else None
-        want_link = p["default_link_type"] or (cur_link if want_type == DATA_TRANSFER else None)
-        differs = (
-            want_type != cur_type
-            or want_bw != cur_bw
-            or (want_type == BANDWIDTH_PACKAGE and want_pkg != cur_pkg)
-            or (want_type == DATA_TRANSFER and want_link != cur_link)
-        )
-        if not differs:
-            return {}
-        return {
-            "BandwidthType": want_type,
-            "Bandwidth": want_bw,
-            "CenBandwidthPackageId": want_pkg,
-            "DefaultLinkType": want_link,
-        }
-
-    def attribute_changes(self, attachment: dict) -> dict:
-        p = self.params
-        changes = self.bandwidth_changes(attachment)
-        if p["name"] is not None and p["name"] != (attachment.get("TransitRouterAttachmentName") or ""):
-            changes["TransitRouterAttachmentName"] = p["name"]
-        if p["description"] is not None and p["description"] != (
-            attachment.get("TransitRouterAttachmentDescription") or ""
-        ):
-            changes["TransitRouterAttachmentDescription"] = p["description"]
-        if p["auto_publish_route_enabled"] != bool(attachment.get("AutoPublishRouteEnabled")):
-            changes["AutoPublishRouteEnabled"] = p["auto_publish_route_enabled"]
-        return changes
-
-    def predicted(self, attachment: dict | None) -> dict:
-        p = self.params
-        if attachment:
-            view = managed_view(normalize_peer_attachment(attachment))
-            changes = self.bandwidth_changes(attachment)
-            if changes:
-                view.update(
-                    bandwidth=changes["Bandwidth"],
-                    bandwidth_type=changes["BandwidthType"],
-                    cen_bandwidth_package_id=changes["CenBandwidthPackageId"],
-                    default_link_type=changes["DefaultLinkType"],
-                )
-        else:
-            view = {
-                "transit_router_id": p["transit_router_id"],
-                "peer_transit_router_id": p["peer_transit_router_id"],
-                "bandwidth": p["bandwidth"],
-                "bandwidth_type": p["bandwidth_type"],
-                "cen_bandwidth_package_id": p["cen_bandwidth_package_id"],
-                "default_link_type": p["default_link_type"],
-                "tags": {},
-            }
-        view["auto_publish_route_enabled"] = p["auto_publish_route_enabled"]
-        if p["name"] is not None:
-            view["transit_router_attachment_name"] = p["name"]
-        if p["description"] is not None:
-            view["transit_router_attachment_description"] = p["description"]
-        view["tags"] = predict_tags(view.get("tags") or {}, p["tags"], p["purge_tags"])
-        return view
+        return {"cen_id": p["cen_id"], "routers": sorted([p["transit_router_id"], p["peer_transit_router_id"]])}
 
     def check_options(self):
-        p = self.params
-        self.module.validate(validate_bandwidth, p)
-        if not p["transit_router_attachment_id"]:
+        self.module.validate(validate_bandwidth, self.params)
+        if not self.params["transit_router_attachment_id"]:
             for field in ("transit_router_id", "peer_transit_router_id"):
-                if not p[field]:
+                if not self.params[field]:
                     self.module.fail_json(
                         msg="%s is required unless transit_router_attachment_id is given" % field, field=field
                     )
 
-    def creation_requirements(self):
-        super().creation_requirements()
+    def check_create(self):
+        for field in ("cen_id", "transit_router_id", "peer_transit_router_id", "peer_region"):
+            if not self.params[field]:
+                self.module.fail_json(msg="%s is required to create a peer attachment" % field, field=field)
         if self.params["bandwidth_type"] == BANDWIDTH_PACKAGE and self.params["bandwidth"] is None:
             self.module.fail_json(msg="bandwidth is required with bandwidth_type=BandwidthPackage", field="bandwidth")
 
-    def check_existing(self, attachment: dict):
+    def check_existing(self, resource):
         """When both routers are given, the attachment (perhaps found by ID) must connect them."""
         p = self.params
         if p["transit_router_id"] and p["peer_transit_router_id"]:
-            if not peer_matches(attachment, p["transit_router_id"], p["peer_transit_router_id"]):
+            if not peer_matches(resource, p["transit_router_id"], p["peer_transit_router_id"]):
                 self.module.fail_json(
                     msg="attachment %s connects %s and %s, not transit_router_id %s and peer_transit_router_id %s"
                     % (
-                        attachment["TransitRouterAttachmentId"],
-                        attachment.get("TransitRouterId"),
-                        attachment.get("PeerTransitRouterId"),
+                        resource["TransitRouterAttachmentId"],
+                        resource.get("TransitRouterId"),
+                        resource.get("PeerTransitRouterId"),
                         p["transit_router_id"],
                         p["peer_transit_router_id"],
                     ),
                     field="peer_transit_router_id",
                 )
 
+    def extra_changes(self, resource):
+        """The whole bandwidth group when any part of it differs."""
+        p = self.params
+        cur = {
+            "BandwidthType": resource.get("BandwidthType") or DATA_TRANSFER,
+            "Bandwidth": as_int(resource.get("Bandwidth")),
+            "CenBandwidthPackageId": resource.get("CenBandwidthPackageId") or None,
+            "DefaultLinkType": resource.get("DefaultLinkType") or None,
+        }
+        want_type = p["bandwidth_type"]
+        want = {
+            "BandwidthType": want_type,
+            "Bandwidth": p["bandwidth"] if p["bandwidth"] is not None else cur["Bandwidth"],
+            "CenBandwidthPackageId": p["cen_bandwidth_package_id"] if want_type == BANDWIDTH_PACKAGE else None,
+            "DefaultLinkType": p["default_link_type"] or cur["DefaultLinkType"] if want_type == DATA_TRANSFER else None,
+        }
+        # the field of the other bandwidth type is not compared
+        ignored = "DefaultLinkType" if want_type == BANDWIDTH_PACKAGE else "CenBandwidthPackageId"
+        return want if any(want[k] != cur[k] for k in want if k != ignored) else {}
+
+    def predict(self, view, resource):
+        changes = self.extra_changes(resource) if resource else {k: self.params[v] for k, v in BANDWIDTH.items()}
+        view.update({BANDWIDTH[k]: v for k, v in changes.items()})
+        if resource is None:
+            view.update(
+                transit_router_id=self.params["transit_router_id"],
+                peer_transit_router_id=self.params["peer_transit_router_id"],
+            )
+        return view
+
+    def create_request(self):
+        p = self.params
+        return {
+            "CenId": p["cen_id"],
+            "RegionId": self.region,
+            "TransitRouterId": p["transit_router_id"],
+            "PeerTransitRouterId": p["peer_transit_router_id"],
+            "PeerTransitRouterRegionId": p["peer_region"],
+            "BandwidthType": p["bandwidth_type"],
+            "Bandwidth": p["bandwidth"],
+            "CenBandwidthPackageId": p["cen_bandwidth_package_id"],
+            "DefaultLinkType": p["default_link_type"],
+            "AutoPublishRouteEnabled": p["auto_publish_route_enabled"],
+            "TransitRouterAttachmentName": p["name"],
+            "TransitRouterAttachmentDescription": p["description"],
+        }
+
 
 def main():
-    argument_spec = {
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "cen_id": {"type": "str"},
-        "transit_router_id": {"type": "str"},
-        "peer_transit_router_id": {"type": "str"},
-        "peer_region": {"type": "str", "aliases": ["peer_transit_router_region_id"]},
-        "transit_router_attachment_id": {"type": "str", "aliases": ["id", "attachment_id"]},
-        "bandwidth_type": {"type": "str", "default": DATA_TRANSFER, "choices": [DATA_TRANSFER, BANDWIDTH_PACKAGE]},
-        "cen_bandwidth_package_id": {"type": "str"},
-        "bandwidth": {"type": "int"},
-        "default_link_type": {"type": "str", "choices": ["Gold", "Platinum"]},
-        "auto_publish_route_enabled": {"type": "bool", "default": True},
-        "name": {"type": "str", "aliases": ["transit_router_attachment_name"]},
-        "description": {"type": "str"},
-        "force": {"type": "bool", "default": False},
-    }
-    argument_spec.update(tags_argument_spec())
-    argument_spec.update(wait_argument_spec(300))
+    argument_spec = resource_argument_spec(
+        wait_timeout=300,
+        cen_id={"type": "str"},
+        transit_router_id={"type": "str"},
+        peer_transit_router_id={"type": "str"},
+        peer_region={"type": "str", "aliases": ["peer_transit_router_region_id"]},
+        transit_router_attachment_id={"type": "str", "aliases": ["id", "attachment_id"]},
+        bandwidth_type={"type": "str", "default": DATA_TRANSFER, "choices": [DATA_TRANSFER, BANDWIDTH_PACKAGE]},
+        cen_bandwidth_package_id={"type": "str"},
+        bandwidth={"type": "int"},
+        default_link_type={"type": "str", "choices": ["Gold", "Platinum"]},
+        auto_publish_route_enabled={"type": "bool"},
+        name={"type": "str", "aliases": ["transit_router_attachment_name"]},
+        description={"type": "str"},
+        force={"type": "bool", "default": False},
+    )
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
-    PeerAttachmentManager(module).run("peer_attachment")
+    PeerAttachmentManager(module).run()
 
 
 if __name__ == "__main__":

@@ -108,13 +108,14 @@ peer_attachments:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
-    cbn_client,
-    list_peer_attachments,
-    normalize_peer_attachment,
-)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
+    PEER_ATTACHMENTS,
+    cbn_client,
+    normalize_peer_attachment,
+)
 
 
 def main():
@@ -140,7 +141,7 @@ def main():
             query = {"CenId": p["cen_id"], "TransitRouterAttachmentId": attachment_id}
             if not p["cen_id"]:
                 query.update(TransitRouterId=tr_id, RegionId=region)
-            for a in list_peer_attachments(client, **query):
+            for a in list_items(client, PEER_ATTACHMENTS, **query):
                 key = a.get("TransitRouterAttachmentId")
                 if key in seen or (attachment_id and key != attachment_id):
                     continue

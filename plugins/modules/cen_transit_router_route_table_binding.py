@@ -123,19 +123,20 @@ binding:
       type: str
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import create_once
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, wait_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
+    ASSOCIATIONS,
+    PROPAGATIONS,
+    ROUTE_TABLES,
+    binding_of,
     cbn_client,
-    get_association,
-    get_propagation,
     get_route_table,
-    list_route_tables,
     system_route_table,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, wait_argument_spec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
 
-RETRY_CODES = ("Operation.Blocking", "IncorrectStatus.AttachmentOrRouteTable", "IncorrectStatus.Attachment")
 GONE = ("Deleted", "Dissociated", "Disabled")
 LEAVING = ("Dissociating", "Disabling")
 # How long a new binding may stay invisible before the request counts as a replay of an old ClientToken.
@@ -143,7 +144,7 @@ NOT_FOUND_GRACE = 10
 
 ASSOCIATION = {
     "label": "association",
-    "get": get_association,
+    "list": ASSOCIATIONS,
     "add": "AssociateTransitRouterAttachmentWithRouteTable",
     "remove": "DissociateTransitRouterAttachmentFromRouteTable",
     "active": ["Active"],
@@ -151,7 +152,7 @@ ASSOCIATION = {
 }
 PROPAGATION = {
     "label": "propagation",
-    "get": get_propagation,
+    "list": PROPAGATIONS,
     "add": "EnableTransitRouterRouteTablePropagation",
     "remove": "DisableTransitRouterRouteTablePropagation",
     "active": ["Active"],
@@ -182,7 +183,7 @@ class BindingManager:
 
     def read(self, kind):
         """The binding, or None when there is none (or it is already gone)."""
-        found = kind["get"](self.client, self.attachment_id, self.route_table_id)
+        found = binding_of(kind["list"], self.client, self.attachment_id, self.route_table_id)
         if found is None or found.get("Status") in GONE:
             return None
         return found
@@ -205,11 +206,11 @@ class BindingManager:
         if not tr_id:
             return []
         others = []
-        for table in list_route_tables(self.client, tr_id):
+        for table in list_items(self.client, ROUTE_TABLES, TransitRouterId=tr_id):
             other_id = table.get("TransitRouterRouteTableId")
             if other_id == self.route_table_id:
                 continue
-            found = get_association(self.client, self.attachment_id, other_id)
+            found = binding_of(ASSOCIATIONS, self.client, self.attachment_id, other_id)
             if found is not None and found.get("Status") not in GONE + LEAVING:
                 others.append(other_id)
         return others
@@ -233,7 +234,6 @@ class BindingManager:
                     TransitRouterAttachmentId=self.attachment_id,
                     TransitRouterRouteTableId=self.route_table_id,
                     ClientToken=token,
-                    extra_retry_codes=RETRY_CODES,
                 )
             except AlicloudError:
                 # A duplicate request's error code is UNCONFIRMED: fine if the binding now exists.
@@ -257,7 +257,6 @@ class BindingManager:
                 kind["remove"],
                 TransitRouterAttachmentId=self.attachment_id,
                 TransitRouterRouteTableId=self.route_table_id,
-                extra_retry_codes=RETRY_CODES,
             )
         except AlicloudError as err:
             if not err.is_not_found:

@@ -84,14 +84,15 @@ propagations:
       type: str
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
-    cbn_client,
-    list_associations,
-    list_propagations,
-    list_route_tables,
-)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
+    ASSOCIATIONS,
+    PROPAGATIONS,
+    ROUTE_TABLES,
+    cbn_client,
+)
 
 
 def normalize(binding: dict, route_table_id: str) -> dict:
@@ -122,13 +123,16 @@ def main():
         if p["transit_router_route_table_id"]:
             tables = [p["transit_router_route_table_id"]]
         else:
-            tables = [t["TransitRouterRouteTableId"] for t in list_route_tables(client, p["transit_router_id"])]
+            tables = [
+                t["TransitRouterRouteTableId"]
+                for t in list_items(client, ROUTE_TABLES, TransitRouterId=p["transit_router_id"])
+            ]
         for table in tables:
             query = {"TransitRouterRouteTableId": table, "TransitRouterAttachmentId": p["transit_router_attachment_id"]}
-            for item in list_associations(client, **query):
+            for item in list_items(client, ASSOCIATIONS, **query):
                 if item.get("TransitRouterRouteTableId", table) == table:
                     associations.append(normalize(item, table))
-            for item in list_propagations(client, **query):
+            for item in list_items(client, PROPAGATIONS, **query):
                 if item.get("TransitRouterRouteTableId", table) == table:
                     propagations.append(normalize(item, table))
     except AlicloudError as err:

@@ -184,285 +184,199 @@ vpc_attachment:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
-    TAG_TYPE_VPC_ATTACHMENT,
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import get_item, list_items, only_one
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
+    BINDING_BLOCKERS,
+    BINDING_HINT,
+    TAG_TYPES,
+    VPC_ATTACHMENTS,
+    AttachmentManager,
     find_transit_router,
-    get_vpc_attachment,
-    list_vpc_attachments,
     normalize_vpc_attachment,
-    predict_tags,
-    tag_params,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen_attachments import TransitRouterAttachmentManager
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
-    AlicloudModule,
-    tags_argument_spec,
-    wait_argument_spec,
-)
-from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
-
-CREATE_RETRY_CODES = (
-    "Operation.Blocking",
-    "IncorrectStatus.Attachment",
-    "IncorrectStatus.VpcOrVswitch",
-    "InstanceStatus.NotSupport",
-    "IncorrectStatus.Status",
-    "IncorrectStatus.VpcResource",
-    "IncorrectStatus.VpcRouteTable",
-    "IncorrectStatus.VpcSwitch",
-)
-DELETE_RETRY_CODES = CREATE_RETRY_CODES + ("IncorrectStatus.VpcRouteEntry", "IncorrectStatus.Vpc", "TokenProcessing")
-BINDING_EXISTS = {
-    "OperationFailed.RouteTableAssociationExist": "it is still associated with a route table",
-    "OperationFailed.RouteTablePropagationExist": "it still propagates routes to a route table",
-    "OperationFailed.AttachmentReferencedVpcRouteEntryExisted": "VPC route entries still point to it",
-    "OperationFailed.RouteEntryExist": "route entries still point to it",
-}
 
 
-def validate_zone_mappings(mappings, allow_single_zone: bool) -> list:
+def validate_zone_mappings(mappings, allow_single_zone: bool) -> None:
     if not mappings:
         raise ValidationError("zone_mappings", "at least one {vswitch_id, zone_id} is required")
-    zones = [m["zone_id"] for m in mappings]
-    vswitches = [m["vswitch_id"] for m in mappings]
-    dup_zones = sorted({z for z in zones if zones.count(z) > 1})
-    if dup_zones:
-        raise ValidationError("zone_mappings", "each zone may appear once; repeated: %s" % ", ".join(dup_zones))
-    dup_vsw = sorted({v for v in vswitches if vswitches.count(v) > 1})
-    if dup_vsw:
-        raise ValidationError("zone_mappings", "each vSwitch may appear once; repeated: %s" % ", ".join(dup_vsw))
-    if len(set(zones)) < 2 and not allow_single_zone:
+    for label, key in (("zone", "zone_id"), ("vSwitch", "vswitch_id")):
+        values = [m[key] for m in mappings]
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValidationError(
+                "zone_mappings", "each %s may appear once; repeated: %s" % (label, ", ".join(repeated))
+            )
+    if len({m["zone_id"] for m in mappings}) < 2 and not allow_single_zone:
         raise ValidationError(
             "zone_mappings",
             "vSwitches in at least two zones are required in multi-zone regions "
             "(set allow_single_zone: true for a single-zone region)",
         )
-    return mappings
 
 
-def mapping_set(mappings) -> set:
-    return {(m.get("zone_id"), m.get("vswitch_id")) for m in mappings or []}
+def mappings_of(mappings) -> list:
+    return sorted({(m.get("zone_id") or "", m.get("vswitch_id") or "") for m in mappings or []})
 
 
-def managed_view(attachment: dict) -> dict:
-    view = {
-        k: attachment.get(k)
-        for k in (
-            "transit_router_attachment_name",
-            "transit_router_attachment_description",
-            "auto_publish_route_enabled",
-            "tags",
-        )
-    }
-    view["vpc_id"] = attachment.get("vpc_id")
-    view["zone_mappings"] = sorted(
-        ({"zone_id": z, "vswitch_id": v} for z, v in mapping_set(attachment.get("zone_mappings"))),
-        key=lambda m: (m["zone_id"] or "", m["vswitch_id"] or ""),
+def mapping_view(mappings) -> list:
+    return [{"zone_id": z, "vswitch_id": v} for z, v in mappings_of(mappings)]
+
+
+class VpcAttachmentManager(AttachmentManager):
+    resource = "VPC attachment"
+    result_key = "vpc_attachment"
+    create_action = "CreateTransitRouterVpcAttachment"
+    token_kind = "transit-router-vpc-attachment"
+    attributes = (
+        Attr("name", "TransitRouterAttachmentName", "transit_router_attachment_name"),
+        Attr("description", "TransitRouterAttachmentDescription", "transit_router_attachment_description"),
+        Attr("auto_publish_route_enabled", "AutoPublishRouteEnabled", "auto_publish_route_enabled", "bool", False),
     )
-    return view
-
-
-class VpcAttachmentManager(TransitRouterAttachmentManager):
-    kind = "VPC attachment"
     update_action = "UpdateTransitRouterVpcAttachmentAttribute"
-    update_retry_codes = CREATE_RETRY_CODES
     delete_action = "DeleteTransitRouterVpcAttachment"
-    delete_token_kind = "delete-vpc-attachment"
-    delete_retry_codes = DELETE_RETRY_CODES
-    tag_resource_type = TAG_TYPE_VPC_ATTACHMENT
-    blockers = BINDING_EXISTS
-    required_to_create = ("cen_id", "zone_mappings")
-    lookup_options = "vpc_id with transit_router_id or cen_id"
+    delete_blockers = dict(
+        BINDING_BLOCKERS,
+        **{"OperationFailed.AttachmentReferencedVpcRouteEntryExisted": "VPC route entries still point to it"},
+    )
+    blocker_hint = BINDING_HINT
+    tag_resource_type = TAG_TYPES["vpc_attachment"]
+    diff_keys = (
+        "transit_router_attachment_name",
+        "transit_router_attachment_description",
+        "auto_publish_route_enabled",
+        "tags",
+        "vpc_id",
+        "zone_mappings",
+    )
 
-    def __init__(self, module: AlicloudModule):
-        super().__init__(module)
-        self.transit_router_id = self.params["transit_router_id"]
+    def get(self, resource_id):
+        return get_item(
+            self.client, VPC_ATTACHMENTS, resource_id, TransitRouterAttachmentId=resource_id, RegionId=self.region
+        )
 
-    def normalize(self, attachment: dict | None) -> dict:
-        return normalize_vpc_attachment(attachment)
-
-    def diff_view(self, result: dict) -> dict:
-        return managed_view(result)
-
-    def get(self, attachment_id):
-        return get_vpc_attachment(self.client, attachment_id, self.region)
-
-    def resolve_transit_router(self):
-        if self.transit_router_id:
-            return self.transit_router_id
-        tr = find_transit_router(self.client, self.params["cen_id"], self.region)
-        self.transit_router_id = tr["TransitRouterId"] if tr else None
-        return self.transit_router_id
+    def transit_router_id(self):
+        if not self.params["transit_router_id"]:
+            tr = find_transit_router(self.client, self.params["cen_id"], self.region)
+            self.params["transit_router_id"] = tr["TransitRouterId"] if tr else None
+        return self.params["transit_router_id"]
 
     def lookup(self):
-        if self.params["transit_router_attachment_id"]:
-            return self.get(self.params["transit_router_attachment_id"])
-        tr_id = self.resolve_transit_router()
+        p, tr_id = self.params, self.transit_router_id()
         if tr_id is None:
             return None
         found = [
             a
-            for a in list_vpc_attachments(
+            for a in list_items(
                 self.client,
-                CenId=self.params["cen_id"],
+                VPC_ATTACHMENTS,
+                CenId=p["cen_id"],
                 RegionId=self.region,
                 TransitRouterId=tr_id,
-                VpcId=self.params["vpc_id"],
+                VpcId=p["vpc_id"],
             )
-            if a.get("VpcId") == self.params["vpc_id"] and a.get("TransitRouterId", tr_id) == tr_id
+            if a.get("VpcId") == p["vpc_id"] and a.get("TransitRouterId", tr_id) == tr_id
         ]
-        if len(found) > 1 and self.params["name"]:
-            found = [a for a in found if a.get("TransitRouterAttachmentName") == self.params["name"]]
-        if len(found) > 1:
-            raise AlicloudError(
-                "AmbiguousAttachment",
-                "%d attachments of %s to %s (%s): pass transit_router_attachment_id or name"
-                % (
-                    len(found),
-                    self.params["vpc_id"],
-                    tr_id,
-                    ", ".join(a["TransitRouterAttachmentId"] for a in found),
-                ),
-            )
-        return found[0] if found else None
+        if len(found) > 1 and p["name"]:
+            found = [a for a in found if a.get("TransitRouterAttachmentName") == p["name"]]
+        what = "attachments of %s to %s" % (p["vpc_id"], tr_id)
+        return only_one(
+            found, VPC_ATTACHMENTS, what, "pass transit_router_attachment_id or name", "AmbiguousAttachment"
+        )
 
-    def lookup_options_given(self) -> bool:
-        return bool(self.params["vpc_id"] and (self.params["transit_router_id"] or self.params["cen_id"]))
+    def normalize(self, resource):
+        return normalize_vpc_attachment(resource)
 
-    def describe_target(self) -> str:
+    def diff_view(self, result):
+        return dict(super().diff_view(result), zone_mappings=mapping_view(result.get("zone_mappings")))
+
+    def describe(self):
         return "of %s" % (self.params["vpc_id"] or "?")
 
-    def not_found_message(self, attachment_id) -> str:
-        return "%s in %s" % (super().not_found_message(attachment_id), self.region)
-
-    def create(self):
-        tr_id = self.transit_router_id
-        mappings = self.params["zone_mappings"]
-
-        def send(token):
-            body = self.client.call(
-                "CreateTransitRouterVpcAttachment",
-                CenId=self.params["cen_id"],
-                RegionId=self.region,
-                TransitRouterId=tr_id,
-                VpcId=self.params["vpc_id"],
-                ZoneMappings=[{"VSwitchId": m["vswitch_id"], "ZoneId": m["zone_id"]} for m in mappings],
-                AutoPublishRouteEnabled=bool(self.params["auto_publish_route_enabled"]),
-                TransitRouterAttachmentName=self.params["name"],
-                TransitRouterAttachmentDescription=self.params["description"],
-                Tag=tag_params(self.params["tags"]),
-                ClientToken=token,
-                extra_retry_codes=CREATE_RETRY_CODES,
-            )
-            return body["TransitRouterAttachmentId"]
-
-        identity = {"region": self.region, "transit_router_id": tr_id, "vpc_id": self.params["vpc_id"]}
-        return create_once("transit-router-vpc-attachment", identity, send, lambda i: self.wait_attached(i, 30))[1]
-
-    def attribute_changes(self, attachment: dict) -> dict:
-        changes = {}
-        if self.params["name"] is not None and self.params["name"] != (
-            attachment.get("TransitRouterAttachmentName") or ""
-        ):
-            changes["TransitRouterAttachmentName"] = self.params["name"]
-        if self.params["description"] is not None and self.params["description"] != (
-            attachment.get("TransitRouterAttachmentDescription") or ""
-        ):
-            changes["TransitRouterAttachmentDescription"] = self.params["description"]
-        wanted = self.params["auto_publish_route_enabled"]
-        if wanted is not None and wanted != bool(attachment.get("AutoPublishRouteEnabled")):
-            changes["AutoPublishRouteEnabled"] = wanted
-        return changes
-
-    def predicted(self, attachment: dict | None) -> dict:
-        if attachment:
-            view = managed_view(normalize_vpc_attachment(attachment))
-        else:
-            view = {
-                "vpc_id": self.params["vpc_id"],
-                "zone_mappings": managed_view({"zone_mappings": self.params["zone_mappings"]})["zone_mappings"],
-                "auto_publish_route_enabled": bool(self.params["auto_publish_route_enabled"]),
-                "tags": {},
-            }
-        if self.params["name"] is not None:
-            view["transit_router_attachment_name"] = self.params["name"]
-        if self.params["description"] is not None:
-            view["transit_router_attachment_description"] = self.params["description"]
-        if self.params["auto_publish_route_enabled"] is not None:
-            view["auto_publish_route_enabled"] = self.params["auto_publish_route_enabled"]
-        view["tags"] = predict_tags(view.get("tags") or {}, self.params["tags"], self.params["purge_tags"])
-        return view
+    def identity(self):
+        return {"region": self.region, "transit_router_id": self.transit_router_id(), "vpc_id": self.params["vpc_id"]}
 
     def check_options(self):
-        if self.params["zone_mappings"] is not None:
-            self.module.validate(validate_zone_mappings, self.params["zone_mappings"], self.params["allow_single_zone"])
-        if not self.params["transit_router_attachment_id"]:
-            if not self.params["vpc_id"]:
+        p = self.params
+        if p["zone_mappings"] is not None:
+            self.module.validate(validate_zone_mappings, p["zone_mappings"], p["allow_single_zone"])
+        if not p["transit_router_attachment_id"]:
+            if not p["vpc_id"]:
                 self.module.fail_json(
                     msg="vpc_id is required unless transit_router_attachment_id is given", field="vpc_id"
                 )
-            if not self.params["transit_router_id"] and not self.params["cen_id"]:
+            if not p["transit_router_id"] and not p["cen_id"]:
                 self.module.fail_json(msg="one of transit_router_id or cen_id is required", field="cen_id")
 
-    def creation_requirements(self):
-        super().creation_requirements()
-        if self.transit_router_id is None:
+    def check_create(self):
+        for field in ("cen_id", "zone_mappings"):
+            if not self.params[field]:
+                self.module.fail_json(msg="%s is required to create a VPC attachment" % field, field=field)
+        if self.transit_router_id() is None:
             self.module.fail_json(
                 msg="CEN %s has no transit router in %s: create it first (geomesh.alicloud.cen_transit_router)"
                 % (self.params["cen_id"], self.region),
                 field="cen_id",
             )
 
-    def check_existing(self, attachment: dict):
+    def check_existing(self, resource):
         """vpc_id and zone_mappings, when given, must be those of the attachment (they cannot be changed)."""
-        if self.params["vpc_id"] and attachment.get("VpcId") != self.params["vpc_id"]:
+        p, attachment_id = self.params, resource["TransitRouterAttachmentId"]
+        if p["vpc_id"] and resource.get("VpcId") != p["vpc_id"]:
             self.module.fail_json(
-                msg="attachment %s connects %s, not vpc_id %s"
-                % (attachment["TransitRouterAttachmentId"], attachment.get("VpcId"), self.params["vpc_id"]),
+                msg="attachment %s connects %s, not vpc_id %s" % (attachment_id, resource.get("VpcId"), p["vpc_id"]),
                 field="vpc_id",
             )
-        if self.params["zone_mappings"] is None:
-            return
-        current = mapping_set(normalize_vpc_attachment(attachment)["zone_mappings"])
-        wanted = mapping_set(self.params["zone_mappings"])
-        if current != wanted:
+        current = mappings_of(normalize_vpc_attachment(resource)["zone_mappings"])
+        if p["zone_mappings"] is not None and current != mappings_of(p["zone_mappings"]):
             self.module.fail_json(
                 msg="zone_mappings of attachment %s cannot be changed by this module (it has %s; asked for %s)"
                 % (
-                    attachment["TransitRouterAttachmentId"],
-                    ", ".join("%s=%s" % m for m in sorted(current)),
-                    ", ".join("%s=%s" % m for m in sorted(wanted)),
+                    attachment_id,
+                    ", ".join("%s=%s" % m for m in current),
+                    ", ".join("%s=%s" % m for m in mappings_of(p["zone_mappings"])),
                 ),
                 field="zone_mappings",
             )
 
+    def predict(self, view, resource):
+        if resource is None:
+            view.update(vpc_id=self.params["vpc_id"], zone_mappings=mapping_view(self.params["zone_mappings"]))
+        return view
+
+    def create_request(self):
+        p = self.params
+        return {
+            "CenId": p["cen_id"],
+            "RegionId": self.region,
+            "TransitRouterId": self.transit_router_id(),
+            "VpcId": p["vpc_id"],
+            "AutoPublishRouteEnabled": bool(p["auto_publish_route_enabled"]),
+            "ZoneMappings": [{"VSwitchId": m["vswitch_id"], "ZoneId": m["zone_id"]} for m in p["zone_mappings"]],
+            "TransitRouterAttachmentName": p["name"],
+            "TransitRouterAttachmentDescription": p["description"],
+        }
+
 
 def main():
-    argument_spec = {
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "cen_id": {"type": "str"},
-        "transit_router_id": {"type": "str"},
-        "transit_router_attachment_id": {"type": "str", "aliases": ["id", "attachment_id"]},
-        "vpc_id": {"type": "str"},
-        "zone_mappings": {
-            "type": "list",
-            "elements": "dict",
-            "options": {
-                "vswitch_id": {"type": "str", "required": True},
-                "zone_id": {"type": "str", "required": True},
-            },
-        },
-        "allow_single_zone": {"type": "bool", "default": False},
-        "auto_publish_route_enabled": {"type": "bool"},
-        "name": {"type": "str", "aliases": ["transit_router_attachment_name"]},
-        "description": {"type": "str"},
-        "force": {"type": "bool", "default": False},
-    }
-    argument_spec.update(tags_argument_spec())
-    argument_spec.update(wait_argument_spec(300))
+    mapping = {"vswitch_id": {"type": "str", "required": True}, "zone_id": {"type": "str", "required": True}}
+    argument_spec = resource_argument_spec(
+        wait_timeout=300,
+        cen_id={"type": "str"},
+        transit_router_id={"type": "str"},
+        transit_router_attachment_id={"type": "str", "aliases": ["id", "attachment_id"]},
+        vpc_id={"type": "str"},
+        zone_mappings={"type": "list", "elements": "dict", "options": mapping},
+        allow_single_zone={"type": "bool", "default": False},
+        auto_publish_route_enabled={"type": "bool"},
+        name={"type": "str", "aliases": ["transit_router_attachment_name"]},
+        description={"type": "str"},
+        force={"type": "bool", "default": False},
+    )
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
-    VpcAttachmentManager(module).run("vpc_attachment")
+    VpcAttachmentManager(module).run()
 
 
 if __name__ == "__main__":

@@ -112,13 +112,14 @@ vpc_attachments:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.cen import (
-    cbn_client,
-    list_vpc_attachments,
-    normalize_vpc_attachment,
-)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
+    VPC_ATTACHMENTS,
+    cbn_client,
+    normalize_vpc_attachment,
+)
 
 
 def main():
@@ -140,8 +141,9 @@ def main():
     seen = set()
     try:
         for attachment_id in p["transit_router_attachment_ids"] or [None]:
-            for a in list_vpc_attachments(
+            for a in list_items(
                 client,
+                VPC_ATTACHMENTS,
                 CenId=p["cen_id"],
                 RegionId=region,
                 TransitRouterId=p["transit_router_id"],

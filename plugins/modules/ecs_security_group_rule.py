@@ -210,7 +210,9 @@ import ipaddress
 import re
 import uuid
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.ecs import (
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, wait_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.ecs import (
     authorize_ingress,
     describe_security_group,
     modify_rule,
@@ -218,8 +220,6 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.ecs import (
     revoke_rules,
     rule_key,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, wait_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_resource_id
 

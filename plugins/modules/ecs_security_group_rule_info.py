@@ -128,9 +128,12 @@ rules:
       type: str
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.ecs import describe_security_group, normalize_rule
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.ecs import (
+    describe_security_group,
+    normalize_rule,
+)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
 
 EXACT = ("ip_protocol", "port_range", "source_cidr_ip", "policy")

@@ -118,192 +118,89 @@ vpc:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import (
-    AlicloudModule,
-    tags_argument_spec,
-    wait_argument_spec,
-)
-from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
-from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags, tag_list_to_dict
-from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
-from ansible_collections.geomesh.alicloud.plugins.module_utils.vpc import (
-    delete_vpc,
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.vpc import (
+    TAG_TYPES,
+    VPC_NOT_FOUND,
+    WAITERS,
     find_vpc,
     get_vpc,
     normalize_vpc,
-    set_tags,
 )
-
-normalize = normalize_vpc
-
-
-def managed_view(vpc: dict) -> dict:
-    return {k: vpc.get(k) for k in ("vpc_name", "cidr_block", "description", "tags")}
+from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
 
 
-class VpcManager:
-    def __init__(self, module: AlicloudModule):
-        self.module = module
-        self.params = module.params
-        self.region = module.region
-        self.client = module.client("vpc")
+class VpcManager(ResourceManager):
+    product = "vpc"
+    resource = "VPC"
+    result_key = "vpc"
+    id_option = "vpc_id"
+    id_key = "VpcId"
+    create_action = "CreateVpc"
+    create_id_path = "VpcId"
+    token_kind = "vpc"
+    identity_options = ("name", "cidr_block")
+    attributes = (Attr("name", "VpcName", "vpc_name"), Attr("description", "Description", "description"))
+    update_action = "ModifyVpcAttribute"
+    delete_action = "DeleteVpc"
+    delete_not_found = VPC_NOT_FOUND
+    waiter = WAITERS["vpc"]
+    tag_resource_type = TAG_TYPES["vpc"]
+    diff_keys = ("vpc_name", "cidr_block", "description", "tags")
+
+    def get(self, resource_id):
+        return get_vpc(self.client, self.region, resource_id)
 
     def lookup(self):
-        if self.params["vpc_id"]:
-            return get_vpc(self.client, self.region, self.params["vpc_id"])
-        if not self.params["name"]:
-            self.module.fail_json(msg="one of name or vpc_id is required")
         return find_vpc(self.client, self.region, self.params["name"], self.params["cidr_block"])
 
-    def wait_available(self, vpc_id, grace=None):
-        return self.module.waiter(
-            "VPC %s available" % vpc_id,
-            lambda: get_vpc(self.client, self.region, vpc_id),
-            "Status",
-            ["Available"] if self.params["wait"] else ["Available", "Pending"],
-            pending=["Pending"],
-            not_found_grace=grace,
-        ).wait()
+    def normalize(self, resource):
+        return normalize_vpc(resource)
 
-    def check_create_inputs(self):
-        if not self.params["name"] or not self.params["cidr_block"]:
+    def check_options(self):
+        if self.params["vpc_id"]:
+            self.module.validate(validate_resource_id, "vpc_id", self.params["vpc_id"], "vpc")
+        if self.params["cidr_block"]:
+            self.module.validate(validate_cidr, "cidr_block", self.params["cidr_block"], 8, 28)
+
+    def check_create(self):
+        for field in ("name", "cidr_block"):
+            if not self.params[field]:
+                self.module.fail_json(msg="name and cidr_block are required to create a VPC", field=field)
+
+    def check_existing(self, resource):
+        if self.params["cidr_block"] and resource.get("CidrBlock") != self.params["cidr_block"]:
             self.module.fail_json(
-                msg="name and cidr_block are required to create a VPC",
-                field="cidr_block" if self.params["name"] else "name",
+                msg="cidr_block cannot change: VPC %s has %s, asked for %s"
+                % (resource["VpcId"], resource.get("CidrBlock"), self.params["cidr_block"]),
+                field="cidr_block",
             )
 
-    def create(self):
-        desired_tags = self.params["tags"] or {}
+    def predict(self, view, resource):
+        if resource is None:
+            view["cidr_block"] = self.params["cidr_block"]
+        return view
 
-        request = {
+    def create_request(self):
+        return {
             "RegionId": self.region,
             "VpcName": self.params["name"],
             "CidrBlock": self.params["cidr_block"],
             "Description": self.params["description"],
-            "Tag": [{"Key": k, "Value": str(v)} for k, v in sorted(desired_tags.items())] or None,
         }
-
-        def send(token):
-            return self.client.call("CreateVpc", ClientToken=token, **request)["VpcId"]
-
-        vpc = create_once("vpc", request, send, lambda vpc_id: self.wait_available(vpc_id, grace=30))[1]
-        return vpc
-
-    def update_attributes(self, vpc: dict) -> bool:
-        changes = {}
-        if self.params["vpc_id"] and self.params["name"] and self.params["name"] != vpc.get("VpcName"):
-            changes["VpcName"] = self.params["name"]
-        if self.params["description"] is not None and self.params["description"] != (vpc.get("Description") or ""):
-            changes["Description"] = self.params["description"]
-        if not changes:
-            return False
-        if not self.module.check_mode:
-            self.client.call("ModifyVpcAttribute", RegionId=self.region, VpcId=vpc["VpcId"], **changes)
-        return True
-
-    def update_tags(self, vpc: dict) -> bool:
-        to_set, to_unset = compare_tags(
-            tag_list_to_dict(vpc.get("Tags")), self.params["tags"], self.params["purge_tags"]
-        )
-        if not to_set and not to_unset:
-            return False
-        if not self.module.check_mode:
-            set_tags(self.client, self.region, "VPC", vpc["VpcId"], to_set, to_unset)
-        return True
-
-    def predicted(self, vpc: dict | None) -> dict:
-        view = managed_view(normalize(vpc)) if vpc else {}
-        if self.params["name"]:
-            view["vpc_name"] = self.params["name"]
-        if self.params["cidr_block"] and not vpc:
-            view["cidr_block"] = self.params["cidr_block"]
-        if self.params["description"] is not None:
-            view["description"] = self.params["description"]
-        if self.params["tags"] is not None:
-            unset = compare_tags(view.get("tags") or {}, self.params["tags"], self.params["purge_tags"])[1]
-            view["tags"] = {k: v for k, v in (view.get("tags") or {}).items() if k not in unset}
-            view["tags"].update({k: str(v) for k, v in self.params["tags"].items()})
-        return view
-
-    def ensure_present(self):
-        vpc = self.lookup()
-        if vpc and self.params["cidr_block"] and vpc.get("CidrBlock") != self.params["cidr_block"]:
-            self.module.fail_json(
-                msg="cidr_block cannot change: VPC %s has %s, asked for %s"
-                % (vpc["VpcId"], vpc.get("CidrBlock"), self.params["cidr_block"]),
-                field="cidr_block",
-            )
-        if vpc is None and self.params["vpc_id"]:
-            self.module.fail_json(
-                msg="vpc_id %s was not found in %s" % (self.params["vpc_id"], self.region), field="vpc_id"
-            )
-        before = managed_view(normalize(vpc)) if vpc else {}
-        after = self.predicted(vpc)
-        if vpc is None:
-            self.check_create_inputs()
-            if self.module.check_mode:
-                return True, {}, {"before": before, "after": after}
-            vpc = self.create()
-            changed = True
-        else:
-            changed = self.update_attributes(vpc)
-            changed |= self.update_tags(vpc)
-            if changed and self.module.check_mode:
-                return True, normalize(vpc), {"before": before, "after": after}
-            if self.params["wait"] and vpc.get("Status") != "Available":
-                vpc = self.wait_available(vpc["VpcId"])
-        if changed:
-            vpc = get_vpc(self.client, self.region, vpc["VpcId"]) or vpc
-        result = normalize(vpc)
-        return changed, result, {"before": before, "after": managed_view(result)}
-
-    def ensure_absent(self):
-        vpc = self.lookup()
-        if vpc is None:
-            return False, {}, {"before": {}, "after": {}}
-        diff = {"before": managed_view(normalize(vpc)), "after": {}}
-        if self.module.check_mode:
-            return True, {}, diff
-        delete_vpc(self.client, self.region, vpc["VpcId"], timeout=self.params["wait_timeout"])
-        if self.params["wait"]:
-            self.module.waiter(
-                "VPC %s deleted" % vpc["VpcId"],
-                lambda: get_vpc(self.client, self.region, vpc["VpcId"]),
-                "Status",
-                [self.module.waiter_gone],
-            ).wait()
-        return True, {}, diff
 
 
 def main():
-    argument_spec = {
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
-        "name": {"type": "str", "aliases": ["vpc_name"]},
-        "vpc_id": {"type": "str", "aliases": ["id"]},
-        "cidr_block": {"type": "str"},
-        "description": {"type": "str"},
-    }
-    argument_spec.update(tags_argument_spec())
-    argument_spec.update(wait_argument_spec(300))
-    module = AlicloudModule(
-        argument_spec=argument_spec,
-        required_one_of=[["name", "vpc_id"]],
-        supports_check_mode=True,
+    argument_spec = resource_argument_spec(
+        wait_timeout=300,
+        name={"type": "str", "aliases": ["vpc_name"]},
+        vpc_id={"type": "str", "aliases": ["id"]},
+        cidr_block={"type": "str"},
+        description={"type": "str"},
     )
-    if module.params["vpc_id"]:
-        module.validate(validate_resource_id, "vpc_id", module.params["vpc_id"], "vpc")
-    if module.params["cidr_block"]:
-        module.validate(validate_cidr, "cidr_block", module.params["cidr_block"], 8, 28)
-    manager = VpcManager(module)
-    try:
-        if module.params["state"] == "present":
-            changed, vpc, diff = manager.ensure_present()
-        else:
-            changed, vpc, diff = manager.ensure_absent()
-    except AlicloudError as err:
-        module.fail_json_alicloud(err, "VPC %s" % (module.params["vpc_id"] or module.params["name"]))
-    module.exit_json(changed=changed, vpc=vpc, diff=diff)
+    module = AlicloudModule(argument_spec=argument_spec, required_one_of=[["name", "vpc_id"]], supports_check_mode=True)
+    VpcManager(module).run()
 
 
 if __name__ == "__main__":

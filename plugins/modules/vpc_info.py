@@ -118,13 +118,14 @@ vpcs:
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
-from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
-from ansible_collections.geomesh.alicloud.plugins.module_utils.vpc import (
-    describe_vpcs,
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.vpc import (
+    VPCS,
     describe_vpcs_by_ids,
-    has_tags,
     normalize_vpc,
 )
+from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import has_tags
+from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
 
 
 def list_vpcs(module: AlicloudModule) -> list:
@@ -140,7 +141,7 @@ def list_vpcs(module: AlicloudModule) -> list:
     if params["vpc_ids"] is not None:
         found = describe_vpcs_by_ids(client, module.region, params["vpc_ids"], **filters) if params["vpc_ids"] else []
     else:
-        found = describe_vpcs(client, module.region, **filters)
+        found = list_items(client, VPCS, RegionId=module.region, **filters)
     # The API filters are applied again here, so the result is exact whatever the API matched.
     result = []
     for vpc in (normalize_vpc(v) for v in found):

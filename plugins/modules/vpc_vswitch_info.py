@@ -119,14 +119,15 @@ vswitches:
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
-from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
-from ansible_collections.geomesh.alicloud.plugins.module_utils.vpc import (
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products.vpc import (
     VPC_NOT_FOUND,
-    describe_vswitches,
+    VSWITCHES,
     get_vswitch,
-    has_tags,
     normalize_vswitch,
 )
+from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import has_tags
+from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
 
 # result field -> option, compared exactly after the API call
 EXACT = (
@@ -155,7 +156,9 @@ def list_vswitches(module: AlicloudModule) -> list:
             "Tag": [{"Key": str(k), "Value": str(v)} for k, v in sorted((params["tags"] or {}).items())] or None,
         }
         try:
-            found = describe_vswitches(client, region, **{k: v for k, v in filters.items() if v is not None})
+            found = list_items(
+                client, VSWITCHES, quiet=False, RegionId=region, **{k: v for k, v in filters.items() if v is not None}
+            )
         except AlicloudError as err:
             if params["vpc_id"] and (err.code in VPC_NOT_FOUND or err.is_not_found):
                 return []

@@ -161,8 +161,35 @@ def test_connection_refused_is_a_network_error():
     port = sock.getsockname()[1]
     sock.close()
     settings = {"access_key": "a", "secret_key": "b", "endpoint": "127.0.0.1:%d" % port, "protocol": "http"}
-    client = clients.create_client("vpc", settings, "cn-hangzhou", None, Backoff(base=0.001, cap=0.001, max_attempts=2))
+    sleeps = []
+    backoff = Backoff(base=0.001, cap=0.001, max_attempts=2, sleep=sleeps.append)
+    client = clients.create_client("vpc", settings, "cn-hangzhou", None, backoff)
     with pytest.raises(AlicloudError) as exc:
         client.call("DescribeVpcs", RegionId="cn-hangzhou")
     assert exc.value.code == "NetworkError"
-    assert client.calls == ["DescribeVpcs", "DescribeVpcs"]
+    # a read is idempotent: tried twice, with one pause between
+    assert len(sleeps) == 1
+
+
+def test_still_in_use_on_delete_is_retried_until_the_deadline(server):
+    import time
+
+    server.script += [
+        (400, {"Code": "DependencyViolation.VSwitch", "Message": "in use", "RequestId": str(i)}, {}) for i in range(3)
+    ]
+    server.script.append((200, {"RequestId": "ok"}, {}))
+    client = make_client(server)
+    client.call("DeleteVpc", RegionId="cn-hangzhou", VpcId="vpc-1", deadline=time.monotonic() + 60)
+    assert len(server.seen) == 4
+
+
+def test_still_in_use_is_not_retried_past_the_deadline(server):
+    import time
+
+    server.script += [
+        (400, {"Code": "DependencyViolation.VSwitch", "Message": "in use", "RequestId": str(i)}, {}) for i in range(3)
+    ]
+    with pytest.raises(AlicloudError) as exc:
+        make_client(server).call("DeleteVpc", RegionId="cn-hangzhou", VpcId="vpc-1", deadline=time.monotonic())
+    assert exc.value.code == "DependencyViolation.VSwitch"
+    assert len(server.seen) == 1

@@ -9,10 +9,9 @@ import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError, WaiterError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import paginate_pages, paginate_token
-from ansible_collections.geomesh.alicloud.plugins.module_utils.resources import create_once
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import create_once
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags, tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
-from ansible_collections.geomesh.alicloud.plugins.module_utils.transform import camel_to_snake, snake_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr
 
 
@@ -75,31 +74,6 @@ def test_compare_tags():
     assert compare_tags(current, None) == ({}, [])
     assert compare_tags(current, {"a": "1", "c": 3}) == ({"c": "3"}, ["b"])
     assert compare_tags(current, {"a": "9"}, purge=False) == ({"a": "9"}, [])
-
-
-@pytest.mark.parametrize(
-    "camel,snake",
-    [
-        ("VpcId", "vpc_id"),
-        ("VSwitchId", "vswitch_id"),
-        ("VSwitchIds", "vswitch_ids"),
-        ("VRouterId", "vrouter_id"),
-        ("TransitRouterAttachmentId", "transit_router_attachment_id"),
-        ("CidrBlock", "cidr_block"),
-        ("already_snake", "already_snake"),
-        ("ServiceMeshId", "service_mesh_id"),
-    ],
-)
-def test_camel_to_snake(camel, snake):
-    assert camel_to_snake(camel) == snake
-
-
-def test_snake_dict_keeps_tag_keys():
-    assert snake_dict({"VpcId": "v", "Tags": {"MyKey": "x"}, "List": [{"ZoneId": "z"}]}) == {
-        "vpc_id": "v",
-        "tags": {"MyKey": "x"},
-        "list": [{"zone_id": "z"}],
-    }
 
 
 def test_paginate_pages_reads_every_page():

@@ -40,18 +40,80 @@ def test_is_retryable(code, status, product, expected):
     assert is_retryable(AlicloudError(code, "m", status_code=status), product) is expected
 
 
-def test_status_message_is_retryable_and_extra_codes_work():
+def test_status_message_is_retryable():
     assert is_retryable(AlicloudError("X", "oops " + RETRY_STATUS_MESSAGE, status_code=400))
+
+
+def test_action_codes_of_the_retry_table_apply_to_their_action_only():
     err = AlicloudError("DependencyViolation.VSwitch", "m", status_code=400)
+    assert is_retryable(err, "vpc", "DeleteVpc")
+    assert is_retryable(err, "vpc", "DeleteVSwitch")
+    assert not is_retryable(err, "vpc", "CreateVpc")
     assert not is_retryable(err, "vpc")
-    assert is_retryable(err, "vpc", extra_codes=("DependencyViolation.VSwitch",))
+    assert not is_retryable(err, "cbn", "DeleteVpc")
+    # a prefix entry does not match a code that merely contains it
+    assert not is_retryable(AlicloudError("Not.DependencyViolation", "m", status_code=400), "vpc", "DeleteVpc")
 
 
-def test_backoff_is_jittered_exponential_and_capped():
+class UpperBound:
+    """An rng that always draws the top of the jitter range, so the delays show the growth."""
+
+    @staticmethod
+    def uniform(low, high):
+        return high
+
+
+def test_backoff_delays_double_up_to_the_cap():
+    backoff = Backoff(base=1, cap=8, rng=UpperBound())
+    assert [backoff.delay(n) for n in range(6)] == [1, 2, 4, 8, 8, 8]
+
+
+def test_backoff_sleeps_grow_between_retries():
+    sleeps = []
+    attempts = []
+
+    def func():
+        attempts.append(1)
+        if len(attempts) < 5:
+            raise AlicloudError("Throttling", "slow", status_code=400)
+        return "ok"
+
+    assert Backoff(base=1, cap=20, sleep=sleeps.append, rng=UpperBound()).run(func, is_retryable) == "ok"
+    assert sleeps == [1, 2, 4, 8]
+
+
+def test_backoff_jitter_stays_in_range():
     backoff = Backoff(base=1, cap=8)
     delays = [backoff.delay(n) for n in range(10)]
     assert all(0.5 <= d <= 8 for d in delays)
     assert max(backoff.delay(0) for dummy in range(50)) <= 1
+
+
+def test_backoff_with_a_deadline_retries_past_max_attempts_until_the_deadline():
+    clock = FakeClock()
+    attempts = []
+
+    def func():
+        attempts.append(clock.now)
+        raise AlicloudError("DependencyViolation.VSwitch", "busy", status_code=400)
+
+    backoff = Backoff(base=1, cap=4, max_attempts=3, sleep=clock.sleep, rng=UpperBound(), clock=clock)
+    with pytest.raises(AlicloudError):
+        backoff.run(func, lambda err: is_retryable(err, "vpc", "DeleteVpc"), deadline=30)
+    # 1 + 2 + 4 + 4 + ... never sleeps past 30 s, and goes on after the third attempt
+    assert len(attempts) > 3 and clock.now <= 30 and clock.now + 4 > 30
+
+
+def test_backoff_without_a_deadline_stops_after_max_attempts():
+    attempts = []
+
+    def func():
+        attempts.append(1)
+        raise AlicloudError("Throttling", "slow", status_code=400)
+
+    with pytest.raises(AlicloudError):
+        Backoff(max_attempts=3, sleep=lambda s: None).run(func, is_retryable)
+    assert len(attempts) == 3
 
 
 def test_backoff_stops_on_non_retryable():

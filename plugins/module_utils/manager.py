@@ -1,0 +1,362 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The generic resource manager: find -> compare -> change -> wait -> re-read, once for every module.
+
+A resource module subclasses ``ResourceManager``, fills in the class attributes (its API actions,
+the ``Attr`` rows it updates in place, its waiter, its tag ResourceType, the keys of its diff) and
+implements the few hooks that really differ (``get``, ``lookup``, ``create_request``, checks).
+``run()`` applies ``state`` and exits the module with ``changed``, the resource and a diff, in
+check mode too. See docs/ARCHITECTURE.md for a worked example.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+from dataclasses import dataclass
+
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paths import search
+from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import (
+    TAG_APIS,
+    apply_tags,
+    compare_tags,
+    dict_to_tag_list,
+    predict_tags,
+    tag_list_to_dict,
+)
+from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
+from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import Waiter, WaiterSpec
+
+
+@dataclass(frozen=True)
+class Attr:
+    """An attribute updated in place: option ``option`` <-> API field ``field`` <-> returned ``key``.
+
+    ``kind`` says how the API's value compares with the option (``str``: a missing value is "";
+    ``bool``: a missing value is false); ``default`` is what a new resource gets when the option is
+    not set (for the predicted diff).
+    """
+
+    option: str
+    field: str
+    key: str
+    kind: str = "str"
+    default: object = None
+
+    def current(self, resource: dict):
+        value = resource.get(self.field)
+        return bool(value) if self.kind == "bool" else (value or "")
+
+
+def attribute_changes(params: dict, resource: dict, attrs) -> dict:
+    """The API fields whose option is set and differs from the resource."""
+    return {
+        a.field: params[a.option]
+        for a in attrs
+        if params[a.option] is not None and params[a.option] != a.current(resource)
+    }
+
+
+class ResourceManager(abc.ABC):
+    """state=present/absent for one resource; subclasses say what differs (see the module docstring)."""
+
+    product = ""
+    resource = ""
+    result_key = ""
+    id_option = ""
+    id_key = ""
+    # The create call, the JMESPath of the new id in its answer, and the ClientToken kind.
+    create_action = ""
+    create_id_path = ""
+    token_kind = ""
+    # The options that identify the resource, as the lookup uses them: the ClientToken identity
+    # (with the region). Mutable attributes (description, tags) are never part of it.
+    identity_options = ()
+    attributes = ()
+    update_action = ""
+    delete_action = ""
+    # Send a deterministic ClientToken with the delete call.
+    delete_token = False
+    delete_not_found = ()
+    # Delete error code -> what still uses the resource (reported with ``blocker_hint``).
+    delete_blockers: dict = {}
+    blocker_hint = ""
+    # States in which a deletion is already under way, so no delete call is sent.
+    deleting_states = ()
+    # Poll after the delete even with wait=false (briefly, accepting a deletion in progress).
+    poll_after_delete = False
+    waiter: WaiterSpec = None
+    tag_resource_type = None
+    diff_keys = ()
+    # Whether the resource's requests carry RegionId.
+    regional = True
+
+    def __init__(self, module, region: str | None = None):
+        self.module = module
+        self.params = module.params
+        self.region = region or module.region
+        self.client = module.client(self.product, self.region)
+
+    # -- hooks -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def get(self, resource_id: str) -> dict | None:
+        """The resource by id, or None."""
+
+    def lookup(self) -> dict | None:
+        """The resource the identifying options name (when no id is given), or None."""
+        return None
+
+    @abc.abstractmethod
+    def normalize(self, resource: dict | None) -> dict:
+        """The return shape of an API resource (empty for None)."""
+
+    @abc.abstractmethod
+    def create_request(self) -> dict:
+        """The create call's parameters, without ClientToken and Tag."""
+
+    def result(self, resource: dict) -> dict:
+        """What the module returns for the resource (``normalize`` plus what needs another read)."""
+        return self.normalize(resource)
+
+    def check_options(self) -> None:  # noqa: B027 - optional hook
+        """Fail on options that can be checked before any API call."""
+
+    def check_create(self) -> None:  # noqa: B027 - optional hook
+        """Fail when the options are not enough to create the resource (none was found)."""
+
+    def check_existing(self, resource: dict) -> None:  # noqa: B027 - optional hook
+        """Fail when the found resource differs in what cannot be changed."""
+
+    def check_delete(self, resource: dict) -> None:  # noqa: B027 - optional hook
+        """Fail when the resource cannot be deleted yet (read calls only)."""
+
+    def extra_changes(self, resource: dict) -> dict:
+        """Fields of the update call beyond ``attributes`` (e.g. a group sent together)."""
+        return {}
+
+    def predict(self, view: dict, resource: dict | None) -> dict:
+        """Adjust the predicted diff view beyond ``attributes`` and tags."""
+        return view
+
+    def describe(self) -> str:
+        """The resource in error messages when no id is given."""
+        return str(self.params.get("name") or "")
+
+    # -- identity and requests ---------------------------------------------------------------
+    def identity(self) -> dict:
+        identity = {option: self.params[option] for option in self.identity_options}
+        if self.regional:
+            identity["region"] = self.region
+        return identity
+
+    def id_params(self, resource_id: str) -> dict:
+        params = {self.id_key: resource_id}
+        if self.regional:
+            params["RegionId"] = self.region
+        return params
+
+    def delete_request(self, resource: dict) -> dict:
+        params = self.id_params(resource[self.id_key])
+        if self.delete_token:
+            params["ClientToken"] = client_token("delete-" + self.token_kind, resource[self.id_key])
+        return params
+
+    def tag_region(self, resource: dict) -> str:
+        return self.region
+
+    # -- reading and waiting -------------------------------------------------------------------
+    def find(self) -> dict | None:
+        if self.params[self.id_option]:
+            return self.get(self.params[self.id_option])
+        return self.lookup()
+
+    def status(self, resource: dict):
+        return search(self.waiter.status, resource)
+
+    def wait_ready(self, resource_id: str, grace=None) -> dict:
+        spec = self.waiter
+        success = spec.success if self.params["wait"] else spec.success + spec.in_progress
+        return self.module.waiter(
+            "%s %s %s" % (self.resource, resource_id, "/".join(spec.success).lower()),
+            lambda: self.get(resource_id),
+            spec.status,
+            success,
+            pending=spec.pending,
+            failure=spec.failure,
+            not_found_grace=grace,
+        ).wait()
+
+    def wait_gone(self, resource_id: str) -> None:
+        success = [Waiter.GONE]
+        timeout = None
+        if not self.params["wait"]:
+            if not self.poll_after_delete:
+                return
+            success += list(self.deleting_states)
+            timeout = min(60, self.params["wait_timeout"])
+        waiter = self.module.waiter(
+            "%s %s deleted" % (self.resource, resource_id), lambda: self.get(resource_id), self.waiter.status, success
+        )
+        if timeout is not None:
+            waiter.timeout = timeout
+        waiter.wait()
+
+    # -- comparing ---------------------------------------------------------------------------
+    def diff_view(self, result: dict) -> dict:
+        return {k: result.get(k) for k in self.diff_keys}
+
+    def predicted(self, resource: dict | None) -> dict:
+        view = self.diff_view(self.normalize(resource)) if resource else dict.fromkeys(self.diff_keys)
+        for attr in self.attributes:
+            value = self.params[attr.option]
+            if value is None and resource is None:
+                value = attr.default
+            if value is not None or resource is None:
+                view[attr.key] = value
+        view = self.predict(view, resource)
+        if self.tag_resource_type:
+            view["tags"] = predict_tags(view.get("tags") or {}, self.params["tags"], self.params["purge_tags"])
+        return view
+
+    # -- changing ----------------------------------------------------------------------------
+    def create(self) -> dict:
+        request = self.create_request()
+        if self.tag_resource_type:
+            request["Tag"] = dict_to_tag_list(self.params["tags"])
+
+        def send(token):
+            return search(self.create_id_path, self.client.call(self.create_action, ClientToken=token, **request))
+
+        return create_once(self.token_kind, self.identity(), send, lambda new_id: self.wait_ready(new_id, 30))[1]
+
+    def update_attributes(self, resource: dict) -> bool:
+        changes = attribute_changes(self.params, resource, self.attributes)
+        changes.update(self.extra_changes(resource))
+        if not changes:
+            return False
+        if not self.module.check_mode:
+            self.client.call(self.update_action, **self.id_params(resource[self.id_key]), **changes)
+        return True
+
+    def update_tags(self, resource: dict) -> bool:
+        if not self.tag_resource_type:
+            return False
+        current = tag_list_to_dict(resource.get("Tags"))
+        to_set, to_unset = compare_tags(current, self.params["tags"], self.params["purge_tags"])
+        if not to_set and not to_unset:
+            return False
+        if not self.module.check_mode:
+            api = TAG_APIS[self.product]
+            region = self.tag_region(resource)
+            apply_tags(self.client, api, region, self.tag_resource_type, resource[self.id_key], to_set, to_unset)
+        return True
+
+    def delete(self, resource: dict) -> None:
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        try:
+            self.client.call(self.delete_action, deadline=deadline, **self.delete_request(resource))
+        except AlicloudError as err:
+            if err.code in self.delete_not_found or err.is_not_found:
+                return
+            if err.code in self.delete_blockers:
+                self.module.fail_json_alicloud(
+                    err,
+                    "cannot delete %s %s: %s; %s"
+                    % (self.resource, resource[self.id_key], self.delete_blockers[err.code], self.blocker_hint),
+                )
+            raise
+
+    # -- the flow ----------------------------------------------------------------------------
+    def ensure_present(self):
+        resource = self.find()
+        if resource is None:
+            if self.params[self.id_option]:
+                where = " in %s" % self.region if self.regional else ""
+                self.module.fail_json(
+                    msg="%s %s was not found%s" % (self.id_option, self.params[self.id_option], where),
+                    field=self.id_option,
+                )
+            self.check_create()
+        else:
+            self.check_existing(resource)
+        before = self.diff_view(self.normalize(resource)) if resource else {}
+        after = self.predicted(resource)
+        if resource is None:
+            if self.module.check_mode:
+                return True, {}, {"before": before, "after": after}
+            created = self.result(self.create())
+            return True, created, {"before": before, "after": self.diff_view(created)}
+        resource_id = resource[self.id_key]
+        if not self.module.check_mode and self.status(resource) not in self.waiter.success:
+            resource = self.wait_ready(resource_id)
+        changed = self.update_attributes(resource)
+        changed |= self.update_tags(resource)
+        if changed and self.module.check_mode:
+            return True, self.result(resource), {"before": before, "after": after}
+        if changed:
+            resource = self.get(resource_id) or resource
+            if self.params["wait"] and self.status(resource) not in self.waiter.success:
+                resource = self.wait_ready(resource_id)
+        result = self.result(resource)
+        return changed, result, {"before": before, "after": self.diff_view(result)}
+
+    def ensure_absent(self):
+        resource = self.find()
+        if resource is None:
+            return False, {}, {"before": {}, "after": {}}
+        diff = {"before": self.diff_view(self.normalize(resource)), "after": {}}
+        self.check_delete(resource)
+        if self.module.check_mode:
+            return True, {}, diff
+        if self.status(resource) not in self.deleting_states:
+            self.delete(resource)
+        self.wait_gone(resource[self.id_key])
+        return True, {}, diff
+
+    def run(self):
+        """Apply ``state`` and exit the module with the resource under ``result_key``."""
+        self.check_options()
+        try:
+            if self.params["state"] == "present":
+                changed, result, diff = self.ensure_present()
+            else:
+                changed, result, diff = self.ensure_absent()
+        except AlicloudError as err:
+            self.module.fail_json_alicloud(
+                err, "%s %s" % (self.resource, self.params[self.id_option] or self.describe())
+            )
+        self.module.exit_json(**{"changed": changed, self.result_key: result, "diff": diff})
+
+
+def create_once(kind: str, identity, create, wait_visible, max_generations: int = 3):
+    """Create a resource with a deterministic ClientToken and return ``(id, resource)``.
+
+    ``create(token)`` sends the create call and returns the new id; ``wait_visible(id)``
+    returns the resource once a describe call sees it, and raises WaiterError with code
+    ``WaiterNotFound`` when it never shows up. That happens when the token was used before
+    for a resource that has since been deleted and the API replays the old answer; the next
+    token is then derived from that dead id, so a re-run follows the same chain of tokens and
+    still never creates a duplicate.
+    """
+    generation = None
+    for attempt in range(max_generations):
+        try:
+            resource_id = create(client_token(kind, identity, generation))
+        except AlicloudError as err:
+            # The token was used before with other parameters: move to a token of its own.
+            if err.code != "IdempotentParameterMismatch":
+                raise
+            generation = "parameter-mismatch-%d" % attempt
+            continue
+        try:
+            return resource_id, wait_visible(resource_id)
+        except WaiterError as err:
+            if err.code != "WaiterNotFound":
+                raise
+            generation = resource_id
+    raise AlicloudError(
+        "CreateNotVisible",
+        "%s: the API answered create calls with ids that never became visible (last %s)" % (kind, generation),
+    )

@@ -1,0 +1,311 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""CEN / transit routers (cbn 2017-09-12): list actions, waiters, tag types, lookups and return shapes.
+
+CBN has one central endpoint; the region a call is about travels as the ``RegionId`` request
+parameter, never as the client's region.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import (
+    TOKEN,
+    ListSpec,
+    get_item,
+    list_items,
+    only_one,
+)
+from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
+from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
+from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import WaiterSpec
+
+# The client's own region is irrelevant for cbn (central endpoint); used when the module has none.
+DEFAULT_CLIENT_REGION = "cn-hangzhou"
+
+CEN_NOT_FOUND = ("InvalidCenId.NotFound", "ParameterCenInstanceId")
+TR_NOT_FOUND = ("InvalidTransitRouterId.NotFound", "ParameterInstanceId")
+ATTACHMENT_NOT_FOUND = ("InvalidTransitRouterAttachmentId.NotFound", "InvalidAttachmentId.NotFound")
+ROUTE_TABLE_NOT_FOUND = ("InvalidRouteTableId.NotFound", "InvalidTransitRouterRouteTableId.NotFound")
+
+CENS = ListSpec("DescribeCens", "Cens.Cen", "CenId", not_found=CEN_NOT_FOUND)
+TRANSIT_ROUTERS = ListSpec(
+    "ListTransitRouters", "TransitRouters", "TransitRouterId", not_found=CEN_NOT_FOUND + TR_NOT_FOUND
+)
+ROUTE_TABLES = ListSpec(
+    "ListTransitRouterRouteTables",
+    "TransitRouterRouteTables",
+    "TransitRouterRouteTableId",
+    TOKEN,
+    100,
+    TR_NOT_FOUND + ROUTE_TABLE_NOT_FOUND,
+)
+_ATTACHMENT_PARENTS = ATTACHMENT_NOT_FOUND + TR_NOT_FOUND + CEN_NOT_FOUND
+VPC_ATTACHMENTS = ListSpec(
+    "ListTransitRouterVpcAttachments",
+    "TransitRouterAttachments",
+    "TransitRouterAttachmentId",
+    TOKEN,
+    50,
+    _ATTACHMENT_PARENTS,
+)
+PEER_ATTACHMENTS = ListSpec(
+    "ListTransitRouterPeerAttachments",
+    "TransitRouterAttachments",
+    "TransitRouterAttachmentId",
+    TOKEN,
+    100,
+    _ATTACHMENT_PARENTS,
+)
+ASSOCIATIONS = ListSpec(
+    "ListTransitRouterRouteTableAssociations",
+    "TransitRouterAssociations",
+    "TransitRouterAttachmentId",
+    TOKEN,
+    50,
+    ATTACHMENT_NOT_FOUND + ROUTE_TABLE_NOT_FOUND,
+)
+PROPAGATIONS = ListSpec(
+    "ListTransitRouterRouteTablePropagations",
+    "TransitRouterPropagations",
+    "TransitRouterAttachmentId",
+    TOKEN,
+    50,
+    ATTACHMENT_NOT_FOUND + ROUTE_TABLE_NOT_FOUND,
+)
+
+WAITERS = {
+    "cen": WaiterSpec("Status", ("Active",), failure=("Deleting",), in_progress=("Creating",)),
+    "transit_router": WaiterSpec("Status", ("Active",), failure=("Deleting",), in_progress=("Creating",)),
+    "attachment": WaiterSpec("Status", ("Attached",), failure=("Detaching", "Detached"), in_progress=("Attaching",)),
+    "binding": WaiterSpec("Status", ("Active",), in_progress=("Associating", "Enabling")),
+}
+TAG_TYPES = {
+    "cen": "cen",
+    "transit_router": "TransitRouter",
+    "vpc_attachment": "TransitRouterVpcAttachment",
+    "peer_attachment": "TransitRouterPeerAttachment",
+}
+BINDING_HINT = (
+    "remove it first (geomesh.alicloud.cen_transit_router_route_table_binding association=absent"
+    " propagation=absent) or set force: true"
+)
+BINDING_BLOCKERS = {
+    "OperationFailed.RouteTableAssociationExist": "it is still associated with a route table",
+    "OperationFailed.RouteTablePropagationExist": "it still propagates routes to a route table",
+    "OperationFailed.RouteEntryExist": "route entries still point to it",
+}
+
+
+# -- CEN instances -------------------------------------------------------------------------------
+def describe_cens(client, cen_ids=None, name=None, tags=None) -> list:
+    filters = []
+    if cen_ids:
+        filters.append({"Key": "CenId", "Value": list(cen_ids)})
+    if name:
+        filters.append({"Key": "Name", "Value": [name]})
+    tag = [{"Key": k, "Value": v} for k, v in sorted((tags or {}).items())] or None
+    return list_items(client, CENS, Filter=filters or None, Tag=tag)
+
+
+def get_cen(client, cen_id: str) -> dict | None:
+    return next((c for c in describe_cens(client, cen_ids=[cen_id]) if c.get("CenId") == cen_id), None)
+
+
+def find_cen(client, name: str) -> dict | None:
+    """A CEN instance by exact name; more than one match is an error."""
+    matches = [c for c in describe_cens(client, name=name) if c.get("Name") == name]
+    return only_one(matches, CENS, "CEN instances named %r" % name, "pass cen_id to pick one", "AmbiguousName")
+
+
+# -- transit routers and route tables --------------------------------------------------------------
+def get_transit_router(client, transit_router_id: str, cen_id=None, region=None) -> dict | None:
+    return get_item(
+        client, TRANSIT_ROUTERS, transit_router_id, CenId=cen_id, RegionId=region, TransitRouterId=transit_router_id
+    )
+
+
+def find_transit_router(client, cen_id: str, region: str) -> dict | None:
+    """The transit router of a CEN in a region (there is at most one per CEN and region)."""
+    found = [
+        t
+        for t in list_items(client, TRANSIT_ROUTERS, CenId=cen_id, RegionId=region)
+        if t.get("RegionId") in (None, region) and t.get("CenId") in (None, cen_id)
+    ]
+    if len(found) > 1:
+        found = [t for t in found if t.get("Type", "Enterprise") == "Enterprise"] or found
+    what = "transit routers of %s in %s" % (cen_id, region)
+    return only_one(found, TRANSIT_ROUTERS, what, "pass transit_router_id", "AmbiguousTransitRouter")
+
+
+def system_route_table(client, transit_router_id: str) -> dict | None:
+    tables = list_items(client, ROUTE_TABLES, TransitRouterId=transit_router_id, TransitRouterRouteTableType="System")
+    return next((t for t in tables if t.get("TransitRouterRouteTableType", "System") == "System"), None)
+
+
+def get_route_table(client, route_table_id: str) -> dict | None:
+    return get_item(client, ROUTE_TABLES, route_table_id, TransitRouterRouteTableIds=[route_table_id])
+
+
+# -- attachments ---------------------------------------------------------------------------------
+def peer_matches(attachment: dict, tr_a: str, tr_b: str) -> bool:
+    """The attachment connects routers ``tr_a`` and ``tr_b``, in either direction."""
+    return {attachment.get("TransitRouterId"), attachment.get("PeerTransitRouterId")} == {tr_a, tr_b}
+
+
+def find_peer_attachment(client, cen_id, transit_router_id, region, peer_transit_router_id, peer_region):
+    """The peer attachment between two routers, created from either side."""
+    for tr_id, tr_region in ((transit_router_id, region), (peer_transit_router_id, peer_region)):
+        found = [
+            a
+            for a in list_items(client, PEER_ATTACHMENTS, CenId=cen_id, TransitRouterId=tr_id, RegionId=tr_region)
+            if peer_matches(a, transit_router_id, peer_transit_router_id)
+        ]
+        what = "peer attachments between %s and %s" % (transit_router_id, peer_transit_router_id)
+        found = only_one(found, PEER_ATTACHMENTS, what, "pass transit_router_attachment_id", "AmbiguousPeerAttachment")
+        if found:
+            return found
+    return None
+
+
+def binding_of(spec: ListSpec, client, attachment_id: str, route_table_id: str) -> dict | None:
+    """The association (ASSOCIATIONS) or propagation (PROPAGATIONS) of an attachment with a route table."""
+    found = list_items(client, spec, TransitRouterAttachmentId=attachment_id, TransitRouterRouteTableId=route_table_id)
+    return next(
+        (
+            b
+            for b in found
+            if b.get("TransitRouterRouteTableId", route_table_id) == route_table_id
+            and b.get("TransitRouterAttachmentId", attachment_id) == attachment_id
+        ),
+        None,
+    )
+
+
+class AttachmentManager(ResourceManager):
+    """What the VPC and peer attachment modules share: ids, waiter, forced delete, blockers."""
+
+    product = "cbn"
+    id_option = "transit_router_attachment_id"
+    id_key = "TransitRouterAttachmentId"
+    create_id_path = "TransitRouterAttachmentId"
+    waiter = WAITERS["attachment"]
+    regional = False
+    deleting_states = ("Detaching",)
+    delete_not_found = ATTACHMENT_NOT_FOUND
+
+    def delete_request(self, resource: dict) -> dict:
+        force = self.params["force"]
+        return {
+            "TransitRouterAttachmentId": resource[self.id_key],
+            "Force": True if force else None,
+            "ClientToken": client_token("delete-" + self.token_kind, {"id": resource[self.id_key], "force": force}),
+        }
+
+
+# -- return shapes -------------------------------------------------------------------------------
+def resource_tags(resource: dict | None) -> dict:
+    return tag_list_to_dict((resource or {}).get("Tags"))
+
+
+def normalize_cen(cen: dict | None) -> dict:
+    if not cen:
+        return {}
+    packages = cen.get("CenBandwidthPackageIds") or {}
+    if isinstance(packages, dict):
+        packages = packages.get("CenBandwidthPackageId") or []
+    return {
+        "cen_id": cen.get("CenId"),
+        "name": cen.get("Name"),
+        "description": cen.get("Description"),
+        "status": cen.get("Status"),
+        "protection_level": cen.get("ProtectionLevel"),
+        "cen_bandwidth_package_ids": list(packages),
+        "resource_group_id": cen.get("ResourceGroupId"),
+        "creation_time": cen.get("CreationTime"),
+        "tags": resource_tags(cen),
+    }
+
+
+def normalize_transit_router(tr: dict | None, system_table: dict | None = None) -> dict:
+    if not tr:
+        return {}
+    return {
+        "transit_router_id": tr.get("TransitRouterId"),
+        "transit_router_name": tr.get("TransitRouterName"),
+        "transit_router_description": tr.get("TransitRouterDescription"),
+        "cen_id": tr.get("CenId"),
+        "region_id": tr.get("RegionId"),
+        "status": tr.get("Status"),
+        "type": tr.get("Type"),
+        "support_multicast": tr.get("SupportMulticast"),
+        "creation_time": tr.get("CreationTime"),
+        "system_route_table_id": (system_table or {}).get("TransitRouterRouteTableId"),
+        "tags": resource_tags(tr),
+    }
+
+
+def normalize_vpc_attachment(attachment: dict | None) -> dict:
+    if not attachment:
+        return {}
+    return {
+        "transit_router_attachment_id": attachment.get("TransitRouterAttachmentId"),
+        "transit_router_attachment_name": attachment.get("TransitRouterAttachmentName"),
+        "transit_router_attachment_description": attachment.get("TransitRouterAttachmentDescription"),
+        "status": attachment.get("Status"),
+        "cen_id": attachment.get("CenId"),
+        "transit_router_id": attachment.get("TransitRouterId"),
+        "vpc_id": attachment.get("VpcId"),
+        "vpc_region_id": attachment.get("VpcRegionId"),
+        "auto_publish_route_enabled": attachment.get("AutoPublishRouteEnabled"),
+        "zone_mappings": [
+            {
+                "zone_id": z.get("ZoneId"),
+                "vswitch_id": z.get("VSwitchId"),
+                "network_interface_id": z.get("NetworkInterfaceId"),
+            }
+            for z in zone_mapping_list(attachment)
+        ],
+        "resource_type": attachment.get("ResourceType"),
+        "charge_type": attachment.get("ChargeType"),
+        "creation_time": attachment.get("CreationTime"),
+        "tags": resource_tags(attachment),
+    }
+
+
+def zone_mapping_list(attachment: dict) -> list:
+    zones = attachment.get("ZoneMappings") or []
+    if isinstance(zones, dict):
+        zones = zones.get("ZoneMapping") or []
+    return zones
+
+
+def normalize_peer_attachment(attachment: dict | None) -> dict:
+    if not attachment:
+        return {}
+    return {
+        "transit_router_attachment_id": attachment.get("TransitRouterAttachmentId"),
+        "transit_router_attachment_name": attachment.get("TransitRouterAttachmentName"),
+        "transit_router_attachment_description": attachment.get("TransitRouterAttachmentDescription"),
+        "status": attachment.get("Status"),
+        "cen_id": attachment.get("CenId"),
+        "transit_router_id": attachment.get("TransitRouterId"),
+        "region_id": attachment.get("RegionId"),
+        "peer_transit_router_id": attachment.get("PeerTransitRouterId"),
+        "peer_transit_router_region_id": attachment.get("PeerTransitRouterRegionId"),
+        "bandwidth": attachment.get("Bandwidth"),
+        "bandwidth_type": attachment.get("BandwidthType"),
+        "cen_bandwidth_package_id": attachment.get("CenBandwidthPackageId") or None,
+        "default_link_type": attachment.get("DefaultLinkType"),
+        "auto_publish_route_enabled": attachment.get("AutoPublishRouteEnabled"),
+        "resource_type": attachment.get("ResourceType"),
+        "geographic_span_id": attachment.get("GeographicSpanId"),
+        "creation_time": attachment.get("CreationTime"),
+        "tags": resource_tags(attachment),
+    }
+
+
+def cbn_client(module):
+    """The cbn client; any region works for the central endpoint."""
+    return module.client("cbn", module.settings.get("region") or DEFAULT_CLIENT_REGION)
