@@ -29,33 +29,47 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import (
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import Waiter, WaiterSpec
 
+UPDATE, CREATE, FIXED = "update", "create", "fixed"
+
 
 @dataclass(frozen=True)
 class Attr:
-    """An attribute updated in place: option ``option`` <-> API field ``field`` <-> returned ``key``.
+    """A field of the resource: option ``option`` <-> API field ``field`` <-> returned key ``key``
+    (by default the option's name).
 
+    Every row is sent with the create call. ``mode`` says what happens later: UPDATE rows are
+    updated in place with ``update_action``; FIXED rows cannot change, so a different value is an
+    error naming the option; CREATE rows are only sent on create (another step compares them).
     ``kind`` says how the API's value compares with the option (``str``: a missing value is "";
-    ``bool``: a missing value is false); ``default`` is what a new resource gets when the option is
-    not set (for the predicted diff).
+    ``bool``: a missing value is false); ``default`` is what is sent, and predicted, for a new
+    resource when the option is not set.
     """
 
     option: str
     field: str
-    key: str
+    mode: str = UPDATE
+    key: str = ""
     kind: str = "str"
     default: object = None
+
+    def __post_init__(self):
+        if not self.key:
+            object.__setattr__(self, "key", self.option)
 
     def current(self, resource: dict):
         value = resource.get(self.field)
         return bool(value) if self.kind == "bool" else (value or "")
 
+    def wanted(self, params: dict):
+        return self.default if params[self.option] is None else params[self.option]
+
 
 def attribute_changes(params: dict, resource: dict, attrs) -> dict:
-    """The API fields whose option is set and differs from the resource."""
+    """The API fields of UPDATE rows whose option is set and differs from the resource."""
     return {
         a.field: params[a.option]
         for a in attrs
-        if params[a.option] is not None and params[a.option] != a.current(resource)
+        if a.mode == UPDATE and params[a.option] is not None and params[a.option] != a.current(resource)
     }
 
 
@@ -74,7 +88,11 @@ class ResourceManager(abc.ABC):
     # The options that identify the resource, as the lookup uses them: the ClientToken identity
     # (with the region). Mutable attributes (description, tags) are never part of it.
     identity_options = ()
+    # The fields of the resource (see Attr), and the options required to create one or, when
+    # ``id_option`` is not given, to find one.
     attributes = ()
+    required_to_create = ()
+    required_without_id = ()
     update_action = ""
     delete_action = ""
     # Send a deterministic ClientToken with the delete call.
@@ -89,7 +107,6 @@ class ResourceManager(abc.ABC):
     poll_after_delete = False
     waiter: WaiterSpec = None
     tag_resource_type = None
-    diff_keys = ()
     # Whether the resource's requests carry RegionId.
     regional = True
 
@@ -112,9 +129,12 @@ class ResourceManager(abc.ABC):
     def normalize(self, resource: dict | None) -> dict:
         """The return shape of an API resource (empty for None)."""
 
-    @abc.abstractmethod
     def create_request(self) -> dict:
-        """The create call's parameters, without ClientToken and Tag."""
+        """The create call's parameters, without ClientToken and Tag: every Attr row, and RegionId."""
+        request = {a.field: a.wanted(self.params) for a in self.attributes}
+        if self.regional:
+            request["RegionId"] = self.region
+        return request
 
     def result(self, resource: dict) -> dict:
         """What the module returns for the resource (``normalize`` plus what needs another read)."""
@@ -123,11 +143,22 @@ class ResourceManager(abc.ABC):
     def check_options(self) -> None:  # noqa: B027 - optional hook
         """Fail on options that can be checked before any API call."""
 
-    def check_create(self) -> None:  # noqa: B027 - optional hook
+    def check_create(self) -> None:
         """Fail when the options are not enough to create the resource (none was found)."""
+        for option in self.required_to_create:
+            if self.params[option] is None or self.params[option] == []:
+                self.module.fail_json(msg="%s is required to create a %s" % (option, self.resource), field=option)
 
-    def check_existing(self, resource: dict) -> None:  # noqa: B027 - optional hook
-        """Fail when the found resource differs in what cannot be changed."""
+    def check_existing(self, resource: dict) -> None:
+        """Fail when the found resource differs in a FIXED field."""
+        for attr in self.attributes:
+            wanted, current = self.params[attr.option], resource.get(attr.field)
+            if attr.mode == FIXED and wanted and current and wanted != current:
+                self.module.fail_json(
+                    msg="%s cannot change: %s %s has %s, asked for %s"
+                    % (attr.option, self.resource, resource[self.id_key], current, wanted),
+                    field=attr.option,
+                )
 
     def check_delete(self, resource: dict) -> None:  # noqa: B027 - optional hook
         """Fail when the resource cannot be deleted yet (read calls only)."""
@@ -204,16 +235,19 @@ class ResourceManager(abc.ABC):
         waiter.wait()
 
     # -- comparing ---------------------------------------------------------------------------
+    @property
+    def diff_keys(self) -> tuple:
+        """What the diff shows: the returned keys of the fields, and the tags."""
+        return tuple(a.key for a in self.attributes) + (("tags",) if self.tag_resource_type else ())
+
     def diff_view(self, result: dict) -> dict:
         return {k: result.get(k) for k in self.diff_keys}
 
     def predicted(self, resource: dict | None) -> dict:
         view = self.diff_view(self.normalize(resource)) if resource else dict.fromkeys(self.diff_keys)
         for attr in self.attributes:
-            value = self.params[attr.option]
-            if value is None and resource is None:
-                value = attr.default
-            if value is not None or resource is None:
+            value = attr.wanted(self.params) if resource is None else self.params[attr.option]
+            if attr.key in view and (value is not None or resource is None):
                 view[attr.key] = value
         view = self.predict(view, resource)
         if self.tag_resource_type:
@@ -317,6 +351,12 @@ class ResourceManager(abc.ABC):
 
     def run(self):
         """Apply ``state`` and exit the module with the resource under ``result_key``."""
+        if not self.params[self.id_option]:
+            for option in self.required_without_id:
+                if not self.params[option]:
+                    self.module.fail_json(
+                        msg="%s is required unless %s is given" % (option, self.id_option), field=option
+                    )
         self.check_options()
         try:
             if self.params["state"] == "present":

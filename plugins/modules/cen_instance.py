@@ -102,16 +102,7 @@ cen:
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
-    CEN_NOT_FOUND,
-    DEFAULT_CLIENT_REGION,
-    TAG_TYPES,
-    TRANSIT_ROUTERS,
-    WAITERS,
-    find_cen,
-    get_cen,
-    normalize_cen,
-)
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn
 
 
 class CenManager(ResourceManager):
@@ -124,44 +115,37 @@ class CenManager(ResourceManager):
     create_id_path = "CenId"
     token_kind = "cen"
     identity_options = ("name",)
-    attributes = (Attr("name", "Name", "name"), Attr("description", "Description", "description"))
+    attributes = (Attr("name", "Name"), Attr("description", "Description"))
+    required_to_create = ("name",)
     update_action = "ModifyCenAttribute"
     delete_action = "DeleteCen"
-    delete_not_found = CEN_NOT_FOUND
+    delete_not_found = cbn.CEN_NOT_FOUND
     deleting_states = ("Deleting",)
-    waiter = WAITERS["cen"]
-    tag_resource_type = TAG_TYPES["cen"]
-    diff_keys = ("name", "description", "tags")
+    waiter = cbn.WAITERS["cen"]
+    tag_resource_type = cbn.TAG_TYPES["cen"]
     # CEN is global: its calls carry no RegionId (the tag calls do, any region)
     regional = False
 
     def __init__(self, module):
-        super().__init__(module, module.settings.get("region") or DEFAULT_CLIENT_REGION)
+        super().__init__(module, module.settings.get("region") or cbn.DEFAULT_CLIENT_REGION)
 
     def get(self, resource_id):
-        return get_cen(self.client, resource_id)
+        return cbn.get_cen(self.client, resource_id)
 
     def lookup(self):
-        return find_cen(self.client, self.params["name"])
+        return cbn.find_cen(self.client, self.params["name"])
 
     def normalize(self, resource):
-        return normalize_cen(resource)
-
-    def check_create(self):
-        if not self.params["name"]:
-            self.module.fail_json(msg="name is required to create a CEN instance", field="name")
+        return cbn.normalize_cen(resource)
 
     def check_delete(self, resource):
-        routers = [t["TransitRouterId"] for t in list_items(self.client, TRANSIT_ROUTERS, CenId=resource["CenId"])]
+        routers = [t["TransitRouterId"] for t in list_items(self.client, cbn.TRANSIT_ROUTERS, CenId=resource["CenId"])]
         if routers:
             self.module.fail_json(
                 msg="CEN instance %s still has transit routers (%s): delete them first "
                 "(geomesh.alicloud.cen_transit_router state=absent)" % (resource["CenId"], ", ".join(routers)),
                 transit_router_ids=routers,
             )
-
-    def create_request(self):
-        return {"Name": self.params["name"], "Description": self.params["description"]}
 
 
 def main():

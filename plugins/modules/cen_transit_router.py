@@ -119,20 +119,10 @@ transit_router:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import CREATE, Attr, ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
-    PEER_ATTACHMENTS,
-    TAG_TYPES,
-    TR_NOT_FOUND,
-    VPC_ATTACHMENTS,
-    WAITERS,
-    find_transit_router,
-    get_transit_router,
-    normalize_transit_router,
-    system_route_table,
-)
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn
 
 GONE_STATES = ("Detaching", "Detached", "Deleting")
 
@@ -148,42 +138,39 @@ class TransitRouterManager(ResourceManager):
     token_kind = "transit-router"
     identity_options = ("cen_id",)
     attributes = (
-        Attr("name", "TransitRouterName", "transit_router_name"),
-        Attr("description", "TransitRouterDescription", "transit_router_description"),
+        Attr("name", "TransitRouterName", key="transit_router_name"),
+        Attr("description", "TransitRouterDescription", key="transit_router_description"),
+        Attr("cen_id", "CenId", CREATE),
     )
     update_action = "UpdateTransitRouter"
     delete_action = "DeleteTransitRouter"
     delete_token = True
-    delete_not_found = TR_NOT_FOUND
+    delete_not_found = cbn.TR_NOT_FOUND
     deleting_states = ("Deleting",)
-    waiter = WAITERS["transit_router"]
-    tag_resource_type = TAG_TYPES["transit_router"]
-    diff_keys = ("transit_router_name", "transit_router_description", "tags")
+    waiter = cbn.WAITERS["transit_router"]
+    tag_resource_type = cbn.TAG_TYPES["transit_router"]
 
     def get(self, resource_id):
-        return get_transit_router(self.client, resource_id, self.params["cen_id"], self.region)
+        return cbn.get_transit_router(self.client, resource_id, self.params["cen_id"], self.region)
 
     def lookup(self):
-        return find_transit_router(self.client, self.params["cen_id"], self.region)
+        return cbn.find_transit_router(self.client, self.params["cen_id"], self.region)
 
     def normalize(self, resource):
-        return normalize_transit_router(resource)
+        return cbn.normalize_transit_router(resource)
 
     def result(self, resource):
-        return normalize_transit_router(resource, system_route_table(self.client, resource["TransitRouterId"]))
+        return cbn.normalize_transit_router(resource, cbn.system_route_table(self.client, resource["TransitRouterId"]))
 
     def describe(self):
         return "of %s in %s" % (self.params["cen_id"], self.region)
 
     def check_delete(self, resource):
         tr_id, cen_id = resource["TransitRouterId"], self.params["cen_id"]
-        vpc = list_items(self.client, VPC_ATTACHMENTS, CenId=cen_id, TransitRouterId=tr_id, RegionId=self.region)
+        vpc = list_items(self.client, cbn.VPC_ATTACHMENTS, CenId=cen_id, TransitRouterId=tr_id, RegionId=self.region)
         vpc = [a for a in vpc if a.get("TransitRouterId", tr_id) == tr_id]
-        peer = [
-            a
-            for a in list_items(self.client, PEER_ATTACHMENTS, CenId=cen_id)
-            if tr_id in (a.get("TransitRouterId"), a.get("PeerTransitRouterId"))
-        ]
+        peer = list_items(self.client, cbn.PEER_ATTACHMENTS, CenId=cen_id)
+        peer = [a for a in peer if tr_id in (a.get("TransitRouterId"), a.get("PeerTransitRouterId"))]
         blockers = sorted({a["TransitRouterAttachmentId"] for a in vpc + peer if a.get("Status") not in GONE_STATES})
         if blockers:
             self.module.fail_json(
@@ -192,14 +179,6 @@ class TransitRouterManager(ResourceManager):
                 % (tr_id, ", ".join(blockers)),
                 attachment_ids=blockers,
             )
-
-    def create_request(self):
-        return {
-            "CenId": self.params["cen_id"],
-            "RegionId": self.region,
-            "TransitRouterName": self.params["name"],
-            "TransitRouterDescription": self.params["description"],
-        }
 
 
 def main():

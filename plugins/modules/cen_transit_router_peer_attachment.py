@@ -194,99 +194,56 @@ peer_attachment:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import CREATE, Attr
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import get_item
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
-    BINDING_BLOCKERS,
-    BINDING_HINT,
-    PEER_ATTACHMENTS,
-    TAG_TYPES,
-    AttachmentManager,
-    find_peer_attachment,
-    normalize_peer_attachment,
-    peer_matches,
-)
-
-DATA_TRANSFER, BANDWIDTH_PACKAGE = "DataTransfer", "BandwidthPackage"
-# The bandwidth group is sent together (as the API and Terraform do): field -> returned key
-BANDWIDTH = {
-    "BandwidthType": "bandwidth_type",
-    "Bandwidth": "bandwidth",
-    "CenBandwidthPackageId": "cen_bandwidth_package_id",
-    "DefaultLinkType": "default_link_type",
-}
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn
 
 
-def validate_bandwidth(params) -> None:
-    if params["bandwidth"] is not None and params["bandwidth"] <= 0:
-        raise ValidationError(
-            "bandwidth", "must be an integer number of Mbit/s greater than 0, got %s" % params["bandwidth"]
-        )
-    if params["bandwidth_type"] == BANDWIDTH_PACKAGE:
-        if not params["cen_bandwidth_package_id"]:
-            raise ValidationError("cen_bandwidth_package_id", "is required with bandwidth_type=BandwidthPackage")
-        if params["default_link_type"]:
-            raise ValidationError("default_link_type", "is only allowed with bandwidth_type=DataTransfer")
-    elif params["cen_bandwidth_package_id"]:
-        raise ValidationError("cen_bandwidth_package_id", "is only allowed with bandwidth_type=BandwidthPackage")
-    if params["peer_transit_router_id"] and params["peer_transit_router_id"] == params["transit_router_id"]:
-        raise ValidationError("peer_transit_router_id", "must differ from transit_router_id")
-
-
-def as_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
-
-
-class PeerAttachmentManager(AttachmentManager):
+class PeerAttachmentManager(cbn.AttachmentManager):
     resource = "peer attachment"
     result_key = "peer_attachment"
     create_action = "CreateTransitRouterPeerAttachment"
     token_kind = "transit-router-peer-attachment"
-    attributes = (
-        Attr("name", "TransitRouterAttachmentName", "transit_router_attachment_name"),
-        Attr("description", "TransitRouterAttachmentDescription", "transit_router_attachment_description"),
-        Attr("auto_publish_route_enabled", "AutoPublishRouteEnabled", "auto_publish_route_enabled", "bool", False),
+    attributes = cbn.AttachmentManager.attachment_fields + (
+        Attr("cen_id", "CenId", CREATE),
+        Attr("transit_router_id", "TransitRouterId", CREATE),
+        Attr("peer_transit_router_id", "PeerTransitRouterId", CREATE),
+        Attr("peer_region", "PeerTransitRouterRegionId", CREATE, key="peer_transit_router_region_id"),
+        # the bandwidth group is compared and updated together by cbn.bandwidth_changes
+        Attr("bandwidth_type", "BandwidthType", CREATE),
+        Attr("bandwidth", "Bandwidth", CREATE),
+        Attr("cen_bandwidth_package_id", "CenBandwidthPackageId", CREATE),
+        Attr("default_link_type", "DefaultLinkType", CREATE),
     )
+    required_to_create = ("cen_id", "transit_router_id", "peer_transit_router_id", "peer_region")
+    required_without_id = ("transit_router_id", "peer_transit_router_id")
     update_action = "UpdateTransitRouterPeerAttachmentAttribute"
     delete_action = "DeleteTransitRouterPeerAttachment"
     delete_blockers = dict(
-        BINDING_BLOCKERS,
+        cbn.BINDING_BLOCKERS,
         **{
             "OperationFailed.TrafficQosExist": "a traffic QoS policy still uses it",
             "OperationFailed.FlowLogExistOrNisOpened": "a flow log (or NIS) still uses it",
         },
     )
-    blocker_hint = BINDING_HINT.replace("propagation=absent", "propagation=absent, on both routers")
+    blocker_hint = cbn.BINDING_HINT.replace("propagation=absent", "propagation=absent, on both routers")
     deleting_states = ("Detaching", "Detached")
     # Always poll: an invalid delete request can be answered with a RequestId and do nothing.
     poll_after_delete = True
-    tag_resource_type = TAG_TYPES["peer_attachment"]
-    diff_keys = (
-        "transit_router_id",
-        "peer_transit_router_id",
-        *BANDWIDTH.values(),
-        "auto_publish_route_enabled",
-        "transit_router_attachment_name",
-        "transit_router_attachment_description",
-        "tags",
-    )
+    tag_resource_type = cbn.TAG_TYPES["peer_attachment"]
 
     def get(self, resource_id):
-        return get_item(self.client, PEER_ATTACHMENTS, resource_id, TransitRouterAttachmentId=resource_id)
+        return get_item(self.client, cbn.PEER_ATTACHMENTS, resource_id, TransitRouterAttachmentId=resource_id)
 
     def lookup(self):
         p = self.params
-        return find_peer_attachment(
+        return cbn.find_peer_attachment(
             self.client, p["cen_id"], p["transit_router_id"], self.region, p["peer_transit_router_id"], p["peer_region"]
         )
 
     def normalize(self, resource):
-        return normalize_peer_attachment(resource)
+        return cbn.normalize_peer_attachment(resource)
 
     def tag_region(self, resource):
         return resource.get("RegionId") or self.region
@@ -299,26 +256,18 @@ class PeerAttachmentManager(AttachmentManager):
         return {"cen_id": p["cen_id"], "routers": sorted([p["transit_router_id"], p["peer_transit_router_id"]])}
 
     def check_options(self):
-        self.module.validate(validate_bandwidth, self.params)
-        if not self.params["transit_router_attachment_id"]:
-            for field in ("transit_router_id", "peer_transit_router_id"):
-                if not self.params[field]:
-                    self.module.fail_json(
-                        msg="%s is required unless transit_router_attachment_id is given" % field, field=field
-                    )
+        self.module.validate(cbn.validate_peer_bandwidth, self.params)
 
     def check_create(self):
-        for field in ("cen_id", "transit_router_id", "peer_transit_router_id", "peer_region"):
-            if not self.params[field]:
-                self.module.fail_json(msg="%s is required to create a peer attachment" % field, field=field)
-        if self.params["bandwidth_type"] == BANDWIDTH_PACKAGE and self.params["bandwidth"] is None:
+        super().check_create()
+        if self.params["bandwidth_type"] == cbn.BANDWIDTH_PACKAGE and self.params["bandwidth"] is None:
             self.module.fail_json(msg="bandwidth is required with bandwidth_type=BandwidthPackage", field="bandwidth")
 
     def check_existing(self, resource):
         """When both routers are given, the attachment (perhaps found by ID) must connect them."""
         p = self.params
         if p["transit_router_id"] and p["peer_transit_router_id"]:
-            if not peer_matches(resource, p["transit_router_id"], p["peer_transit_router_id"]):
+            if not cbn.peer_matches(resource, p["transit_router_id"], p["peer_transit_router_id"]):
                 self.module.fail_json(
                     msg="attachment %s connects %s and %s, not transit_router_id %s and peer_transit_router_id %s"
                     % (
@@ -332,69 +281,29 @@ class PeerAttachmentManager(AttachmentManager):
                 )
 
     def extra_changes(self, resource):
-        """The whole bandwidth group when any part of it differs."""
-        p = self.params
-        cur = {
-            "BandwidthType": resource.get("BandwidthType") or DATA_TRANSFER,
-            "Bandwidth": as_int(resource.get("Bandwidth")),
-            "CenBandwidthPackageId": resource.get("CenBandwidthPackageId") or None,
-            "DefaultLinkType": resource.get("DefaultLinkType") or None,
-        }
-        want_type = p["bandwidth_type"]
-        want = {
-            "BandwidthType": want_type,
-            "Bandwidth": p["bandwidth"] if p["bandwidth"] is not None else cur["Bandwidth"],
-            "CenBandwidthPackageId": p["cen_bandwidth_package_id"] if want_type == BANDWIDTH_PACKAGE else None,
-            "DefaultLinkType": p["default_link_type"] or cur["DefaultLinkType"] if want_type == DATA_TRANSFER else None,
-        }
-        # the field of the other bandwidth type is not compared
-        ignored = "DefaultLinkType" if want_type == BANDWIDTH_PACKAGE else "CenBandwidthPackageId"
-        return want if any(want[k] != cur[k] for k in want if k != ignored) else {}
+        return cbn.bandwidth_changes(self.params, resource)
 
     def predict(self, view, resource):
-        changes = self.extra_changes(resource) if resource else {k: self.params[v] for k, v in BANDWIDTH.items()}
-        view.update({BANDWIDTH[k]: v for k, v in changes.items()})
-        if resource is None:
-            view.update(
-                transit_router_id=self.params["transit_router_id"],
-                peer_transit_router_id=self.params["peer_transit_router_id"],
-            )
+        changes = cbn.bandwidth_changes(self.params, resource) if resource else {}
+        view.update({attr.key: changes[attr.field] for attr in self.attributes if attr.field in changes})
         return view
 
     def create_request(self):
-        p = self.params
-        return {
-            "CenId": p["cen_id"],
-            "RegionId": self.region,
-            "TransitRouterId": p["transit_router_id"],
-            "PeerTransitRouterId": p["peer_transit_router_id"],
-            "PeerTransitRouterRegionId": p["peer_region"],
-            "BandwidthType": p["bandwidth_type"],
-            "Bandwidth": p["bandwidth"],
-            "CenBandwidthPackageId": p["cen_bandwidth_package_id"],
-            "DefaultLinkType": p["default_link_type"],
-            "AutoPublishRouteEnabled": p["auto_publish_route_enabled"],
-            "TransitRouterAttachmentName": p["name"],
-            "TransitRouterAttachmentDescription": p["description"],
-        }
+        return dict(super().create_request(), RegionId=self.region)
 
 
 def main():
-    argument_spec = resource_argument_spec(
-        wait_timeout=300,
-        cen_id={"type": "str"},
-        transit_router_id={"type": "str"},
+    argument_spec = cbn.attachment_argument_spec(
         peer_transit_router_id={"type": "str"},
         peer_region={"type": "str", "aliases": ["peer_transit_router_region_id"]},
-        transit_router_attachment_id={"type": "str", "aliases": ["id", "attachment_id"]},
-        bandwidth_type={"type": "str", "default": DATA_TRANSFER, "choices": [DATA_TRANSFER, BANDWIDTH_PACKAGE]},
+        bandwidth_type={
+            "type": "str",
+            "default": cbn.DATA_TRANSFER,
+            "choices": [cbn.DATA_TRANSFER, cbn.BANDWIDTH_PACKAGE],
+        },
         cen_bandwidth_package_id={"type": "str"},
         bandwidth={"type": "int"},
         default_link_type={"type": "str", "choices": ["Gold", "Platinum"]},
-        auto_publish_route_enabled={"type": "bool"},
-        name={"type": "str", "aliases": ["transit_router_attachment_name"]},
-        description={"type": "str"},
-        force={"type": "bool", "default": False},
     )
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
     PeerAttachmentManager(module).run()

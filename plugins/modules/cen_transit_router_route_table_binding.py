@@ -39,7 +39,7 @@ options:
     aliases: [route_table_id]
   association:
     description:
-      - Whether the attachment is associated with the route table (forwarding): V(present) associates it,
+      - Whether the attachment is associated with the route table (forwarding). V(present) associates it,
         V(absent) dissociates it.
       - Replaces the boolean form of release 0.1.0 (V(true) / V(false), whose meaning flipped with the
         removed C(state) option); a boolean is refused.
@@ -48,7 +48,7 @@ options:
     default: present
   propagation:
     description:
-      - Whether the attachment propagates its routes to the route table (route learning): V(present) enables
+      - Whether the attachment propagates its routes to the route table (route learning). V(present) enables
         it, V(absent) disables it.
       - Replaces the boolean form of release 0.1.0; a boolean is refused.
     type: str

@@ -184,82 +184,41 @@ vpc_attachment:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr
-from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import CREATE, FIXED, Attr
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import get_item, list_items, only_one
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn import (
-    BINDING_BLOCKERS,
-    BINDING_HINT,
-    TAG_TYPES,
-    VPC_ATTACHMENTS,
-    AttachmentManager,
-    find_transit_router,
-    normalize_vpc_attachment,
-)
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn
 
 
-def validate_zone_mappings(mappings, allow_single_zone: bool) -> None:
-    if not mappings:
-        raise ValidationError("zone_mappings", "at least one {vswitch_id, zone_id} is required")
-    for label, key in (("zone", "zone_id"), ("vSwitch", "vswitch_id")):
-        values = [m[key] for m in mappings]
-        repeated = sorted({v for v in values if values.count(v) > 1})
-        if repeated:
-            raise ValidationError(
-                "zone_mappings", "each %s may appear once; repeated: %s" % (label, ", ".join(repeated))
-            )
-    if len({m["zone_id"] for m in mappings}) < 2 and not allow_single_zone:
-        raise ValidationError(
-            "zone_mappings",
-            "vSwitches in at least two zones are required in multi-zone regions "
-            "(set allow_single_zone: true for a single-zone region)",
-        )
-
-
-def mappings_of(mappings) -> list:
-    return sorted({(m.get("zone_id") or "", m.get("vswitch_id") or "") for m in mappings or []})
-
-
-def mapping_view(mappings) -> list:
-    return [{"zone_id": z, "vswitch_id": v} for z, v in mappings_of(mappings)]
-
-
-class VpcAttachmentManager(AttachmentManager):
+class VpcAttachmentManager(cbn.AttachmentManager):
     resource = "VPC attachment"
     result_key = "vpc_attachment"
     create_action = "CreateTransitRouterVpcAttachment"
     token_kind = "transit-router-vpc-attachment"
-    attributes = (
-        Attr("name", "TransitRouterAttachmentName", "transit_router_attachment_name"),
-        Attr("description", "TransitRouterAttachmentDescription", "transit_router_attachment_description"),
-        Attr("auto_publish_route_enabled", "AutoPublishRouteEnabled", "auto_publish_route_enabled", "bool", False),
+    attributes = cbn.AttachmentManager.attachment_fields + (
+        Attr("vpc_id", "VpcId", FIXED),
+        Attr("cen_id", "CenId", CREATE),
+        Attr("transit_router_id", "TransitRouterId", CREATE),
     )
+    required_to_create = ("cen_id", "zone_mappings")
+    required_without_id = ("vpc_id",)
     update_action = "UpdateTransitRouterVpcAttachmentAttribute"
     delete_action = "DeleteTransitRouterVpcAttachment"
     delete_blockers = dict(
-        BINDING_BLOCKERS,
+        cbn.BINDING_BLOCKERS,
         **{"OperationFailed.AttachmentReferencedVpcRouteEntryExisted": "VPC route entries still point to it"},
     )
-    blocker_hint = BINDING_HINT
-    tag_resource_type = TAG_TYPES["vpc_attachment"]
-    diff_keys = (
-        "transit_router_attachment_name",
-        "transit_router_attachment_description",
-        "auto_publish_route_enabled",
-        "tags",
-        "vpc_id",
-        "zone_mappings",
-    )
+    tag_resource_type = cbn.TAG_TYPES["vpc_attachment"]
 
     def get(self, resource_id):
         return get_item(
-            self.client, VPC_ATTACHMENTS, resource_id, TransitRouterAttachmentId=resource_id, RegionId=self.region
+            self.client, cbn.VPC_ATTACHMENTS, resource_id, TransitRouterAttachmentId=resource_id, RegionId=self.region
         )
 
     def transit_router_id(self):
+        """The transit_router_id option, or the router of cen_id in the region (remembered as the option)."""
         if not self.params["transit_router_id"]:
-            tr = find_transit_router(self.client, self.params["cen_id"], self.region)
+            tr = cbn.find_transit_router(self.client, self.params["cen_id"], self.region)
             self.params["transit_router_id"] = tr["TransitRouterId"] if tr else None
         return self.params["transit_router_id"]
 
@@ -267,30 +226,27 @@ class VpcAttachmentManager(AttachmentManager):
         p, tr_id = self.params, self.transit_router_id()
         if tr_id is None:
             return None
-        found = [
-            a
-            for a in list_items(
-                self.client,
-                VPC_ATTACHMENTS,
-                CenId=p["cen_id"],
-                RegionId=self.region,
-                TransitRouterId=tr_id,
-                VpcId=p["vpc_id"],
-            )
-            if a.get("VpcId") == p["vpc_id"] and a.get("TransitRouterId", tr_id) == tr_id
-        ]
+        found = list_items(
+            self.client,
+            cbn.VPC_ATTACHMENTS,
+            CenId=p["cen_id"],
+            RegionId=self.region,
+            TransitRouterId=tr_id,
+            VpcId=p["vpc_id"],
+        )
+        found = [a for a in found if a.get("VpcId") == p["vpc_id"] and a.get("TransitRouterId", tr_id) == tr_id]
         if len(found) > 1 and p["name"]:
             found = [a for a in found if a.get("TransitRouterAttachmentName") == p["name"]]
         what = "attachments of %s to %s" % (p["vpc_id"], tr_id)
         return only_one(
-            found, VPC_ATTACHMENTS, what, "pass transit_router_attachment_id or name", "AmbiguousAttachment"
+            found, cbn.VPC_ATTACHMENTS, what, "pass transit_router_attachment_id or name", "AmbiguousAttachment"
         )
 
     def normalize(self, resource):
-        return normalize_vpc_attachment(resource)
+        return cbn.normalize_vpc_attachment(resource)
 
     def diff_view(self, result):
-        return dict(super().diff_view(result), zone_mappings=mapping_view(result.get("zone_mappings")))
+        return dict(super().diff_view(result), zone_mappings=cbn.zone_mapping_view(result.get("zone_mappings")))
 
     def describe(self):
         return "of %s" % (self.params["vpc_id"] or "?")
@@ -301,79 +257,43 @@ class VpcAttachmentManager(AttachmentManager):
     def check_options(self):
         p = self.params
         if p["zone_mappings"] is not None:
-            self.module.validate(validate_zone_mappings, p["zone_mappings"], p["allow_single_zone"])
-        if not p["transit_router_attachment_id"]:
-            if not p["vpc_id"]:
-                self.module.fail_json(
-                    msg="vpc_id is required unless transit_router_attachment_id is given", field="vpc_id"
-                )
-            if not p["transit_router_id"] and not p["cen_id"]:
-                self.module.fail_json(msg="one of transit_router_id or cen_id is required", field="cen_id")
+            self.module.validate(cbn.validate_zone_mappings, p["zone_mappings"], p["allow_single_zone"])
+        if not p["transit_router_attachment_id"] and not p["transit_router_id"] and not p["cen_id"]:
+            self.module.fail_json(msg="one of transit_router_id or cen_id is required", field="cen_id")
 
     def check_create(self):
-        for field in ("cen_id", "zone_mappings"):
-            if not self.params[field]:
-                self.module.fail_json(msg="%s is required to create a VPC attachment" % field, field=field)
+        super().check_create()
         if self.transit_router_id() is None:
-            self.module.fail_json(
-                msg="CEN %s has no transit router in %s: create it first (geomesh.alicloud.cen_transit_router)"
-                % (self.params["cen_id"], self.region),
-                field="cen_id",
-            )
+            msg = "CEN %s has no transit router in %s: create it first (geomesh.alicloud.cen_transit_router)"
+            self.module.fail_json(msg=msg % (self.params["cen_id"], self.region), field="cen_id")
 
     def check_existing(self, resource):
         """vpc_id and zone_mappings, when given, must be those of the attachment (they cannot be changed)."""
-        p, attachment_id = self.params, resource["TransitRouterAttachmentId"]
-        if p["vpc_id"] and resource.get("VpcId") != p["vpc_id"]:
-            self.module.fail_json(
-                msg="attachment %s connects %s, not vpc_id %s" % (attachment_id, resource.get("VpcId"), p["vpc_id"]),
-                field="vpc_id",
-            )
-        current = mappings_of(normalize_vpc_attachment(resource)["zone_mappings"])
-        if p["zone_mappings"] is not None and current != mappings_of(p["zone_mappings"]):
+        super().check_existing(resource)
+        wanted, current = self.params["zone_mappings"], cbn.normalize_vpc_attachment(resource)["zone_mappings"]
+        if wanted is not None and cbn.zone_mapping_view(wanted) != cbn.zone_mapping_view(current):
             self.module.fail_json(
                 msg="zone_mappings of attachment %s cannot be changed by this module (it has %s; asked for %s)"
-                % (
-                    attachment_id,
-                    ", ".join("%s=%s" % m for m in current),
-                    ", ".join("%s=%s" % m for m in mappings_of(p["zone_mappings"])),
-                ),
+                % (resource[self.id_key], cbn.zone_mapping_text(current), cbn.zone_mapping_text(wanted)),
                 field="zone_mappings",
             )
 
     def predict(self, view, resource):
         if resource is None:
-            view.update(vpc_id=self.params["vpc_id"], zone_mappings=mapping_view(self.params["zone_mappings"]))
+            view["zone_mappings"] = cbn.zone_mapping_view(self.params["zone_mappings"])
         return view
 
     def create_request(self):
-        p = self.params
-        return {
-            "CenId": p["cen_id"],
-            "RegionId": self.region,
-            "TransitRouterId": self.transit_router_id(),
-            "VpcId": p["vpc_id"],
-            "AutoPublishRouteEnabled": bool(p["auto_publish_route_enabled"]),
-            "ZoneMappings": [{"VSwitchId": m["vswitch_id"], "ZoneId": m["zone_id"]} for m in p["zone_mappings"]],
-            "TransitRouterAttachmentName": p["name"],
-            "TransitRouterAttachmentDescription": p["description"],
-        }
+        mappings = [{"VSwitchId": m["vswitch_id"], "ZoneId": m["zone_id"]} for m in self.params["zone_mappings"]]
+        return dict(super().create_request(), RegionId=self.region, ZoneMappings=mappings)
 
 
 def main():
     mapping = {"vswitch_id": {"type": "str", "required": True}, "zone_id": {"type": "str", "required": True}}
-    argument_spec = resource_argument_spec(
-        wait_timeout=300,
-        cen_id={"type": "str"},
-        transit_router_id={"type": "str"},
-        transit_router_attachment_id={"type": "str", "aliases": ["id", "attachment_id"]},
+    argument_spec = cbn.attachment_argument_spec(
         vpc_id={"type": "str"},
         zone_mappings={"type": "list", "elements": "dict", "options": mapping},
         allow_single_zone={"type": "bool", "default": False},
-        auto_publish_route_enabled={"type": "bool"},
-        name={"type": "str", "aliases": ["transit_router_attachment_name"]},
-        description={"type": "str"},
-        force={"type": "bool", "default": False},
     )
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
     VpcAttachmentManager(module).run()

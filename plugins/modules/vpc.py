@@ -118,16 +118,9 @@ vpc:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, Attr, ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products.vpc import (
-    TAG_TYPES,
-    VPC_NOT_FOUND,
-    WAITERS,
-    find_vpc,
-    get_vpc,
-    normalize_vpc,
-)
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
 
 
@@ -141,54 +134,32 @@ class VpcManager(ResourceManager):
     create_id_path = "VpcId"
     token_kind = "vpc"
     identity_options = ("name", "cidr_block")
-    attributes = (Attr("name", "VpcName", "vpc_name"), Attr("description", "Description", "description"))
+    attributes = (
+        Attr("name", "VpcName", key="vpc_name"),
+        Attr("cidr_block", "CidrBlock", FIXED),
+        Attr("description", "Description"),
+    )
+    required_to_create = ("name", "cidr_block")
     update_action = "ModifyVpcAttribute"
     delete_action = "DeleteVpc"
-    delete_not_found = VPC_NOT_FOUND
-    waiter = WAITERS["vpc"]
-    tag_resource_type = TAG_TYPES["vpc"]
-    diff_keys = ("vpc_name", "cidr_block", "description", "tags")
+    delete_not_found = vpc.VPC_NOT_FOUND
+    waiter = vpc.WAITERS["vpc"]
+    tag_resource_type = vpc.TAG_TYPES["vpc"]
 
     def get(self, resource_id):
-        return get_vpc(self.client, self.region, resource_id)
+        return vpc.get_vpc(self.client, self.region, resource_id)
 
     def lookup(self):
-        return find_vpc(self.client, self.region, self.params["name"], self.params["cidr_block"])
+        return vpc.find_vpc(self.client, self.region, self.params["name"], self.params["cidr_block"])
 
     def normalize(self, resource):
-        return normalize_vpc(resource)
+        return vpc.normalize_vpc(resource)
 
     def check_options(self):
         if self.params["vpc_id"]:
             self.module.validate(validate_resource_id, "vpc_id", self.params["vpc_id"], "vpc")
         if self.params["cidr_block"]:
             self.module.validate(validate_cidr, "cidr_block", self.params["cidr_block"], 8, 28)
-
-    def check_create(self):
-        for field in ("name", "cidr_block"):
-            if not self.params[field]:
-                self.module.fail_json(msg="name and cidr_block are required to create a VPC", field=field)
-
-    def check_existing(self, resource):
-        if self.params["cidr_block"] and resource.get("CidrBlock") != self.params["cidr_block"]:
-            self.module.fail_json(
-                msg="cidr_block cannot change: VPC %s has %s, asked for %s"
-                % (resource["VpcId"], resource.get("CidrBlock"), self.params["cidr_block"]),
-                field="cidr_block",
-            )
-
-    def predict(self, view, resource):
-        if resource is None:
-            view["cidr_block"] = self.params["cidr_block"]
-        return view
-
-    def create_request(self):
-        return {
-            "RegionId": self.region,
-            "VpcName": self.params["name"],
-            "CidrBlock": self.params["cidr_block"],
-            "Description": self.params["description"],
-        }
 
 
 def main():

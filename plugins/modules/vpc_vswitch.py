@@ -143,20 +143,10 @@ vswitch:
 
 import ipaddress
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, Attr, ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products.vpc import (
-    TAG_TYPES,
-    VSWITCH_NOT_FOUND,
-    WAITERS,
-    find_vswitch,
-    get_vpc,
-    get_vswitch,
-    normalize_vswitch,
-)
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
-
-FIXED = (("vpc_id", "VpcId"), ("cidr_block", "CidrBlock"), ("zone_id", "ZoneId"))
 
 
 class VSwitchManager(ResourceManager):
@@ -169,22 +159,28 @@ class VSwitchManager(ResourceManager):
     create_id_path = "VSwitchId"
     token_kind = "vswitch"
     identity_options = ("vpc_id", "cidr_block")
-    attributes = (Attr("name", "VSwitchName", "vswitch_name"), Attr("description", "Description", "description"))
+    attributes = (
+        Attr("name", "VSwitchName", key="vswitch_name"),
+        Attr("description", "Description"),
+        Attr("vpc_id", "VpcId", FIXED),
+        Attr("cidr_block", "CidrBlock", FIXED),
+        Attr("zone_id", "ZoneId", FIXED),
+    )
+    required_to_create = ("vpc_id", "cidr_block", "zone_id")
     update_action = "ModifyVSwitchAttribute"
     delete_action = "DeleteVSwitch"
-    delete_not_found = VSWITCH_NOT_FOUND
-    waiter = WAITERS["vswitch"]
-    tag_resource_type = TAG_TYPES["vswitch"]
-    diff_keys = ("vswitch_name", "vpc_id", "zone_id", "cidr_block", "description", "tags")
+    delete_not_found = vpc.VSWITCH_NOT_FOUND
+    waiter = vpc.WAITERS["vswitch"]
+    tag_resource_type = vpc.TAG_TYPES["vswitch"]
 
     def get(self, resource_id):
-        return get_vswitch(self.client, self.region, resource_id)
+        return vpc.get_vswitch(self.client, self.region, resource_id)
 
     def lookup(self):
-        return find_vswitch(self.client, self.region, self.params["vpc_id"], self.params["cidr_block"])
+        return vpc.find_vswitch(self.client, self.region, self.params["vpc_id"], self.params["cidr_block"])
 
     def normalize(self, resource):
-        return normalize_vswitch(resource)
+        return vpc.normalize_vswitch(resource)
 
     def describe(self):
         return "%s/%s" % (self.params["vpc_id"], self.params["cidr_block"])
@@ -194,68 +190,31 @@ class VSwitchManager(ResourceManager):
         if p["vswitch_id"]:
             self.module.validate(validate_resource_id, "vswitch_id", p["vswitch_id"], "vsw")
         elif not (p["vpc_id"] and p["cidr_block"]):
-            self.module.fail_json(
-                msg="vswitch_id, or vpc_id and cidr_block, are required to identify the vSwitch", field="vpc_id"
-            )
+            msg = "vswitch_id, or vpc_id and cidr_block, are required to identify the vSwitch"
+            self.module.fail_json(msg=msg, field="vpc_id")
         if p["vpc_id"]:
             self.module.validate(validate_resource_id, "vpc_id", p["vpc_id"], "vpc")
         if p["cidr_block"]:
             self.module.validate(validate_cidr, "cidr_block", p["cidr_block"], 16, 29)
         if p["zone_id"] and not p["zone_id"].startswith(self.region + "-"):
-            self.module.fail_json(
-                msg="Invalid zone_id: %s is not a zone of region %s" % (p["zone_id"], self.region), field="zone_id"
-            )
+            msg = "Invalid zone_id: %s is not a zone of region %s" % (p["zone_id"], self.region)
+            self.module.fail_json(msg=msg, field="zone_id")
         if p["wait_timeout"] < 0:
             self.module.fail_json(msg="Invalid wait_timeout: must not be negative", field="wait_timeout")
 
     def check_create(self):
-        missing = [f for f in ("vpc_id", "cidr_block", "zone_id") if not self.params[f]]
-        if missing:
-            verb = "is" if len(missing) == 1 else "are"
-            self.module.fail_json(
-                msg="%s %s required to create a vSwitch" % (" and ".join(missing), verb), field=missing[0]
-            )
-        vpc = get_vpc(self.client, self.region, self.params["vpc_id"])
-        if vpc is None:
-            self.module.fail_json(
-                msg="vpc_id %s was not found in %s" % (self.params["vpc_id"], self.region), field="vpc_id"
-            )
+        super().check_create()
+        found = vpc.get_vpc(self.client, self.region, self.params["vpc_id"])
+        if found is None:
+            msg = "vpc_id %s was not found in %s" % (self.params["vpc_id"], self.region)
+            self.module.fail_json(msg=msg, field="vpc_id")
         inner = ipaddress.IPv4Network(self.params["cidr_block"])
-        if vpc.get("CidrBlock") and not inner.subnet_of(ipaddress.IPv4Network(vpc["CidrBlock"], strict=False)):
-            self.module.fail_json(
-                msg="Invalid cidr_block: %s is not inside the CIDR block %s of VPC %s"
-                % (self.params["cidr_block"], vpc["CidrBlock"], vpc["VpcId"]),
-                field="cidr_block",
-            )
+        if found.get("CidrBlock") and not inner.subnet_of(ipaddress.IPv4Network(found["CidrBlock"], strict=False)):
+            msg = "Invalid cidr_block: %s is not inside the CIDR block %s of VPC %s"
+            self.module.fail_json(msg=msg % (inner, found["CidrBlock"], found["VpcId"]), field="cidr_block")
 
-    def check_existing(self, resource):
-        """vpc_id, cidr_block and zone_id cannot change: a mismatch is an error, not an update."""
-        for field, key in FIXED:
-            wanted = self.params[field]
-            if wanted and resource.get(key) and wanted != resource.get(key):
-                self.module.fail_json(
-                    msg="%s cannot change: vSwitch %s has %s, asked for %s"
-                    % (field, resource["VSwitchId"], resource.get(key), wanted),
-                    field=field,
-                )
-
-    check_delete = check_existing
-
-    def predict(self, view, resource):
-        if resource is None:
-            view.update({field: self.params[field] for field, dummy in FIXED})
-        return view
-
-    def create_request(self):
-        p = self.params
-        return {
-            "RegionId": self.region,
-            "VpcId": p["vpc_id"],
-            "ZoneId": p["zone_id"],
-            "CidrBlock": p["cidr_block"],
-            "VSwitchName": p["name"],
-            "Description": p["description"],
-        }
+    def check_delete(self, resource):
+        self.check_existing(resource)
 
 
 def main():

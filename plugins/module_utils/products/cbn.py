@@ -9,7 +9,9 @@ parameter, never as the client's region.
 
 from __future__ import annotations
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import resource_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import (
     TOKEN,
     ListSpec,
@@ -184,7 +186,14 @@ def binding_of(spec: ListSpec, client, attachment_id: str, route_table_id: str) 
 
 
 class AttachmentManager(ResourceManager):
-    """What the VPC and peer attachment modules share: ids, waiter, forced delete, blockers."""
+    """What the VPC and peer attachment modules share: ids, fields, waiter, forced delete, blockers."""
+
+    # The fields both kinds of attachment update in place; a module adds its own.
+    attachment_fields = (
+        Attr("name", "TransitRouterAttachmentName", key="transit_router_attachment_name"),
+        Attr("description", "TransitRouterAttachmentDescription", key="transit_router_attachment_description"),
+        Attr("auto_publish_route_enabled", "AutoPublishRouteEnabled", kind="bool", default=False),
+    )
 
     product = "cbn"
     id_option = "transit_router_attachment_id"
@@ -194,6 +203,7 @@ class AttachmentManager(ResourceManager):
     regional = False
     deleting_states = ("Detaching",)
     delete_not_found = ATTACHMENT_NOT_FOUND
+    blocker_hint = BINDING_HINT
 
     def delete_request(self, resource: dict) -> dict:
         force = self.params["force"]
@@ -202,6 +212,100 @@ class AttachmentManager(ResourceManager):
             "Force": True if force else None,
             "ClientToken": client_token("delete-" + self.token_kind, {"id": resource[self.id_key], "force": force}),
         }
+
+
+def attachment_argument_spec(**options) -> dict:
+    """The options both attachment modules have, and ``options``."""
+    return resource_argument_spec(
+        wait_timeout=300,
+        cen_id={"type": "str"},
+        transit_router_id={"type": "str"},
+        transit_router_attachment_id={"type": "str", "aliases": ["id", "attachment_id"]},
+        auto_publish_route_enabled={"type": "bool"},
+        name={"type": "str", "aliases": ["transit_router_attachment_name"]},
+        description={"type": "str"},
+        force={"type": "bool", "default": False},
+        **options,
+    )
+
+
+# -- VPC attachment zones --------------------------------------------------------------------------
+def validate_zone_mappings(mappings, allow_single_zone: bool) -> None:
+    if not mappings:
+        raise ValidationError("zone_mappings", "at least one {vswitch_id, zone_id} is required")
+    for label, key in (("zone", "zone_id"), ("vSwitch", "vswitch_id")):
+        values = [m[key] for m in mappings]
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValidationError(
+                "zone_mappings", "each %s may appear once; repeated: %s" % (label, ", ".join(repeated))
+            )
+    if len({m["zone_id"] for m in mappings}) < 2 and not allow_single_zone:
+        raise ValidationError(
+            "zone_mappings",
+            "vSwitches in at least two zones are required in multi-zone regions "
+            "(set allow_single_zone: true for a single-zone region)",
+        )
+
+
+def zone_mapping_text(mappings) -> str:
+    return ", ".join("%(zone_id)s=%(vswitch_id)s" % m for m in zone_mapping_view(mappings))
+
+
+def zone_mapping_view(mappings) -> list:
+    """Zone mappings (API or option shape) as a sorted list of {zone_id, vswitch_id}, for comparing."""
+    pairs = {
+        (m.get("zone_id") or m.get("ZoneId") or "", m.get("vswitch_id") or m.get("VSwitchId") or "")
+        for m in mappings or []
+    }
+    return [{"zone_id": z, "vswitch_id": v} for z, v in sorted(pairs)]
+
+
+# -- peer attachment bandwidth ----------------------------------------------------------------------
+DATA_TRANSFER, BANDWIDTH_PACKAGE = "DataTransfer", "BandwidthPackage"
+
+
+def validate_peer_bandwidth(params) -> None:
+    if params["bandwidth"] is not None and params["bandwidth"] <= 0:
+        raise ValidationError(
+            "bandwidth", "must be an integer number of Mbit/s greater than 0, got %s" % params["bandwidth"]
+        )
+    if params["bandwidth_type"] == BANDWIDTH_PACKAGE:
+        if not params["cen_bandwidth_package_id"]:
+            raise ValidationError("cen_bandwidth_package_id", "is required with bandwidth_type=BandwidthPackage")
+        if params["default_link_type"]:
+            raise ValidationError("default_link_type", "is only allowed with bandwidth_type=DataTransfer")
+    elif params["cen_bandwidth_package_id"]:
+        raise ValidationError("cen_bandwidth_package_id", "is only allowed with bandwidth_type=BandwidthPackage")
+    if params["peer_transit_router_id"] and params["peer_transit_router_id"] == params["transit_router_id"]:
+        raise ValidationError("peer_transit_router_id", "must differ from transit_router_id")
+
+
+def _as_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def bandwidth_changes(params: dict, attachment: dict) -> dict:
+    """The whole bandwidth group of a peer attachment (sent together, as the API and Terraform do)
+    when any part of it differs; the field of the other bandwidth type is not compared."""
+    current = {
+        "BandwidthType": attachment.get("BandwidthType") or DATA_TRANSFER,
+        "Bandwidth": _as_int(attachment.get("Bandwidth")),
+        "CenBandwidthPackageId": attachment.get("CenBandwidthPackageId") or None,
+        "DefaultLinkType": attachment.get("DefaultLinkType") or None,
+    }
+    package = params["bandwidth_type"] == BANDWIDTH_PACKAGE
+    wanted = {
+        "BandwidthType": params["bandwidth_type"],
+        "Bandwidth": current["Bandwidth"] if params["bandwidth"] is None else params["bandwidth"],
+        "CenBandwidthPackageId": params["cen_bandwidth_package_id"] if package else None,
+        "DefaultLinkType": None if package else params["default_link_type"] or current["DefaultLinkType"],
+    }
+    ignored = "DefaultLinkType" if package else "CenBandwidthPackageId"
+    return wanted if any(wanted[k] != current[k] for k in wanted if k != ignored) else {}
 
 
 # -- return shapes -------------------------------------------------------------------------------

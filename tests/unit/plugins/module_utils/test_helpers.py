@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError, WaiterError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import paginate_pages, paginate_token
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import create_once
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import paginate_pages, paginate_token
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import compare_tags, tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr
