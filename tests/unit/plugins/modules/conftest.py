@@ -1,0 +1,219 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Module tests drive a module's ``main()`` in-process against an in-process emulator.
+
+There is one stateful fake in this project, the emulator (``tests/emulator``): the modules reach it
+over loopback through the real SDKs, and a test asserts on the module result and on the emulator
+(its resources and its request log). One emulator per test file, reset before every test.
+
+Fixtures:
+- ``emu``: the emulator of the test file, reset, delay scale 0 (transitions are instant; a test
+  that needs to see a waiter wait sets ``emu.clock.delay_scale`` itself).
+- ``run(module, args, check_mode=False, diff=True)`` -> the module's JSON result.
+- ``log``: reads the request log (``log.calls()``, ``log.writes()``, ``log.clear()``, ...).
+- ``seed(action, region=..., **flat_params)``: runs one emulator action handler directly (no HTTP,
+  not in the request log) to set up state that no module of the collection creates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+os.environ.setdefault("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+
+# tests/emulator relative to the collection root (this file is tests/unit/plugins/modules/conftest.py)
+EMULATOR_ROOT = str(Path(__file__).resolve().parents[3] / "emulator")
+REGION = "cn-hangzhou"
+
+
+def _emulator_classes():
+    if EMULATOR_ROOT not in sys.path:
+        sys.path.insert(0, EMULATOR_ROOT)
+    from geomesh_emulator import registry, signing  # pylint: disable=import-outside-toplevel
+    from geomesh_emulator.faults import FaultProfile  # pylint: disable=import-outside-toplevel
+    from geomesh_emulator.server import Emulator  # pylint: disable=import-outside-toplevel
+
+    return Emulator, FaultProfile, registry, signing
+
+
+@pytest.fixture(scope="module")
+def emulator_instance(tmp_path_factory):
+    """One emulator for the test file: own state dir, ephemeral ports."""
+    emulator_cls = _emulator_classes()[0]
+    instance = emulator_cls(str(tmp_path_factory.mktemp("emulator")), port=0, kube_port=0, delay_scale=0.0).start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def emu(emulator_instance):
+    """The file's emulator reset to an empty state (resources, tokens, log, faults, clock)."""
+    emulator_instance.reset()
+    emulator_instance.clock.delay_scale = 0.0
+    return emulator_instance
+
+
+def connection_args(emulator):
+    signing = _emulator_classes()[3]
+    return {
+        "endpoint": emulator.endpoint,
+        "protocol": "http",
+        "access_key": signing.DEFAULT_ACCESS_KEY_ID,
+        "secret_key": signing.DEFAULT_ACCESS_KEY_SECRET,
+        "region": REGION,
+    }
+
+
+@pytest.fixture
+def run(emu, capsys):
+    """``run(module, args, check_mode=False, diff=True)`` -> the module's JSON result (failures too)."""
+
+    def runner(module, args, check_mode=False, diff=True):
+        full = connection_args(emu)
+        full.update(args)
+        full["_ansible_check_mode"] = check_mode
+        full["_ansible_diff"] = diff
+        capsys.readouterr()
+        with patch_module_args(full):
+            with pytest.raises(SystemExit) as exc:
+                module.main()
+        result = json.loads(capsys.readouterr().out)
+        assert (exc.value.code or 0) == (1 if result.get("failed") else 0)
+        return result
+
+    return runner
+
+
+class RequestLog:
+    """The emulator's request log: one entry per API request (action, write flag, params, code)."""
+
+    def __init__(self, emulator):
+        self.emulator = emulator
+
+    def entries(self):
+        return self.emulator.reqlog.lines()
+
+    def calls(self, action=None):
+        """Parameters of every request (of ``action``), in order."""
+        return [e["params"] for e in self.entries() if action is None or e["action"] == action]
+
+    def actions(self):
+        return [e["action"] for e in self.entries()]
+
+    def writes(self):
+        return [e["action"] for e in self.entries() if e["write"]]
+
+    def codes(self, action):
+        return [e["code"] for e in self.entries() if e["action"] == action]
+
+    def clear(self):
+        self.emulator.reqlog.truncate()
+
+
+@pytest.fixture
+def log(emu):
+    return RequestLog(emu)
+
+
+@pytest.fixture
+def faults(emu):
+    """``faults(**profile)`` sets the emulator's fault profile (reset with the emulator)."""
+    profile_cls = _emulator_classes()[1]
+
+    def set_profile(**profile):
+        emu.faults.set(profile_cls.from_dict(profile))
+
+    return set_profile
+
+
+@pytest.fixture
+def seed(emu):
+    """``seed(action, region=REGION, **flat_params)`` -> the emulator handler's response."""
+    registry = _emulator_classes()[2]
+
+    def call(action, region=REGION, **params):
+        (spec,) = [s for s in registry.ACTIONS.values() if s.name == action and s.product in ("vpc", "ecs", "cbn")]
+        with emu.transaction(region=region, product=spec.product) as ctx:
+            ctx.action = action
+            ctx.version = spec.version
+            return spec.handler(ctx, {k: v for k, v in params.items() if v is not None})
+
+    return call
+
+
+@pytest.fixture
+def state(emu):
+    """``state(kind)`` -> the live documents of a store kind; ``state(kind, id)`` -> one or None."""
+
+    def get(kind, doc_id=None):
+        with emu.transaction() as ctx:
+            if doc_id is not None:
+                return ctx.store.get(kind, doc_id)
+            return ctx.store.list(kind)
+
+    return get
+
+
+def flat_tags(tags, prefix="Tag"):
+    """``{"a": "1"}`` -> ``{"Tag.1.Key": "a", "Tag.1.Value": "1"}`` (RPC wire form, for ``seed``)."""
+    out = {}
+    for i, (key, value) in enumerate(sorted(tags.items()), start=1):
+        out["%s.%d.Key" % (prefix, i)] = key
+        out["%s.%d.Value" % (prefix, i)] = value
+    return out
+
+
+def tag_dict(doc):
+    """Tags of an emulator document as a dict."""
+    tags = doc.get("Tags") or []
+    if isinstance(tags, dict):
+        tags = tags.get("Tag") or []
+    return {t["Key"]: t["Value"] for t in tags}
+
+
+@pytest.fixture
+def inject(emu, monkeypatch):
+    """``inject(action, code, status=400, times=1, when=None)``: the emulator answers the next ``times``
+    requests of ``action`` (whose parameters satisfy ``when(params)``) with this API error instead of
+    running the action. For error codes no emulator state produces (the fault profile only has
+    throttling and 5xx); the request reaches the emulator over the wire and is in its request log."""
+    registry = _emulator_classes()[2]
+    from geomesh_emulator.errors import ApiError  # pylint: disable=import-outside-toplevel
+
+    def arm(action, code, status=400, times=1, when=None, message="injected by the test"):
+        (spec,) = [s for s in registry.ACTIONS.values() if s.name == action and s.product in ("vpc", "ecs", "cbn")]
+        original = spec.handler
+        left = [times]
+
+        def handler(ctx, params):
+            if left[0] and (when is None or when(params)):
+                left[0] -= 1
+                raise ApiError(code, message, status=status)
+            return original(ctx, params)
+
+        monkeypatch.setattr(spec, "handler", handler)
+
+    return arm
+
+
+@pytest.fixture
+def restart_ids(emu, monkeypatch):
+    """``restart_ids()``: from now on the emulator numbers new resource ids from 1 again
+    (``vpc-0000000000000001`` ...), so that a reset emulator can hold the same ids twice."""
+    _emulator_classes()
+    from geomesh_emulator.context import Context  # pylint: disable=import-outside-toplevel
+
+    def restart():
+        counter = itertools.count(1)
+        monkeypatch.setattr(Context, "new_id", staticmethod(lambda prefix: "%s-%016x" % (prefix, next(counter))))
+
+    return restart
