@@ -217,3 +217,80 @@ def restart_ids(emu, monkeypatch):
         monkeypatch.setattr(Context, "new_id", staticmethod(lambda prefix: "%s-%016x" % (prefix, next(counter))))
 
     return restart
+
+
+@pytest.fixture
+def add_group(seed, log):
+    """``add_group(vpc_cidr="10.0.0.0/8")`` -> a new security group in a new VPC (not in the log)."""
+
+    def add(vpc_cidr="10.0.0.0/8"):
+        vpc_id = seed("CreateVpc", CidrBlock=vpc_cidr)["VpcId"]
+        sg_id = seed("CreateSecurityGroup", VpcId=vpc_id)["SecurityGroupId"]
+        log.clear()
+        return sg_id
+
+    return add
+
+
+@pytest.fixture
+def add_rule(emu, seed):
+    """``add_rule(sg, protocol, ports, cidr, policy="accept", priority=1, description="", egress=False)``
+    -> the new rule id. Ingress rules through AuthorizeSecurityGroup; the emulator serves no
+    AuthorizeSecurityGroupEgress, so an egress rule is an ingress rule turned around in its store."""
+
+    def add(sg_id, protocol, ports, cidr, policy="accept", priority=1, description="", egress=False):
+        def rules():
+            with emu.transaction() as ctx:
+                return ctx.store.get("security_group", sg_id)["Permissions"]
+
+        before = {r["SecurityGroupRuleId"] for r in rules()}
+        perm = {"IpProtocol": protocol, "PortRange": ports, "SourceCidrIp": cidr, "Policy": policy}
+        perm.update({"Priority": str(priority), "Description": description or None})
+        seed("AuthorizeSecurityGroup", SecurityGroupId=sg_id, **{"Permissions.1." + k: v for k, v in perm.items()})
+        (rule_id,) = [r["SecurityGroupRuleId"] for r in rules() if r["SecurityGroupRuleId"] not in before]
+        if egress:
+            with emu.transaction() as ctx:
+                doc = ctx.store.get("security_group", sg_id)
+                for rule in doc["Permissions"]:
+                    if rule["SecurityGroupRuleId"] == rule_id:
+                        rule.update(Direction="egress", DestCidrIp=rule["SourceCidrIp"], SourceCidrIp="")
+                ctx.store.put("security_group", sg_id, doc)
+        return rule_id
+
+    return add
+
+
+@pytest.fixture
+def after_action(emu, monkeypatch):
+    """``after_action(action, fn, times=1)``: right after the emulator served ``action``, run ``fn(ctx)``
+    in the same transaction, as another client changing the cloud between two calls of the module."""
+    registry = _emulator_classes()[2]
+
+    def arm(action, fn, times=1):
+        (spec,) = [s for s in registry.ACTIONS.values() if s.name == action and s.product in ("vpc", "ecs", "cbn")]
+        original = spec.handler
+        left = [times]
+
+        def handler(ctx, params):
+            result = original(ctx, params)
+            if left[0]:
+                left[0] -= 1
+                fn(ctx)
+            return result
+
+        monkeypatch.setattr(spec, "handler", handler)
+
+    return arm
+
+
+@pytest.fixture
+def wrap_action(emu, monkeypatch):
+    """``wrap_action(action, fn)``: the emulator serves ``action`` with ``fn(original, ctx, params)``."""
+    registry = _emulator_classes()[2]
+
+    def arm(action, fn):
+        (spec,) = [s for s in registry.ACTIONS.values() if s.name == action and s.product in ("vpc", "ecs", "cbn")]
+        original = spec.handler
+        monkeypatch.setattr(spec, "handler", lambda ctx, params: fn(original, ctx, params))
+
+    return arm
