@@ -294,3 +294,50 @@ def wrap_action(emu, monkeypatch):
         monkeypatch.setattr(spec, "handler", lambda ctx, params: fn(original, ctx, params))
 
     return arm
+
+
+class Topology:
+    """Builds CEN networks in the emulator through its own action handlers (see ``seed``)."""
+
+    ZONES = {"cn-hangzhou": ("cn-hangzhou-h", "cn-hangzhou-i"), "cn-shanghai": ("cn-shanghai-e", "cn-shanghai-f")}
+
+    def __init__(self, seed, state):
+        self.seed = seed
+        self.state = state
+
+    def cen(self, name="cen-a", **extra):
+        return self.seed("CreateCen", Name=name, **extra)["CenId"]
+
+    def transit_router(self, cen_id, region=REGION, **extra):
+        """-> (transit router id, its system route table id)"""
+        tr_id = self.seed("CreateTransitRouter", region=region, CenId=cen_id, **extra)["TransitRouterId"]
+        return tr_id, self.state("cbn_transit_router", tr_id)["SystemRouteTableId"]
+
+    def vpc(self, region=REGION, cidr="20.0.0.0/8"):
+        """-> (VPC id, [{vswitch_id, zone_id}] in two zones)"""
+        vpc_id = self.seed("CreateVpc", region=region, CidrBlock=cidr)["VpcId"]
+        first = cidr.split(".")[0]
+        mappings = []
+        for i, zone in enumerate(self.ZONES[region], start=1):
+            cidr_block = "%s.%d.0.0/16" % (first, i)
+            vsw = self.seed("CreateVSwitch", region=region, VpcId=vpc_id, ZoneId=zone, CidrBlock=cidr_block)
+            mappings.append({"vswitch_id": vsw["VSwitchId"], "zone_id": zone})
+        return vpc_id, mappings
+
+    def vpc_attachment(self, tr_id, vpc_id, mappings, region=REGION):
+        params = {"TransitRouterId": tr_id, "VpcId": vpc_id}
+        for i, zm in enumerate(mappings, start=1):
+            params["ZoneMappings.%d.VSwitchId" % i] = zm["vswitch_id"]
+            params["ZoneMappings.%d.ZoneId" % i] = zm["zone_id"]
+        return self.seed("CreateTransitRouterVpcAttachment", region=region, **params)["TransitRouterAttachmentId"]
+
+    def peer_attachment(self, tr_id, peer_tr_id, region=REGION, bandwidth=10):
+        params = {"TransitRouterId": tr_id, "PeerTransitRouterId": peer_tr_id}
+        params.update(BandwidthType="DataTransfer", Bandwidth=str(bandwidth))
+        return self.seed("CreateTransitRouterPeerAttachment", region=region, **params)["TransitRouterAttachmentId"]
+
+
+@pytest.fixture
+def topo(seed, state, log):
+    """A ``Topology`` builder; what it builds is not in the request log (tests clear it anyway)."""
+    return Topology(seed, state)
