@@ -331,8 +331,8 @@ class Topology:
             params["ZoneMappings.%d.ZoneId" % i] = zm["zone_id"]
         return self.seed("CreateTransitRouterVpcAttachment", region=region, **params)["TransitRouterAttachmentId"]
 
-    def peer_attachment(self, tr_id, peer_tr_id, region=REGION, bandwidth=10):
-        params = {"TransitRouterId": tr_id, "PeerTransitRouterId": peer_tr_id}
+    def peer_attachment(self, tr_id, peer_tr_id, region=REGION, bandwidth=10, **extra):
+        params = dict(extra, TransitRouterId=tr_id, PeerTransitRouterId=peer_tr_id)
         params.update(BandwidthType="DataTransfer", Bandwidth=str(bandwidth))
         return self.seed("CreateTransitRouterPeerAttachment", region=region, **params)["TransitRouterAttachmentId"]
 
