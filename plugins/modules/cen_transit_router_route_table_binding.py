@@ -20,17 +20,10 @@ description:
   - The route table is O(transit_router_route_table_id), or the system route table of O(transit_router_id).
   - An attachment can be associated with only one route table of a transit router; the module fails naming the
     other route table when the attachment is associated elsewhere.
+  - O(association) and O(propagation) each say whether that binding should exist; the module has no C(state)
+    option (in 0.1.0 it had one, and with V(absent) a V(true) flag meant "remove it").
   - The current bindings are listed first, so a run that changes nothing makes no write call.
 options:
-  state:
-    description:
-      - With V(present), the association and the propagation are made exactly as O(association) and
-        O(propagation) say (V(true) creates, V(false) removes).
-      - With V(absent), the bindings whose flag is V(true) are removed (by default both) and the others are left
-        as they are.
-    type: str
-    choices: [present, absent]
-    default: present
   transit_router_attachment_id:
     description: The attachment (C(tr-attach-...)), of a VPC or of an inter-region connection.
     type: str
@@ -45,13 +38,22 @@ options:
     type: str
     aliases: [route_table_id]
   association:
-    description: Whether the attachment is associated with the route table (forwarding).
-    type: bool
-    default: true
+    description:
+      - Whether the attachment is associated with the route table (forwarding): V(present) associates it,
+        V(absent) dissociates it.
+      - Replaces the boolean form of release 0.1.0 (V(true) / V(false), whose meaning flipped with the
+        removed C(state) option); a boolean is refused.
+    type: str
+    choices: [present, absent]
+    default: present
   propagation:
-    description: Whether the attachment propagates its routes to the route table (route learning).
-    type: bool
-    default: true
+    description:
+      - Whether the attachment propagates its routes to the route table (route learning): V(present) enables
+        it, V(absent) disables it.
+      - Replaces the boolean form of release 0.1.0; a boolean is refused.
+    type: str
+    choices: [present, absent]
+    default: present
   wait_timeout:
     description: How many seconds to wait for V(Active) or for a binding to be gone.
     type: int
@@ -78,12 +80,18 @@ EXAMPLES = r"""
     - "{{ tr_hangzhou.transit_router.transit_router_id }}"
     - "{{ tr_shanghai.transit_router.transit_router_id }}"
 
-- name: Stop route learning only
+- name: Stop route learning, keep forwarding
   geomesh.alicloud.cen_transit_router_route_table_binding:
     transit_router_attachment_id: "{{ vpc_attachment.vpc_attachment.transit_router_attachment_id }}"
     transit_router_route_table_id: vtb-bp1dudbh2d5na6b50****
-    association: false
-    state: absent
+    propagation: absent
+
+- name: Remove both bindings
+  geomesh.alicloud.cen_transit_router_route_table_binding:
+    transit_router_attachment_id: "{{ vpc_attachment.vpc_attachment.transit_router_attachment_id }}"
+    transit_router_route_table_id: vtb-bp1dudbh2d5na6b50****
+    association: absent
+    propagation: absent
 """
 
 RETURN = r"""
@@ -213,7 +221,7 @@ class BindingManager:
                 self.module.fail_json(
                     msg="attachment %s is already associated with route table %s of the same transit router; an "
                     "attachment can be associated with only one route table: dissociate it there first "
-                    "(association: false on that route table)" % (self.attachment_id, ", ".join(others)),
+                    "(association: absent on that route table)" % (self.attachment_id, ", ".join(others)),
                     field="transit_router_route_table_id",
                     associated_route_table_ids=others,
                 )
@@ -258,9 +266,7 @@ class BindingManager:
             self.waiter(kind, [self.module.waiter_gone]).wait()
 
     def ensure(self, kind, want, current) -> bool:
-        """Make one binding as wanted (True / False / None = leave alone); return whether it changes."""
-        if want is None:
-            return False
+        """Make one binding exist (``want``) or not; return whether it changes."""
         leaving = current is not None and current.get("Status") in LEAVING
         if not want:
             if current is None:
@@ -288,18 +294,10 @@ class BindingManager:
         association = self.read(ASSOCIATION)
         propagation = self.read(PROPAGATION)
         before = self.view(association, propagation)
-        if p["state"] == "present":
-            want_assoc, want_prop = p["association"], p["propagation"]
-        else:
-            want_assoc = False if p["association"] else None
-            want_prop = False if p["propagation"] else None
-        after = dict(before)
-        if want_assoc is not None:
-            after["associated"] = want_assoc
-        if want_prop is not None:
-            after["propagating"] = want_prop
+        want_assoc, want_prop = p["association"] == "present", p["propagation"] == "present"
+        after = {"associated": want_assoc, "propagating": want_prop}
         # add: associate first, then learn routes; remove: stop learning first, then dissociate
-        if want_assoc or (want_assoc is None and want_prop):
+        if want_assoc:
             steps = [(ASSOCIATION, want_assoc, association), (PROPAGATION, want_prop, propagation)]
         else:
             steps = [(PROPAGATION, want_prop, propagation), (ASSOCIATION, want_assoc, association)]
@@ -336,12 +334,11 @@ class BindingManager:
 
 def main():
     argument_spec = {
-        "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
         "transit_router_attachment_id": {"type": "str", "required": True, "aliases": ["attachment_id"]},
         "transit_router_id": {"type": "str"},
         "transit_router_route_table_id": {"type": "str", "aliases": ["route_table_id"]},
-        "association": {"type": "bool", "default": True},
-        "propagation": {"type": "bool", "default": True},
+        "association": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+        "propagation": {"type": "str", "default": "present", "choices": ["present", "absent"]},
     }
     argument_spec.update(wait_argument_spec(300))
     module = AlicloudModule(
