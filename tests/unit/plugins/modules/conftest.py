@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def emulator_instance(tmp_path_factory):
     emulator_cls = _emulator_classes()[0]
     instance = emulator_cls(str(tmp_path_factory.mktemp("emulator")), port=0, kube_port=0, delay_scale=0.0).start()
     yield instance
-    instance.stop()
+    # stop() waits up to 0.5 s per listener for serve_forever to notice; nothing waits for it here
+    threading.Thread(target=instance.stop, name="stop-emulator", daemon=True).start()
 
 
 @pytest.fixture

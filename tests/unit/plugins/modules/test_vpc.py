@@ -116,10 +116,10 @@ def test_same_name_other_cidr_is_another_vpc(run, state, add_vpc):
 
 
 def test_two_vpcs_with_name_and_cidr_are_ambiguous(run, log, add_vpc):
-    add_vpc(name="vpc-a")
-    add_vpc(name="vpc-a")
+    first, second = add_vpc(name="vpc-a"), add_vpc(name="vpc-a")
     result = run(vpc, ARGS)
-    assert result["failed"] is True and log.writes() == []
+    assert result["failed"] is True and first in result["msg"] and second in result["msg"]
+    assert log.writes() == []
 
 
 def test_cidr_cannot_change_by_id(run, log, add_vpc):
@@ -195,5 +195,7 @@ def test_missing_vpc_id_fails(run, log):
 
 def test_api_error_is_reported_with_code(run, log):
     result = run(vpc, dict(ARGS, secret_key="wrong-secret"))
-    assert result["failed"] is True and result["error"]["code"]
+    assert result["failed"] is True and result["error"]["code"] == "SignatureDoesNotMatch"
+    assert result["error"]["request_id"] == log.entries()[0]["request_id"]
+    assert "wrong-secret" not in str(result)
     assert log.writes() == []
