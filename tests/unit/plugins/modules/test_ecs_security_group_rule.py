@@ -30,7 +30,7 @@ def permissions(call):
     out = {}
     for key, value in call.items():
         if key.startswith("Permissions."):
-            _, index, field = key.split(".")
+            _prefix, index, field = key.split(".")
             out.setdefault(int(index), {})[field] = value
     return [out[i] for i in sorted(out)]
 
