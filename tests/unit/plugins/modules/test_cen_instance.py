@@ -16,7 +16,7 @@ def test_check_mode_create_makes_no_write_call(run, log, state):
 
 
 def test_create_waits_active_then_rerun_is_unchanged(run, emu, log, state):
-    emu.clock.delay_scale = 0.3  # Creating for 0.6 s
+    emu.clock.delay_scale = 0.35  # Creating for 0.7 s: the first read after the create sees it
     args = {"name": "cen-a", "description": "d", "tags": {"project": "geomesh"}}
     result = run(cen_instance, args)
     assert result["changed"] is True
@@ -107,7 +107,7 @@ def test_delete_then_delete_again(run, log, state, topo):
 
 def test_delete_waits_until_gone(run, emu, log, state, topo):
     cen_id = topo.cen("cen-a")
-    emu.clock.delay_scale = 0.3  # Deleting for 0.3 s
+    emu.clock.delay_scale = 0.7  # Deleting for 0.7 s
     result = run(cen_instance, {"cen_id": cen_id, "state": "absent"})
     assert result["changed"] is True
     assert state("cen") == [] and log.actions()[-1] == "DescribeCens" and log.actions().count("DescribeCens") >= 2

@@ -37,7 +37,7 @@ def test_create(run, log, state):
 
 
 def test_create_waits_until_available(run, emu, log):
-    emu.clock.delay_scale = 0.3  # Pending for 0.3 s after the create
+    emu.clock.delay_scale = 0.7  # Pending for 0.7 s after the create: the first read sees it
     result = run(vpc, ARGS)
     assert result["vpc"]["status"] == "Available"
     assert log.actions().count("DescribeVpcs") >= 3  # identify, the Pending read(s), Available

@@ -33,7 +33,7 @@ def create_args(vpc_id, **extra):
 
 
 def test_create_waits_until_available(run, emu, log, state, vpc_id):
-    emu.clock.delay_scale = 0.3  # Pending for 0.3 s
+    emu.clock.delay_scale = 0.7  # Pending for 0.7 s: the first read after the create sees it
     result = run(vpc_vswitch, create_args(vpc_id, tags={"project": "geomesh"}, description="main"))
     assert result["changed"] is True
     vsw = result["vswitch"]
