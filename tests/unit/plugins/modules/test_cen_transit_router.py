@@ -4,112 +4,132 @@
 
 from __future__ import annotations
 
-from cen_fake import cbn_fixture, run_fixture  # noqa: F401  # pylint: disable=unused-import
+import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.modules import cen_transit_router, cen_transit_router_info
+from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules.conftest import tag_dict
 
-ARGS = {"cen_id": "cen-1", "region": "cn-hangzhou", "name": "tr-hz", "description": "hangzhou"}
+
+@pytest.fixture
+def cen_id(topo):
+    return topo.cen()
 
 
-def test_check_mode_create(cbn, run):
-    result = run(cen_transit_router, ARGS, check_mode=True)
+def args(cen_id, **extra):
+    base = {"cen_id": cen_id, "region": "cn-hangzhou", "name": "tr-hz", "description": "hangzhou"}
+    base.update(extra)
+    return base
+
+
+def test_check_mode_create(run, log, state, cen_id):
+    result = run(cen_transit_router, args(cen_id), check_mode=True)
     assert result["changed"] is True
     assert result["diff"]["after"]["transit_router_name"] == "tr-hz"
-    assert cbn.writes == []
+    assert log.writes() == [] and state("cbn_transit_router") == []
 
 
-def test_create_returns_system_route_table_and_rerun_is_unchanged(cbn, run):
-    result = run(cen_transit_router, dict(ARGS, tags={"k": "v"}))
+def test_create_returns_system_route_table_and_rerun_is_unchanged(run, emu, log, state, cen_id):
+    emu.clock.delay_scale = 0.3  # Creating for 0.6 s
+    result = run(cen_transit_router, args(cen_id, tags={"k": "v"}))
     tr = result["transit_router"]
     assert result["changed"] is True
-    assert tr["status"] == "Active" and tr["region_id"] == "cn-hangzhou" and tr["cen_id"] == "cen-1"
-    assert tr["system_route_table_id"].startswith("vtb-")
-    assert tr["tags"] == {"k": "v"}
-    create = [c for c in cbn.calls if c[0] == "CreateTransitRouter"][0][1]
-    assert create["RegionId"] == "cn-hangzhou" and create["CenId"] == "cen-1" and create["ClientToken"]
+    (doc,) = state("cbn_transit_router")
+    assert tr["transit_router_id"] == doc["TransitRouterId"] and tr["status"] == "Active" == doc["Status"]
+    assert tr["region_id"] == "cn-hangzhou" == doc["RegionId"] and tr["cen_id"] == cen_id == doc["CenId"]
+    assert tr["system_route_table_id"] == doc["SystemRouteTableId"]
+    assert tr["transit_router_name"] == "tr-hz" == doc["TransitRouterName"]
+    assert tr["tags"] == {"k": "v"} == tag_dict(doc)
+    (create,) = log.calls("CreateTransitRouter")
+    assert create["RegionId"] == "cn-hangzhou" and create["CenId"] == cen_id and create["ClientToken"]
     # looked up by cen_id + region before the create
-    assert cbn.actions()[0] == "ListTransitRouters"
+    assert log.actions()[0] == "ListTransitRouters" and log.writes() == ["CreateTransitRouter"]
 
-    cbn.calls.clear()
-    again = run(cen_transit_router, dict(ARGS, tags={"k": "v"}))
+    log.clear()
+    again = run(cen_transit_router, args(cen_id, tags={"k": "v"}))
     assert again["changed"] is False
     assert again["transit_router"]["transit_router_id"] == tr["transit_router_id"]
-    assert cbn.writes == []
-    assert len(cbn.calls) <= 2
+    assert log.writes() == [] and len(log.entries()) <= 2
 
 
-def test_one_router_per_cen_and_region_even_without_name(cbn, run):
-    tr_id = run(cen_transit_router, ARGS)["transit_router"]["transit_router_id"]
-    result = run(cen_transit_router, {"cen_id": "cen-1", "region": "cn-hangzhou"})
+def test_one_router_per_cen_and_region_even_without_name(run, state, cen_id):
+    tr_id = run(cen_transit_router, args(cen_id))["transit_router"]["transit_router_id"]
+    result = run(cen_transit_router, {"cen_id": cen_id, "region": "cn-hangzhou"})
     assert result["changed"] is False and result["transit_router"]["transit_router_id"] == tr_id
-    other = run(cen_transit_router, {"cen_id": "cen-1", "region": "cn-shanghai"})
+    other = run(cen_transit_router, {"cen_id": cen_id, "region": "cn-shanghai"})
     assert other["changed"] is True and other["transit_router"]["transit_router_id"] != tr_id
+    assert sorted(d["RegionId"] for d in state("cbn_transit_router")) == ["cn-hangzhou", "cn-shanghai"]
 
 
-def test_update_name_description_tags(cbn, run):
-    tr_id = run(cen_transit_router, ARGS)["transit_router"]["transit_router_id"]
-    cbn.calls.clear()
-    result = run(cen_transit_router, dict(ARGS, name="tr-new", description="", tags={"a": "b"}))
+def test_update_name_description_tags(run, log, state, topo, cen_id):
+    tr_id, _rtb = topo.transit_router(cen_id, TransitRouterName="tr-hz", TransitRouterDescription="hangzhou")
+    result = run(cen_transit_router, args(cen_id, name="tr-new", description="", tags={"a": "b"}))
     assert result["changed"] is True
     assert result["transit_router"]["transit_router_name"] == "tr-new"
-    update = [c for c in cbn.writes if c[0] == "UpdateTransitRouter"][0][1]
+    (update,) = log.calls("UpdateTransitRouter")
     assert update == {
         "TransitRouterId": tr_id,
         "RegionId": "cn-hangzhou",
         "TransitRouterName": "tr-new",
         "TransitRouterDescription": "",
     }
-    assert [c for c in cbn.writes if c[0] == "TagResources"][0][1]["ResourceType"] == "TransitRouter"
+    (tag,) = log.calls("TagResources")
+    assert tag["ResourceType"] == "TransitRouter"
+    doc = state("cbn_transit_router", tr_id)
+    assert doc["TransitRouterName"] == "tr-new" and doc["TransitRouterDescription"] == ""
+    assert tag_dict(doc) == {"a": "b"}
+    log.clear()
+    assert run(cen_transit_router, args(cen_id, name="tr-new", description="", tags={"a": "b"}))["changed"] is False
+    assert log.writes() == []
 
 
-def test_delete_refused_while_attachments_exist(cbn, run):
-    tr_id = run(cen_transit_router, ARGS)["transit_router"]["transit_router_id"]
-    cbn.do_CreateTransitRouterVpcAttachment(
-        VpcId="vpc-1", ZoneMappings=[], CenId="cen-1", RegionId="cn-hangzhou", TransitRouterId=tr_id
-    )
-    result = run(cen_transit_router, dict(ARGS, state="absent"))
+def test_delete_refused_while_attachments_exist(run, log, state, topo, cen_id):
+    tr_id, _rtb = topo.transit_router(cen_id)
+    vpc_id, mappings = topo.vpc()
+    topo.vpc_attachment(tr_id, vpc_id, mappings)
+    result = run(cen_transit_router, args(cen_id, state="absent"))
     assert result["failed"] is True and "still has attachments" in result["msg"]
-    assert "DeleteTransitRouter" not in cbn.actions()
+    assert "DeleteTransitRouter" not in log.actions() and state("cbn_transit_router", tr_id)
 
 
-def test_delete_refused_when_it_is_the_peer_side(cbn, run):
-    tr_id = run(cen_transit_router, ARGS)["transit_router"]["transit_router_id"]
-    cbn.do_CreateTransitRouterPeerAttachment(
-        PeerTransitRouterId=tr_id, TransitRouterId="tr-other", CenId="cen-1", RegionId="cn-shanghai"
-    )
-    result = run(cen_transit_router, dict(ARGS, state="absent"))
+def test_delete_refused_when_it_is_the_peer_side(run, log, topo, cen_id):
+    tr_id, _rtb = topo.transit_router(cen_id)
+    other, _rtb = topo.transit_router(cen_id, region="cn-shanghai")
+    topo.peer_attachment(other, tr_id, region="cn-shanghai")
+    result = run(cen_transit_router, args(cen_id, state="absent"))
     assert result["failed"] is True and "still has attachments" in result["msg"]
+    assert "DeleteTransitRouter" not in log.actions()
 
 
-def test_delete_and_delete_again(cbn, run):
-    run(cen_transit_router, ARGS)
-    assert run(cen_transit_router, dict(ARGS, state="absent"), check_mode=True)["changed"] is True
-    assert "DeleteTransitRouter" not in cbn.actions()
-    result = run(cen_transit_router, dict(ARGS, state="absent"))
-    assert result["changed"] is True and cbn.kinds["tr"] == {}
-    cbn.calls.clear()
-    assert run(cen_transit_router, dict(ARGS, state="absent"))["changed"] is False
-    assert cbn.writes == []
+def test_delete_and_delete_again(run, log, state, topo, cen_id):
+    tr_id, _rtb = topo.transit_router(cen_id)
+    assert run(cen_transit_router, args(cen_id, state="absent"), check_mode=True)["changed"] is True
+    assert log.writes() == [] and state("cbn_transit_router", tr_id)
+    result = run(cen_transit_router, args(cen_id, state="absent"))
+    assert result["changed"] is True and state("cbn_transit_router") == []
+    assert log.writes() == ["DeleteTransitRouter"]
+    log.clear()
+    assert run(cen_transit_router, args(cen_id, state="absent"))["changed"] is False
+    assert log.writes() == []
 
 
-def test_cen_id_is_required_before_any_call(cbn, run):
+def test_cen_id_is_required_before_any_call(run, log):
     result = run(cen_transit_router, {"region": "cn-hangzhou"})
     assert result["failed"] is True and "cen_id" in result["msg"]
-    assert cbn.calls == []
+    assert log.entries() == []
 
 
-def test_unknown_transit_router_id_fails(cbn, run):
-    result = run(cen_transit_router, dict(ARGS, transit_router_id="tr-nope"))
+def test_unknown_transit_router_id_fails(run, log, cen_id):
+    result = run(cen_transit_router, args(cen_id, transit_router_id="tr-nope"))
     assert result["failed"] is True and "tr-nope" in result["msg"]
+    assert log.writes() == []
 
 
-def test_info_lists_routers_with_system_tables(cbn, run):
-    run(cen_transit_router, ARGS)
-    run(cen_transit_router, dict(ARGS, region="cn-shanghai", name="tr-sh"))
-    cbn.calls.clear()
-    found = run(cen_transit_router_info, {"cen_id": "cen-1", "region": None})["transit_routers"]
+def test_info_lists_routers_with_system_tables(run, log, topo, cen_id):
+    topo.transit_router(cen_id, TransitRouterName="tr-hz")
+    topo.transit_router(cen_id, region="cn-shanghai", TransitRouterName="tr-sh")
+    found = run(cen_transit_router_info, {"cen_id": cen_id, "region": None})["transit_routers"]
     assert sorted(t["region_id"] for t in found) == ["cn-hangzhou", "cn-shanghai"]
-    assert all(t["system_route_table_id"] for t in found)
-    only = run(cen_transit_router_info, {"cen_id": "cen-1", "region": "cn-shanghai"}, check_mode=True)
+    assert all(t["system_route_table_id"].startswith("vtb-") for t in found)
+    only = run(cen_transit_router_info, {"cen_id": cen_id, "region": "cn-shanghai"}, check_mode=True)
     assert [t["transit_router_name"] for t in only["transit_routers"]] == ["tr-sh"]
-    assert cbn.writes == []
+    assert log.writes() == []

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
-from cen_fake import cbn_fixture, run_fixture  # noqa: F401  # pylint: disable=unused-import
 
 from ansible_collections.geomesh.alicloud.plugins.modules import (
     cen_transit_router_peer_attachment as module,
@@ -14,14 +15,26 @@ from ansible_collections.geomesh.alicloud.plugins.modules import (
     cen_transit_router_peer_attachment_info as info,
 )
 
+KIND = "cbn_peer_attachment"
+# what the module sets on create besides the bandwidth (args() below)
+AS_CREATED = {"TransitRouterAttachmentName": "hz-sh", "AutoPublishRouteEnabled": "true"}
 
-def args(**extra):
+
+@pytest.fixture
+def net(topo):
+    found = types.SimpleNamespace(cen_id=topo.cen())
+    found.hz, found.hz_rtb = topo.transit_router(found.cen_id, region="cn-hangzhou")
+    found.sh, found.sh_rtb = topo.transit_router(found.cen_id, region="cn-shanghai")
+    return found
+
+
+def args(net, **extra):
     base = {
-        "cen_id": "cen-1",
+        "cen_id": net.cen_id,
         "region": "cn-hangzhou",
-        "transit_router_id": "tr-hz",
+        "transit_router_id": net.hz,
         "peer_region": "cn-shanghai",
-        "peer_transit_router_id": "tr-sh",
+        "peer_transit_router_id": net.sh,
         "bandwidth": 100,
         "name": "hz-sh",
     }
@@ -29,91 +42,106 @@ def args(**extra):
     return base
 
 
-def reverse(**extra):
+def reverse(net, **extra):
     return args(
+        net,
         region="cn-shanghai",
-        transit_router_id="tr-sh",
+        transit_router_id=net.sh,
         peer_region="cn-hangzhou",
-        peer_transit_router_id="tr-hz",
+        peer_transit_router_id=net.hz,
         **extra,
     )
 
 
-def test_check_mode_create(cbn, run):
-    result = run(module, args(), check_mode=True)
+def test_check_mode_create(run, log, state, net):
+    result = run(module, args(net), check_mode=True)
     assert result["changed"] is True
     assert result["diff"]["after"]["bandwidth"] == 100
     assert result["diff"]["after"]["bandwidth_type"] == "DataTransfer"
-    assert cbn.writes == []
+    assert log.writes() == [] and state(KIND) == []
 
 
-def test_create_defaults_and_rerun_unchanged_from_either_side(cbn, run):
-    result = run(module, args())
+def test_create_defaults_and_rerun_unchanged_from_either_side(run, emu, log, state, net):
+    emu.clock.delay_scale = 0.2  # Attaching for 0.6 s
+    result = run(module, args(net))
     att = result["peer_attachment"]
     assert result["changed"] is True and att["status"] == "Attached"
     assert att["bandwidth"] == 100 and att["bandwidth_type"] == "DataTransfer"
     assert att["auto_publish_route_enabled"] is True
-    create = [c for c in cbn.calls if c[0] == "CreateTransitRouterPeerAttachment"][0][1]
-    assert create["AutoPublishRouteEnabled"] is True and create["BandwidthType"] == "DataTransfer"
+    (doc,) = state(KIND)
+    assert doc["TransitRouterAttachmentId"] == att["transit_router_attachment_id"]
+    assert (doc["Bandwidth"], doc["BandwidthType"], doc["AutoPublishRouteEnabled"]) == (100, "DataTransfer", True)
+    assert (doc["TransitRouterId"], doc["PeerTransitRouterId"]) == (net.hz, net.sh)
+    (create,) = log.calls("CreateTransitRouterPeerAttachment")
+    assert str(create["AutoPublishRouteEnabled"]).lower() == "true" and create["BandwidthType"] == "DataTransfer"
     assert create["PeerTransitRouterRegionId"] == "cn-shanghai" and create["RegionId"] == "cn-hangzhou"
     assert "CenBandwidthPackageId" not in create and create["ClientToken"]
+    assert log.writes() == ["CreateTransitRouterPeerAttachment"]
 
-    cbn.calls.clear()
-    again = run(module, args())
-    assert again["changed"] is False and cbn.writes == []
+    log.clear()
+    again = run(module, args(net))
+    assert again["changed"] is False and log.writes() == []
     assert again["peer_attachment"]["transit_router_attachment_id"] == att["transit_router_attachment_id"]
 
-    cbn.calls.clear()
-    other_side = run(module, reverse())
-    assert other_side["changed"] is False and cbn.writes == []
+    log.clear()
+    other_side = run(module, reverse(net))
+    assert other_side["changed"] is False and log.writes() == []
     assert other_side["peer_attachment"]["transit_router_attachment_id"] == att["transit_router_attachment_id"]
+    assert len(state(KIND)) == 1
 
 
-def test_bandwidth_update_is_in_place(cbn, run):
-    att_id = run(module, args())["peer_attachment"]["transit_router_attachment_id"]
-    cbn.calls.clear()
-    result = run(module, args(bandwidth=200, default_link_type="Platinum"))
+def test_bandwidth_update_is_in_place(run, log, state, topo, net):
+    att_id = topo.peer_attachment(net.hz, net.sh, bandwidth=100, **AS_CREATED)
+    result = run(module, args(net, bandwidth=200, default_link_type="Platinum"))
     assert result["changed"] is True
     assert result["peer_attachment"]["transit_router_attachment_id"] == att_id
     assert result["peer_attachment"]["bandwidth"] == 200
     assert result["peer_attachment"]["status"] == "Attached"
     assert result["diff"]["before"]["bandwidth"] == 100 and result["diff"]["after"]["bandwidth"] == 200
-    assert cbn.actions(writes_only=True) == ["UpdateTransitRouterPeerAttachmentAttribute"]
-    assert cbn.writes[0][1] == {
+    assert log.writes() == ["UpdateTransitRouterPeerAttachmentAttribute"]
+    (update,) = log.calls("UpdateTransitRouterPeerAttachmentAttribute")
+    assert {k: str(v) for k, v in update.items() if k != "ClientToken"} == {
         "TransitRouterAttachmentId": att_id,
         "BandwidthType": "DataTransfer",
-        "Bandwidth": 200,
+        "Bandwidth": "200",
         "DefaultLinkType": "Platinum",
     }
-    assert list(cbn.kinds["peer_att"]) == [att_id]
+    assert [(d["TransitRouterAttachmentId"], d["Bandwidth"], d["DefaultLinkType"]) for d in state(KIND)] == [
+        (att_id, 200, "Platinum")
+    ]
+    log.clear()
+    assert run(module, args(net, bandwidth=200, default_link_type="Platinum"))["changed"] is False
+    assert log.writes() == []
 
 
-def test_switch_to_bandwidth_package_sends_the_group(cbn, run):
-    att_id = run(module, args())["peer_attachment"]["transit_router_attachment_id"]
-    cbn.calls.clear()
-    result = run(module, args(bandwidth_type="BandwidthPackage", cen_bandwidth_package_id="cenbwp-1", bandwidth=50))
-    assert result["changed"] is True
-    assert cbn.writes[0][1] == {
+def test_switch_to_bandwidth_package_sends_the_group(run, log, state, topo, net):
+    """The emulator has no bandwidth plans, so the API refuses; the request carries the whole group."""
+    att_id = topo.peer_attachment(net.hz, net.sh, bandwidth=100, **AS_CREATED)
+    result = run(
+        module, args(net, bandwidth_type="BandwidthPackage", cen_bandwidth_package_id="cenbwp-1", bandwidth=50)
+    )
+    assert result["failed"] is True and result["error"]["code"] == "InvalidOperation.BwpNotAssociated"
+    (update,) = log.calls("UpdateTransitRouterPeerAttachmentAttribute")
+    assert {k: str(v) for k, v in update.items() if k != "ClientToken"} == {
         "TransitRouterAttachmentId": att_id,
         "BandwidthType": "BandwidthPackage",
-        "Bandwidth": 50,
+        "Bandwidth": "50",
         "CenBandwidthPackageId": "cenbwp-1",
     }
+    assert state(KIND, att_id)["BandwidthType"] == "DataTransfer"
 
 
-def test_bandwidth_update_in_check_mode(cbn, run):
-    run(module, args())
-    cbn.calls.clear()
-    result = run(module, args(bandwidth=300), check_mode=True)
+def test_bandwidth_update_in_check_mode(run, log, state, topo, net):
+    att_id = topo.peer_attachment(net.hz, net.sh, bandwidth=100, **AS_CREATED)
+    result = run(module, args(net, bandwidth=300), check_mode=True)
     assert result["changed"] is True and result["diff"]["after"]["bandwidth"] == 300
-    assert cbn.writes == []
+    assert log.writes() == [] and state(KIND, att_id)["Bandwidth"] == 100
 
 
-def test_omitted_bandwidth_leaves_it_alone(cbn, run):
-    run(module, args())
-    cbn.calls.clear()
-    assert run(module, args(bandwidth=None))["changed"] is False
-    assert cbn.writes == []
+def test_omitted_bandwidth_leaves_it_alone(run, log, state, topo, net):
+    att_id = topo.peer_attachment(net.hz, net.sh, bandwidth=100, **AS_CREATED)
+    assert run(module, args(net, bandwidth=None))["changed"] is False
+    assert log.writes() == [] and state(KIND, att_id)["Bandwidth"] == 100
 
 
 @pytest.mark.parametrize(
@@ -127,51 +155,64 @@ def test_omitted_bandwidth_leaves_it_alone(cbn, run):
             {"bandwidth_type": "BandwidthPackage", "cen_bandwidth_package_id": "cenbwp-1", "default_link_type": "Gold"},
             "default_link_type",
         ),
-        ({"peer_transit_router_id": "tr-hz"}, "peer_transit_router_id"),
+        ({"peer_transit_router_id": "SAME"}, "peer_transit_router_id"),
     ],
 )
-def test_bad_input_fails_before_any_call(cbn, run, extra, field):
-    result = run(module, args(**extra))
+def test_bad_input_fails_before_any_call(run, log, net, extra, field):
+    if extra.get("peer_transit_router_id") == "SAME":
+        extra = {"peer_transit_router_id": net.hz}
+    result = run(module, args(net, **extra))
     assert result["failed"] is True and result["field"] == field
     assert field in result["msg"]
-    assert cbn.calls == []
+    assert log.entries() == []
 
 
-def test_bad_choice_fails_before_any_call(cbn, run):
-    result = run(module, args(default_link_type="Silver"))
+def test_bad_choice_fails_before_any_call(run, log, net):
+    result = run(module, args(net, default_link_type="Silver"))
     assert result["failed"] is True and "default_link_type" in result["msg"]
-    assert cbn.calls == []
+    assert log.entries() == []
 
 
-def test_peer_region_required_to_create(cbn, run):
-    result = run(module, args(peer_region=None))
+def test_peer_region_required_to_create(run, log, net):
+    result = run(module, args(net, peer_region=None))
     assert result["failed"] is True and result["field"] == "peer_region"
-    assert cbn.writes == []
+    assert log.writes() == []
 
 
-def test_delete_polls_until_gone_and_force(cbn, run):
-    att_id = run(module, args())["peer_attachment"]["transit_router_attachment_id"]
-    cbn.do_EnableTransitRouterRouteTablePropagation(att_id, "vtb-1")
-    refused = run(module, args(state="absent"))
+def test_delete_polls_until_gone_and_force(run, emu, seed, log, state, topo, net):
+    att_id = topo.peer_attachment(net.hz, net.sh)
+    seed(
+        "EnableTransitRouterRouteTablePropagation",
+        TransitRouterAttachmentId=att_id,
+        TransitRouterRouteTableId=net.hz_rtb,
+    )
+    refused = run(module, args(net, state="absent"))
     assert refused["failed"] is True and "force" in refused["msg"]
-    result = run(module, reverse(state="absent", force=True))
-    assert result["changed"] is True and cbn.kinds["peer_att"] == {}
-    cbn.calls.clear()
-    assert run(module, args(state="absent"))["changed"] is False
-    assert cbn.writes == []
+    assert state(KIND, att_id) and state("cbn_propagation")
+    emu.clock.delay_scale = 0.35  # Detaching for 0.7 s
+    log.clear()
+    result = run(module, reverse(net, state="absent", force=True))
+    assert result["changed"] is True and state(KIND) == [] and state("cbn_propagation") == []
+    assert log.writes() == ["DeleteTransitRouterPeerAttachment"]
+    assert log.actions().count("ListTransitRouterPeerAttachments") >= 3  # found, Detaching, gone
+    log.clear()
+    assert run(module, args(net, state="absent"))["changed"] is False
+    assert log.writes() == []
 
 
-def test_delete_that_does_nothing_is_detected(cbn, run, monkeypatch):
-    att_id = run(module, args())["peer_attachment"]["transit_router_attachment_id"]
-    monkeypatch.setattr(cbn, "do_DeleteTransitRouterPeerAttachment", lambda **kw: {})
+def test_delete_that_does_nothing_is_detected(run, wrap_action, state, topo, net):
+    att_id = topo.peer_attachment(net.hz, net.sh)
+    wrap_action("DeleteTransitRouterPeerAttachment", lambda original, ctx, params: {})
     result = run(module, {"transit_router_attachment_id": att_id, "state": "absent", "wait_timeout": 1})
     assert result["failed"] is True and "timed out" in result["msg"]
+    assert state(KIND, att_id)
 
 
-def test_info_lists_both_sides(cbn, run):
-    att_id = run(module, args())["peer_attachment"]["transit_router_attachment_id"]
-    cbn.calls.clear()
-    assert [a["transit_router_attachment_id"] for a in run(info, {"cen_id": "cen-1"})["peer_attachments"]] == [att_id]
-    found = run(info, {"cen_id": "cen-1", "transit_router_id": "tr-sh"}, check_mode=True)["peer_attachments"]
+def test_info_lists_both_sides(run, log, topo, net):
+    att_id = topo.peer_attachment(net.hz, net.sh)
+    assert [a["transit_router_attachment_id"] for a in run(info, {"cen_id": net.cen_id})["peer_attachments"]] == [
+        att_id
+    ]
+    found = run(info, {"cen_id": net.cen_id, "transit_router_id": net.sh}, check_mode=True)["peer_attachments"]
     assert [a["transit_router_attachment_id"] for a in found] == [att_id]
-    assert cbn.writes == []
+    assert log.writes() == []

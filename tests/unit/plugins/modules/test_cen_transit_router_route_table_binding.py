@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
-from cen_fake import cbn_fixture, run_fixture  # noqa: F401  # pylint: disable=unused-import
 
 from ansible_collections.geomesh.alicloud.plugins.modules import (
     cen_transit_router_route_table_binding as module,
@@ -14,123 +15,168 @@ from ansible_collections.geomesh.alicloud.plugins.modules import (
     cen_transit_router_route_table_binding_info as info,
 )
 
-
-@pytest.fixture(name="tr")
-def tr_fixture(cbn):
-    tr_id = cbn.do_CreateTransitRouter(CenId="cen-1", RegionId="cn-hangzhou")["TransitRouterId"]
-    cbn.kinds["tr"][tr_id].update(Status="Active", _next=None)
-    system = next(k for k, v in cbn.kinds["rt"].items() if v["TransitRouterId"] == tr_id)
-    cbn.calls.clear()
-    return {"id": tr_id, "system": system}
+ASSOCIATE = "AssociateTransitRouterAttachmentWithRouteTable"
+DISSOCIATE = "DissociateTransitRouterAttachmentFromRouteTable"
+ENABLE = "EnableTransitRouterRouteTablePropagation"
+DISABLE = "DisableTransitRouterRouteTablePropagation"
 
 
-def test_check_mode(cbn, run, tr):
-    result = run(
-        module, {"transit_router_attachment_id": "tr-attach-1", "transit_router_id": tr["id"]}, check_mode=True
-    )
+@pytest.fixture
+def net(topo):
+    found = types.SimpleNamespace(cen_id=topo.cen())
+    found.tr, found.system = topo.transit_router(found.cen_id)
+    vpc_id, zones = topo.vpc()
+    found.att = topo.vpc_attachment(found.tr, vpc_id, zones)
+    return found
+
+
+@pytest.fixture
+def bindings(state):
+    """-> {"assoc": [(attachment, route table)], "prop": [...]} as the emulator holds them"""
+
+    def read():
+        return {
+            key: sorted((d["TransitRouterAttachmentId"], d["TransitRouterRouteTableId"]) for d in state(kind))
+            for key, kind in (("assoc", "cbn_association"), ("prop", "cbn_propagation"))
+        }
+
+    return read
+
+
+def by_router(net, **extra):
+    return dict({"transit_router_attachment_id": net.att, "transit_router_id": net.tr}, **extra)
+
+
+def test_check_mode(run, log, bindings, net):
+    result = run(module, by_router(net), check_mode=True)
     assert result["changed"] is True
     assert result["diff"] == {
         "before": {"associated": False, "propagating": False},
         "after": {"associated": True, "propagating": True},
     }
-    assert cbn.writes == []
+    assert log.writes() == [] and bindings() == {"assoc": [], "prop": []}
 
 
-def test_both_on_the_system_table_then_unchanged(cbn, run, tr):
-    params = {"transit_router_attachment_id": "tr-attach-1", "transit_router_id": tr["id"]}
-    result = run(module, params)
+def test_both_on_the_system_table_then_unchanged(run, emu, log, bindings, net):
+    emu.clock.delay_scale = 0.3  # Associating / Enabling for 0.3 s
+    result = run(module, by_router(net))
     assert result["changed"] is True
     binding = result["binding"]
-    assert binding["transit_router_route_table_id"] == tr["system"]
+    assert binding["transit_router_route_table_id"] == net.system
     assert binding["associated"] and binding["association_status"] == "Active"
     assert binding["propagating"] and binding["propagation_status"] == "Active"
-    assert cbn.actions(writes_only=True) == [
-        "AssociateTransitRouterAttachmentWithRouteTable",
-        "EnableTransitRouterRouteTablePropagation",
-    ]
-    assert all(w[1]["ClientToken"] for w in cbn.writes)
+    assert log.writes() == [ASSOCIATE, ENABLE]
+    assert all(c["ClientToken"] for c in log.calls(ASSOCIATE) + log.calls(ENABLE))
+    assert bindings() == {"assoc": [(net.att, net.system)], "prop": [(net.att, net.system)]}
 
-    cbn.calls.clear()
-    again = run(module, params)
-    assert again["changed"] is False and cbn.writes == []
+    log.clear()
+    again = run(module, by_router(net))
+    assert again["changed"] is False and log.writes() == []
+    assert again["diff"]["before"] == again["diff"]["after"] == {"associated": True, "propagating": True}
 
 
-def test_flags_are_independent(cbn, run, tr):
-    params = {"transit_router_attachment_id": "tr-attach-1", "transit_router_route_table_id": tr["system"]}
-    run(module, dict(params, propagation=False))
-    assert list(cbn.kinds["assoc"]) == [("tr-attach-1", tr["system"])] and cbn.kinds["prop"] == {}
-    cbn.calls.clear()
-    result = run(module, dict(params, association=False))
+def test_options_are_independent(run, log, bindings, net):
+    params = {"transit_router_attachment_id": net.att, "transit_router_route_table_id": net.system}
+    run(module, dict(params, propagation="absent"))
+    assert bindings() == {"assoc": [(net.att, net.system)], "prop": []}
+    log.clear()
+    result = run(module, dict(params, association="absent"))
     assert result["changed"] is True
-    assert cbn.actions(writes_only=True) == [
-        "EnableTransitRouterRouteTablePropagation",
-        "DissociateTransitRouterAttachmentFromRouteTable",
-    ]
-    assert cbn.kinds["assoc"] == {} and list(cbn.kinds["prop"]) == [("tr-attach-1", tr["system"])]
+    assert result["binding"]["associated"] is False and result["binding"]["propagating"] is True
+    assert log.writes() == [ENABLE, DISSOCIATE]
+    assert bindings() == {"assoc": [], "prop": [(net.att, net.system)]}
 
 
-def test_absent_removes_flagged_bindings(cbn, run, tr):
-    params = {"transit_router_attachment_id": "tr-attach-1", "transit_router_id": tr["id"]}
-    run(module, params)
-    result = run(module, dict(params, state="absent", association=False))
+def test_absent_removes_each_named_binding(run, emu, log, bindings, net):
+    run(module, by_router(net))
+    result = run(module, by_router(net, propagation="absent"))
     assert result["changed"] is True
-    assert cbn.kinds["prop"] == {} and cbn.kinds["assoc"]
-    result = run(module, dict(params, state="absent"), check_mode=True)
-    assert result["changed"] is True and cbn.kinds["assoc"]
-    result = run(module, dict(params, state="absent"))
-    assert result["changed"] is True and cbn.kinds["assoc"] == {}
-    assert result["binding"]["associated"] is False
-    cbn.calls.clear()
-    assert run(module, dict(params, state="absent"))["changed"] is False
-    assert cbn.writes == []
+    assert bindings() == {"assoc": [(net.att, net.system)], "prop": []}
+    log.clear()
+    result = run(module, by_router(net, association="absent", propagation="absent"), check_mode=True)
+    assert result["changed"] is True and log.writes() == [] and bindings()["assoc"]
+    emu.clock.delay_scale = 0.3  # Dissociating for 0.3 s
+    result = run(module, by_router(net, association="absent", propagation="absent"))
+    assert result["changed"] is True and log.writes() == [DISSOCIATE]
+    assert bindings() == {"assoc": [], "prop": []}
+    assert result["binding"]["associated"] is False and result["binding"]["propagating"] is False
+    log.clear()
+    assert run(module, by_router(net, association="absent", propagation="absent"))["changed"] is False
+    assert log.writes() == []
 
 
-def test_associated_elsewhere_fails_clearly(cbn, run, tr):
-    cbn.kinds["rt"]["vtb-custom"] = {
-        "TransitRouterRouteTableId": "vtb-custom",
-        "TransitRouterId": tr["id"],
-        "TransitRouterRouteTableType": "Custom",
-        "Status": "Active",
-    }
-    run(module, {"transit_router_attachment_id": "tr-attach-1", "transit_router_route_table_id": "vtb-custom"})
-    cbn.calls.clear()
-    result = run(module, {"transit_router_attachment_id": "tr-attach-1", "transit_router_id": tr["id"]})
+def test_removing_both_stops_learning_first(run, log, bindings, net):
+    run(module, by_router(net))
+    log.clear()
+    run(module, by_router(net, association="absent", propagation="absent"))
+    assert log.writes() == [DISABLE, DISSOCIATE]
+    assert bindings() == {"assoc": [], "prop": []}
+
+
+def test_associated_elsewhere_fails_clearly(run, emu, seed, log, bindings, state, net):
+    custom = "vtb-custom0000000001"
+    table = dict(state("cbn_route_table", net.system), TransitRouterRouteTableId=custom)
+    table["TransitRouterRouteTableType"] = "Custom"
+    with emu.transaction() as ctx:  # no action creates a custom route table in the emulator yet
+        ctx.store.put("cbn_route_table", custom, table)
+    seed(ASSOCIATE, TransitRouterAttachmentId=net.att, TransitRouterRouteTableId=custom)
+    result = run(module, by_router(net))
     assert result["failed"] is True
-    assert "vtb-custom" in result["msg"] and "only one route table" in result["msg"]
-    assert cbn.writes == []
+    assert custom in result["msg"] and "only one route table" in result["msg"]
+    assert result["associated_route_table_ids"] == [custom]
+    assert log.writes() == [] and bindings()["assoc"] == [(net.att, custom)]
 
 
-def test_peer_attachment_on_two_routers_is_fine(cbn, run, tr):
-    other = cbn.do_CreateTransitRouter(CenId="cen-1", RegionId="cn-shanghai")["TransitRouterId"]
-    for tr_id in (tr["id"], other):
-        result = run(module, {"transit_router_attachment_id": "tr-attach-peer", "transit_router_id": tr_id})
+def test_peer_attachment_on_two_routers_is_fine(run, bindings, topo, net):
+    other, other_system = topo.transit_router(net.cen_id, region="cn-shanghai")
+    peer = topo.peer_attachment(net.tr, other)
+    for tr_id in (net.tr, other):
+        result = run(module, {"transit_router_attachment_id": peer, "transit_router_id": tr_id})
         assert result["changed"] is True
-    assert len(cbn.kinds["assoc"]) == 2 and len(cbn.kinds["prop"]) == 2
+    both = sorted([(peer, net.system), (peer, other_system)])
+    assert bindings() == {"assoc": both, "prop": both}
 
 
-def test_reassociate_after_dissociate_gets_a_fresh_token(cbn, run, tr, monkeypatch):
+def test_reassociate_after_dissociate_gets_a_fresh_token(run, log, monkeypatch, net):
+    # the same token replays the first association, which is gone: the module waits this long for it
     monkeypatch.setattr(module, "NOT_FOUND_GRACE", 0.2)
-    params = {"transit_router_attachment_id": "tr-attach-1", "transit_router_id": tr["id"], "propagation": False}
+    params = by_router(net, propagation="absent")
     run(module, params)
-    run(module, dict(params, association=False))
+    run(module, dict(params, association="absent"))
     result = run(module, params)
     assert result["changed"] is True and result["binding"]["associated"] is True
-    tokens = [c[1]["ClientToken"] for c in cbn.calls if c[0] == "AssociateTransitRouterAttachmentWithRouteTable"]
+    tokens = [c["ClientToken"] for c in log.calls(ASSOCIATE)]
     assert len(tokens) == 3 and tokens[0] == tokens[1] != tokens[2]
 
 
-def test_route_table_or_router_required(cbn, run):
-    result = run(module, {"transit_router_attachment_id": "tr-attach-1"})
+def test_route_table_or_router_required(run, log, net):
+    result = run(module, {"transit_router_attachment_id": net.att})
     assert result["failed"] is True and "transit_router_id" in result["msg"]
-    assert cbn.calls == []
+    assert log.entries() == []
 
 
-def test_info(cbn, run, tr):
-    run(module, {"transit_router_attachment_id": "tr-attach-1", "transit_router_id": tr["id"]})
-    cbn.calls.clear()
-    result = run(info, {"transit_router_id": tr["id"]}, check_mode=True)
-    assert [a["transit_router_attachment_id"] for a in result["associations"]] == ["tr-attach-1"]
+@pytest.mark.parametrize("old", [{"association": True}, {"association": False}, {"propagation": False}])
+def test_old_boolean_form_is_refused(run, log, bindings, net, old):
+    result = run(module, by_router(net, **old))
+    (field,) = old
+    assert result["failed"] is True and field in result["msg"] and "present, absent" in result["msg"]
+    assert log.entries() == [] and bindings() == {"assoc": [], "prop": []}
+
+
+def test_removed_state_option_is_refused(run, log, bindings, net):
+    run(module, by_router(net))
+    log.clear()
+    result = run(module, by_router(net, state="absent"))
+    assert result["failed"] is True and "state" in result["msg"]
+    assert log.entries() == [] and len(bindings()["assoc"]) == 1
+
+
+def test_info(run, log, net):
+    run(module, by_router(net))
+    log.clear()
+    result = run(info, {"transit_router_id": net.tr}, check_mode=True)
+    assert [a["transit_router_attachment_id"] for a in result["associations"]] == [net.att]
     assert [p["status"] for p in result["propagations"]] == ["Active"]
-    none = run(info, {"transit_router_route_table_id": tr["system"], "transit_router_attachment_id": "tr-attach-x"})
+    none = run(info, {"transit_router_route_table_id": net.system, "transit_router_attachment_id": "tr-attach-x"})
     assert none["associations"] == [] and none["propagations"] == []
-    assert cbn.writes == []
+    assert log.writes() == []

@@ -4,106 +4,104 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.modules import vpc_info
-from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules.network_fakes import (
-    FakeVpcApi,
-    Runner,
-    error,
-)
+from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules.conftest import flat_tags
+
+
+def add(seed, cidr, name, tags=None):
+    return seed("CreateVpc", VpcName=name, CidrBlock=cidr, **flat_tags(tags or {}))["VpcId"]
 
 
 @pytest.fixture
-def api():
-    fake = FakeVpcApi()
-    fake.a = fake.add_vpc("20.0.0.0/8", "vpc-a", {"project": "geomesh"})
-    fake.b = fake.add_vpc("21.0.0.0/8", "vpc-b", {"project": "geomesh", "tier": "1"})
-    fake.c = fake.add_vpc("192.168.0.0/16", "vpc-c")
-    return fake
-
-
-@pytest.fixture
-def run(monkeypatch, capsys, api):
-    return Runner(monkeypatch, capsys, vpc=api)
+def vpcs(seed, log):
+    found = types.SimpleNamespace(
+        a=add(seed, "20.0.0.0/8", "vpc-a", {"project": "geomesh"}),
+        b=add(seed, "21.0.0.0/8", "vpc-b", {"project": "geomesh", "tier": "1"}),
+        c=add(seed, "192.168.0.0/16", "vpc-c"),
+    )
+    log.clear()
+    return found
 
 
 def ids(result):
     return [v["vpc_id"] for v in result["vpcs"]]
 
 
-def test_all(run, api):
-    rc, result = run(vpc_info.main, {})
-    assert rc == 0 and result["changed"] is False
-    assert ids(result) == sorted([api.a, api.b, api.c])
-    first = result["vpcs"][0]
+def test_all(run, log, state, vpcs):
+    result = run(vpc_info, {})
+    assert result["changed"] is False
+    assert ids(result) == sorted([vpcs.a, vpcs.b, vpcs.c])
+    first = result["vpcs"][ids(result).index(vpcs.a)]
     assert first["vpc_name"] == "vpc-a" and first["cidr_block"] == "20.0.0.0/8"
-    assert first["route_table_id"] == "vtb-1" and first["tags"] == {"project": "geomesh"}
-    assert api.writes == []
+    assert first["route_table_id"] == state("vpc", vpcs.a)["RouteTableId"]
+    assert first["tags"] == {"project": "geomesh"} and first["status"] == "Available"
+    assert log.writes() == []
 
 
-def test_by_ids_in_one_call(run, api):
-    rc, result = run(vpc_info.main, {"vpc_ids": [api.c, api.a, api.a]})
-    assert ids(result) == sorted([api.a, api.c])
-    assert [p["VpcId"] for a, p in api.calls] == ["%s,%s" % (api.c, api.a)]
+def test_by_ids_in_one_call(run, log, vpcs):
+    result = run(vpc_info, {"vpc_ids": [vpcs.c, vpcs.a, vpcs.a]})
+    assert ids(result) == sorted([vpcs.a, vpcs.c])
+    assert [p["VpcId"] for p in log.calls()] == ["%s,%s" % (vpcs.c, vpcs.a)]
 
 
-def test_by_ids_chunks_of_20(run, api):
-    many = [api.add_vpc("10.%d.0.0/16" % i, "n%d" % i) for i in range(25)]
-    rc, result = run(vpc_info.main, {"vpc_ids": many})
-    assert len(result["vpcs"]) == 25
-    assert len(api.calls) == 2
+def test_by_ids_chunks_of_20(run, seed, log, vpcs):
+    many = [add(seed, "10.%d.0.0/16" % i, "n%d" % i) for i in range(25)]
+    log.clear()
+    result = run(vpc_info, {"vpc_ids": many})
+    assert sorted(ids(result)) == sorted(many)
+    assert [len(p["VpcId"].split(",")) for p in log.calls("DescribeVpcs")] == [20, 5]
 
 
-def test_unknown_id_is_left_out(run, api):
-    rc, result = run(vpc_info.main, {"vpc_ids": [api.a, "vpc-404"]})
-    assert ids(result) == [api.a]
+def test_unknown_id_is_left_out(run, vpcs):
+    result = run(vpc_info, {"vpc_ids": [vpcs.a, "vpc-404"]})
+    assert result["changed"] is False and ids(result) == [vpcs.a]
 
 
-def test_unknown_id_error_falls_back_to_one_call_per_id(run, api):
-    api.fail("DescribeVpcs", error("InvalidVpcId.NotFound", 404))
-    rc, result = run(vpc_info.main, {"vpc_ids": [api.a, "vpc-404"]})
-    assert rc == 0 and ids(result) == [api.a]
+def test_unknown_id_error_falls_back_to_one_call_per_id(run, inject, log, vpcs):
+    inject("DescribeVpcs", "InvalidVpcId.NotFound", status=404)
+    result = run(vpc_info, {"vpc_ids": [vpcs.a, "vpc-404"]})
+    assert ids(result) == [vpcs.a]
+    assert [p["VpcId"] for p in log.calls()] == ["%s,vpc-404" % vpcs.a, vpcs.a, "vpc-404"]
 
 
-def test_empty_id_list_makes_no_call(run, api):
-    rc, result = run(vpc_info.main, {"vpc_ids": []})
-    assert result["vpcs"] == [] and api.calls == []
+def test_empty_id_list_makes_no_call(run, log, vpcs):
+    result = run(vpc_info, {"vpc_ids": []})
+    assert result["vpcs"] == [] and log.entries() == []
 
 
-def test_filters(run, api):
-    rc, result = run(vpc_info.main, {"tags": {"project": "geomesh"}})
-    assert ids(result) == sorted([api.a, api.b])
-    rc, result = run(vpc_info.main, {"tags": {"project": "geomesh", "tier": 1}})
-    assert ids(result) == [api.b]
-    rc, result = run(vpc_info.main, {"name": "vpc-c"})
-    assert ids(result) == [api.c]
-    rc, result = run(vpc_info.main, {"cidr_block": "21.0.0.0/8"})
-    assert ids(result) == [api.b]
-    rc, result = run(vpc_info.main, {"is_default": True})
-    assert ids(result) == []
+def test_filters(run, vpcs):
+    assert ids(run(vpc_info, {"tags": {"project": "geomesh"}})) == sorted([vpcs.a, vpcs.b])
+    assert ids(run(vpc_info, {"tags": {"project": "geomesh", "tier": 1}})) == [vpcs.b]
+    assert ids(run(vpc_info, {"name": "vpc-c"})) == [vpcs.c]
+    assert ids(run(vpc_info, {"cidr_block": "21.0.0.0/8"})) == [vpcs.b]
+    assert ids(run(vpc_info, {"is_default": True})) == []
 
 
-def test_tag_filter_sent_to_api(run, api):
-    run(vpc_info.main, {"tags": {"project": "geomesh"}})
-    assert api.calls[0][1]["Tag"] == [{"Key": "project", "Value": "geomesh"}]
+def test_tag_filter_sent_to_api(run, log, vpcs):
+    run(vpc_info, {"tags": {"project": "geomesh"}})
+    (call,) = log.calls()
+    assert call["Tag.1.Key"] == "project" and call["Tag.1.Value"] == "geomesh"
 
 
-def test_check_mode(run, api):
-    rc, result = run(vpc_info.main, {"name": "vpc-a"}, check_mode=True)
-    assert rc == 0 and ids(result) == [api.a]
+def test_check_mode(run, vpcs):
+    result = run(vpc_info, {"name": "vpc-a"}, check_mode=True)
+    assert ids(result) == [vpcs.a]
 
 
 @pytest.mark.parametrize(
     "args, field",
     [({"vpc_ids": ["vpc-1", "vsw-2"]}, "vpc_ids[1]"), ({"cidr_block": "20.0.0.1/8"}, "cidr_block")],
 )
-def test_bad_input(run, api, args, field):
-    rc, result = run(vpc_info.main, args)
-    assert rc == 1 and result["field"] == field and api.calls == []
+def test_bad_input(run, log, args, field):
+    result = run(vpc_info, args)
+    assert result["failed"] is True and result["field"] == field and log.entries() == []
 
 
-def test_api_error_fails(run, api):
-    api.fail("DescribeVpcs", error("Forbidden.RAM", 403))
-    rc, result = run(vpc_info.main, {})
-    assert rc == 1 and result["error"]["code"] == "Forbidden.RAM"
+def test_api_error_fails(run, inject, vpcs):
+    inject("DescribeVpcs", "Forbidden.RAM", status=403)
+    result = run(vpc_info, {})
+    assert result["failed"] is True and result["error"]["code"] == "Forbidden.RAM"

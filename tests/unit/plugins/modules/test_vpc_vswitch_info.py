@@ -4,76 +4,74 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.modules import vpc_vswitch_info
-from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules.network_fakes import (
-    FakeVpcApi,
-    Runner,
-    error,
-)
+from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules.conftest import flat_tags
 
 
 @pytest.fixture
-def api():
-    fake = FakeVpcApi()
-    fake.vpc_a = fake.add_vpc("20.0.0.0/8")
-    fake.vpc_b = fake.add_vpc("21.0.0.0/8")
-    fake.h = fake.add_vswitch(fake.vpc_a, "20.1.0.0/16", "cn-hangzhou-h", "h", {"project": "geomesh"})
-    fake.i = fake.add_vswitch(fake.vpc_a, "20.2.0.0/16", "cn-hangzhou-i", "i")
-    fake.other = fake.add_vswitch(fake.vpc_b, "21.1.0.0/16", "cn-hangzhou-h", "h")
-    return fake
+def net(seed, log):
+    def vsw(vpc_id, cidr, zone, name, tags=None):
+        params = dict(VpcId=vpc_id, ZoneId=zone, CidrBlock=cidr, VSwitchName=name, **flat_tags(tags or {}))
+        return seed("CreateVSwitch", **params)["VSwitchId"]
 
-
-@pytest.fixture
-def run(monkeypatch, capsys, api):
-    return Runner(monkeypatch, capsys, vpc=api)
+    found = types.SimpleNamespace()
+    found.vpc_a = seed("CreateVpc", CidrBlock="20.0.0.0/8")["VpcId"]
+    found.vpc_b = seed("CreateVpc", CidrBlock="21.0.0.0/8")["VpcId"]
+    found.h = vsw(found.vpc_a, "20.1.0.0/16", "cn-hangzhou-h", "h", {"project": "geomesh"})
+    found.i = vsw(found.vpc_a, "20.2.0.0/16", "cn-hangzhou-i", "i")
+    found.other = vsw(found.vpc_b, "21.1.0.0/16", "cn-hangzhou-h", "h")
+    log.clear()
+    return found
 
 
 def ids(result):
     return [v["vswitch_id"] for v in result["vswitches"]]
 
 
-def test_by_vpc(run, api):
-    rc, result = run(vpc_vswitch_info.main, {"vpc_id": api.vpc_a})
-    assert rc == 0 and result["changed"] is False
-    assert ids(result) == sorted([api.h, api.i])
-    first = result["vswitches"][0]
-    assert first["zone_id"] == "cn-hangzhou-h" and first["route_table_id"] == "vtb-1"
-    assert first["tags"] == {"project": "geomesh"}
-    assert api.calls[0][1]["VpcId"] == api.vpc_a and api.writes == []
+def test_by_vpc(run, log, state, net):
+    result = run(vpc_vswitch_info, {"vpc_id": net.vpc_a})
+    assert result["changed"] is False
+    assert ids(result) == sorted([net.h, net.i])
+    first = result["vswitches"][ids(result).index(net.h)]
+    assert first["zone_id"] == "cn-hangzhou-h" and first["route_table_id"] == state("vpc", net.vpc_a)["RouteTableId"]
+    assert first["tags"] == {"project": "geomesh"} and first["cidr_block"] == "20.1.0.0/16"
+    assert log.calls()[0]["VpcId"] == net.vpc_a and log.writes() == []
 
 
-def test_by_ids(run, api):
-    rc, result = run(vpc_vswitch_info.main, {"vswitch_ids": [api.other, api.h, "vsw-404"]})
-    assert ids(result) == sorted([api.h, api.other])
-    assert api.actions == ["DescribeVSwitches"] * 3
+def test_by_ids(run, log, net):
+    result = run(vpc_vswitch_info, {"vswitch_ids": [net.other, net.h, "vsw-404"]})
+    assert ids(result) == sorted([net.h, net.other])
+    assert log.actions() == ["DescribeVSwitches"] * 3
 
 
-def test_filters(run, api):
-    rc, result = run(vpc_vswitch_info.main, {"name": "h"})
-    assert ids(result) == sorted([api.h, api.other])
-    rc, result = run(vpc_vswitch_info.main, {"name": "h", "vpc_id": api.vpc_b})
-    assert ids(result) == [api.other]
-    rc, result = run(vpc_vswitch_info.main, {"zone_id": "cn-hangzhou-i"})
-    assert ids(result) == [api.i]
-    rc, result = run(vpc_vswitch_info.main, {"cidr_block": "20.2.0.0/16"})
-    assert ids(result) == [api.i]
-    rc, result = run(vpc_vswitch_info.main, {"tags": {"project": "geomesh"}})
-    assert ids(result) == [api.h]
-    rc, result = run(vpc_vswitch_info.main, {"vswitch_ids": [api.h, api.i], "zone_id": "cn-hangzhou-i"})
-    assert ids(result) == [api.i]
+def test_filters(run, net):
+    assert ids(run(vpc_vswitch_info, {"name": "h"})) == sorted([net.h, net.other])
+    assert ids(run(vpc_vswitch_info, {"name": "h", "vpc_id": net.vpc_b})) == [net.other]
+    assert ids(run(vpc_vswitch_info, {"zone_id": "cn-hangzhou-i"})) == [net.i]
+    assert ids(run(vpc_vswitch_info, {"cidr_block": "20.2.0.0/16"})) == [net.i]
+    assert ids(run(vpc_vswitch_info, {"tags": {"project": "geomesh"}})) == [net.h]
+    assert ids(run(vpc_vswitch_info, {"vswitch_ids": [net.h, net.i], "zone_id": "cn-hangzhou-i"})) == [net.i]
 
 
-def test_missing_vpc_is_empty(run, api):
-    api.fail("DescribeVSwitches", error("InvalidVpcId.NotFound", 404))
-    rc, result = run(vpc_vswitch_info.main, {"vpc_id": "vpc-404"})
-    assert rc == 0 and result["vswitches"] == []
+def test_missing_vpc_is_empty(run, net):
+    result = run(vpc_vswitch_info, {"vpc_id": "vpc-404"})
+    assert "failed" not in result and result["vswitches"] == []
 
 
-def test_check_mode(run, api):
-    rc, result = run(vpc_vswitch_info.main, {"vpc_id": api.vpc_b}, check_mode=True)
-    assert rc == 0 and ids(result) == [api.other]
+def test_missing_vpc_error_is_empty(run, inject, log, net):
+    inject("DescribeVSwitches", "InvalidVpcId.NotFound", status=404)
+    result = run(vpc_vswitch_info, {"vpc_id": net.vpc_a})
+    assert "failed" not in result and result["vswitches"] == []
+    assert log.codes("DescribeVSwitches") == ["InvalidVpcId.NotFound"]
+
+
+def test_check_mode(run, net):
+    result = run(vpc_vswitch_info, {"vpc_id": net.vpc_b}, check_mode=True)
+    assert ids(result) == [net.other]
 
 
 @pytest.mark.parametrize(
@@ -84,6 +82,6 @@ def test_check_mode(run, api):
         ({"cidr_block": "nope"}, "cidr_block"),
     ],
 )
-def test_bad_input(run, api, args, field):
-    rc, result = run(vpc_vswitch_info.main, args)
-    assert rc == 1 and result["field"] == field and api.calls == []
+def test_bad_input(run, log, args, field):
+    result = run(vpc_vswitch_info, args)
+    assert result["failed"] is True and result["field"] == field and log.entries() == []
