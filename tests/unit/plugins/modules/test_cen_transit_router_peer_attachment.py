@@ -63,7 +63,7 @@ def test_check_mode_create(run, log, state, net):
 
 def test_create_defaults_and_rerun_unchanged_from_either_side(run, emu, log, state, net):
     emu.clock.delay_scale = 0.2  # Attaching for 0.6 s
-    result = run(module, args(net))
+    result = run(module, args(net, auto_publish_route_enabled=True))
     att = result["peer_attachment"]
     assert result["changed"] is True and att["status"] == "Attached"
     assert att["bandwidth"] == 100 and att["bandwidth_type"] == "DataTransfer"
@@ -88,6 +88,23 @@ def test_create_defaults_and_rerun_unchanged_from_either_side(run, emu, log, sta
     assert other_side["changed"] is False and log.writes() == []
     assert other_side["peer_attachment"]["transit_router_attachment_id"] == att["transit_router_attachment_id"]
     assert len(state(KIND)) == 1
+
+
+def test_auto_publish_left_out_is_the_api_default_on_create(run, log, state, net):
+    created = run(module, args(net))
+    (create,) = log.calls("CreateTransitRouterPeerAttachment")
+    assert str(create["AutoPublishRouteEnabled"]).lower() == "false"  # sent, as the VPC attachment does
+    assert created["peer_attachment"]["auto_publish_route_enabled"] is False
+    assert not state(KIND)[0]["AutoPublishRouteEnabled"]
+
+
+def test_auto_publish_left_out_does_not_turn_it_back_on(run, log, state, topo, net):
+    att_id = topo.peer_attachment(net.hz, net.sh, bandwidth=100, TransitRouterAttachmentName="hz-sh")
+    assert not state(KIND)[0]["AutoPublishRouteEnabled"]
+    result = run(module, args(net))
+    assert result["changed"] is False and log.writes() == []
+    assert result["peer_attachment"]["transit_router_attachment_id"] == att_id
+    assert result["peer_attachment"]["auto_publish_route_enabled"] is False
 
 
 def test_bandwidth_update_is_in_place(run, log, state, topo, net):
