@@ -491,8 +491,8 @@ def test_peer_attachment_bandwidth_limits(net):
     """Bandwidth is 1..10000 Mbit/s (limits and sources in products/cbn.py); out of range ->
     IllegalParam.Bandwidth on create and update, and nothing changes."""
     cen_id = net.cen()
-    hz_tr, _ = net.tr(cen_id, HZ)
-    sh_tr, _ = net.tr(cen_id, SH)
+    hz_tr, _hz_rtb = net.tr(cen_id, HZ)
+    sh_tr, _sh_rtb = net.tr(cen_id, SH)
 
     def create(bandwidth):
         req = cm.CreateTransitRouterPeerAttachmentRequest(
