@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Run the integration targets against a fresh local emulator: tools/run-integration.sh [target ...]
+# It names the emulator in ansible-test's integration_config.yml for the run and removes that file
+# afterwards. A target that depends on setup_emulator (meta/main.yml, or a runme.sh that sources
+# setup_emulator/files/emulator_env.sh) also runs alone, `ansible-test integration <target>` in the
+# synced collection: without integration_config.yml, setup_emulator starts an emulator of its own.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 coll="$top/.build/collections/ansible_collections/geomesh/alicloud"
 state="$top/.build/emulator-integration"
 rm -rf "$state"
 "$top/tools/emulator.sh" start "$state" --delay-scale "${GEOMESH_EMULATOR_DELAY_SCALE:-0.05}"
-trap '"$top/tools/emulator.sh" stop "$state"' EXIT
-"$top/.venv/bin/python" - "$state/env.json" "$coll/tests/integration/integration_config.yml" <<'PY'
+config="$coll/tests/integration/integration_config.yml"
+trap 'rm -f "$config"; "$top/tools/emulator.sh" stop "$state"' EXIT
+"$top/.venv/bin/python" - "$state/env.json" "$config" <<'PY'
 import json, os, sys
 env = json.load(open(sys.argv[1]))
 endpoint = env["GEOMESH_ALICLOUD_ENDPOINT"]

@@ -55,6 +55,16 @@ def _read_pid(state_dir: str) -> int | None:
         return None
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _is_emulator(pid: int) -> bool:
     """True when ``pid`` is alive and is a geomesh_emulator process (guards against pid reuse)."""
     try:
@@ -130,9 +140,12 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
+    watched = args.exit_with_pid
     try:
         while not stop.wait(0.5):
-            pass
+            if watched and not _alive(watched):
+                # the process this emulator serves (e.g. an ansible-playbook run) is gone
+                break
     finally:
         emu.stop()
         if _read_pid(state_dir) == os.getpid():
@@ -165,6 +178,8 @@ def _start_daemon(args: argparse.Namespace, state_dir: str) -> int:
         cmd += ["--faults", os.path.abspath(args.faults)]
     if args.keys:
         cmd += ["--keys", os.path.abspath(args.keys)]
+    if args.exit_with_pid:
+        cmd += ["--exit-with-pid", str(args.exit_with_pid)]
     child_env = dict(os.environ)
     pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     child_env["PYTHONPATH"] = pkg_root + (os.pathsep + child_env["PYTHONPATH"] if child_env.get("PYTHONPATH") else "")
@@ -236,6 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--faults", default=None, help="fault profile JSON file")
     start.add_argument("--keys", default=None, help="JSON list of access keys (access_key_id, access_key_secret, ...)")
     start.add_argument("--daemon", action="store_true", help="run in the background; return once healthy")
+    start.add_argument(
+        "--exit-with-pid",
+        type=int,
+        default=None,
+        help="stop (as on SIGTERM) once the process with this id has exited",
+    )
     start.add_argument("--timeout", type=float, default=20.0, help=argparse.SUPPRESS)
     start.set_defaults(func=cmd_start)
     stop = sub.add_parser("stop", help="stop a running emulator")

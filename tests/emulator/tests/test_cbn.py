@@ -487,6 +487,48 @@ def test_peer_attachment_bandwidth_rules_and_two_region_reachability(net):
     )
 
 
+def test_peer_attachment_bandwidth_limits(net):
+    """Bandwidth is 1..10000 Mbit/s (limits and sources in products/cbn.py); out of range ->
+    IllegalParam.Bandwidth on create and update, and nothing changes."""
+    cen_id = net.cen()
+    hz_tr, _hz_rtb = net.tr(cen_id, HZ)
+    sh_tr, _sh_rtb = net.tr(cen_id, SH)
+
+    def create(bandwidth):
+        req = cm.CreateTransitRouterPeerAttachmentRequest(
+            region_id=HZ,
+            transit_router_id=hz_tr,
+            peer_transit_router_id=sh_tr,
+            bandwidth_type="DataTransfer",
+            bandwidth=bandwidth,
+        )
+        return net.cbn.create_transit_router_peer_attachment(req).body.transit_router_attachment_id
+
+    def listed():
+        req = cm.ListTransitRouterPeerAttachmentsRequest(transit_router_id=hz_tr)
+        return net.cbn.list_transit_router_peer_attachments(req).body.transit_router_attachments
+
+    def update(pid, bandwidth):
+        req = cm.UpdateTransitRouterPeerAttachmentAttributeRequest(
+            transit_router_attachment_id=pid, bandwidth=bandwidth
+        )
+        return net.cbn.update_transit_router_peer_attachment_attribute(req)
+
+    for bad in (1_000_000, 10001, 0):
+        assert _code(lambda b=bad: create(b)) == "IllegalParam.Bandwidth", bad
+    assert listed() == []
+    pid = create(10000)
+    net.settle()
+    assert listed()[0].bandwidth == 10000
+    for bad in (10001, 1_000_000):
+        assert _code(lambda b=bad: update(pid, b)) == "IllegalParam.Bandwidth", bad
+    net.settle()
+    assert listed()[0].bandwidth == 10000
+    update(pid, 1)
+    net.settle()
+    assert listed()[0].bandwidth == 1
+
+
 def test_same_region_reachability_and_cidrs_overlap(net):
     cen_id = net.cen()
     tr_id, rtb = net.tr(cen_id, HZ)

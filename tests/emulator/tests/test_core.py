@@ -386,6 +386,37 @@ def test_cli_daemon_start_status_stop(tmp_path):
     assert status.returncode == 3
 
 
+def test_cli_exit_with_pid_stops_when_the_watched_process_exits(tmp_path):
+    state_dir = str(tmp_path / "watched")
+    env = dict(os.environ, PYTHONPATH=EMULATOR_ROOT, GEOMESH_EMULATOR_DELAY_SCALE="0")
+    cmd = [sys.executable, "-m", "geomesh_emulator"]
+    watched = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        subprocess.run(
+            cmd + ["start", "--state-dir", state_dir, "--daemon", "--exit-with-pid", str(watched.pid)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+
+        def status() -> int:
+            return subprocess.run(
+                cmd + ["status", "--state-dir", state_dir], env=env, capture_output=True, timeout=30, check=False
+            ).returncode
+
+        time.sleep(1.2)  # more than one watch interval: still serving while the process lives
+        assert status() == 0
+        watched.stdin.close()
+        watched.wait(timeout=10)
+        assert wait_for(lambda: status() == 3, timeout=10)
+    finally:
+        if watched.poll() is None:
+            watched.kill()
+        subprocess.run(cmd + ["stop", "--state-dir", state_dir], env=env, capture_output=True, timeout=30, check=False)
+
+
 def test_reachability_endpoint_reports_the_routing_verdict(fresh):
     client = _vpc(fresh)
     one = client.create_vpc(vm.CreateVpcRequest(region_id=REGION, cidr_block="20.0.0.0/8")).body.vpc_id

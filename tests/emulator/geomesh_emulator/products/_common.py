@@ -12,20 +12,69 @@ from ..errors import ApiError
 from ..params import integer
 from ..params import tags as tag_params
 
-# Small zone table per region. UNCONFIRMED: a plausible subset of the real zones, enough for
-# multi-zone rules (cn-nanjing is deliberately single-zone).
-ZONES: dict[str, list[str]] = {
-    "cn-hangzhou": ["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"],
-    "cn-shanghai": ["cn-shanghai-e", "cn-shanghai-f", "cn-shanghai-g", "cn-shanghai-l"],
-    "cn-beijing": ["cn-beijing-h", "cn-beijing-i", "cn-beijing-j"],
-    "cn-shenzhen": ["cn-shenzhen-d", "cn-shenzhen-e", "cn-shenzhen-f"],
-    "cn-qingdao": ["cn-qingdao-b", "cn-qingdao-c"],
-    "cn-zhangjiakou": ["cn-zhangjiakou-a", "cn-zhangjiakou-b", "cn-zhangjiakou-c"],
-    "cn-hongkong": ["cn-hongkong-b", "cn-hongkong-c", "cn-hongkong-d"],
-    "cn-nanjing": ["cn-nanjing-a"],
-    "ap-southeast-1": ["ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"],
-    "eu-central-1": ["eu-central-1a", "eu-central-1b"],
-    "us-west-1": ["us-west-1a", "us-west-1b"],
+# -- regions and zones ----------------------------------------------------------------------------
+# The region and zone table, read on 2026-12-01 (search tool, corpus docs) from Alibaba Cloud's
+# published lists. The general "Regions and zones" page
+# (https://www.alibabacloud.com/help/en/ecs/product-overview/regions-and-zones) was found but its
+# table could not be read through the tool, so the zones come from the per-product lists that
+# reproduce it, with zone IDs spelled out:
+#   [KMS] "Regions and zones", Key Management Service (zone IDs of every mainland region):
+#         https://help.aliyun.com/zh/kms/key-management-service/product-overview/supported-regions
+#         https://help.aliyun.com/en/kms/key-management-service/product-overview/supported-regions
+#   [ECI] "Regions and zones supported by ECI" (zone names and IDs):
+#         https://help.aliyun.com/en/eci/product-overview/regions-and-zones
+#   [MDB] "Supported regions and zones", ApsaraDB for MongoDB (zone letters of the international
+#         regions): https://help.aliyun.com/en/mongodb/user-guide/region-and-zone-restrictions
+#   [TAG] region IDs and names of the Tag endpoint list:
+#         https://www.alibabacloud.com/help/en/resource-management/tag/developer-reference/api-tag-2018-08-28-endpoint
+# A product list may omit a zone the product does not sell, so a region may have more zones than
+# listed here (the emulator then refuses a real zone; add it with its source). Zone IDs marked
+# UNCONFIRMED below are spelled from a documented zone letter and the documented
+# "<region-id><letter>" pattern of the international regions (ap-southeast-1a, [KMS]).
+# Zone local names ("Hangzhou Zone H") follow the [ECI] naming.
+REGIONS: dict[str, dict[str, Any]] = {
+    # Chinese mainland
+    "cn-qingdao": {"LocalName": "China (Qingdao)", "Zones": "bc"},  # [KMS] [ECI]
+    "cn-beijing": {"LocalName": "China (Beijing)", "Zones": "cdefghijkl"},  # [KMS] [ECI]
+    "cn-zhangjiakou": {"LocalName": "China (Zhangjiakou)", "Zones": "abc"},  # [KMS] [ECI]
+    "cn-huhehaote": {"LocalName": "China (Hohhot)", "Zones": "ab"},  # [KMS]
+    "cn-wulanchabu": {"LocalName": "China (Ulanqab)", "Zones": "abc"},  # [KMS]
+    "cn-hangzhou": {"LocalName": "China (Hangzhou)", "Zones": "befghijk"},  # [KMS] e-k, [ECI] b
+    "cn-shanghai": {"LocalName": "China (Shanghai)", "Zones": "abcdefgklmn"},  # [KMS], [ECI] k
+    "cn-shenzhen": {"LocalName": "China (Shenzhen)", "Zones": "bcdef"},  # [KMS]
+    "cn-heyuan": {"LocalName": "China (Heyuan)", "Zones": "ab"},  # [KMS]
+    "cn-guangzhou": {"LocalName": "China (Guangzhou)", "Zones": "ab"},  # [KMS]
+    "cn-chengdu": {"LocalName": "China (Chengdu)", "Zones": "ab"},  # [KMS]
+    # Region from [TAG]; UNCONFIRMED: its zones (one zone, cn-nanjing-a, is assumed: a local region).
+    "cn-nanjing": {"LocalName": "China (Nanjing - Local Region)", "Zones": "a"},
+    "cn-hongkong": {"LocalName": "China (Hong Kong)", "Zones": "bcd"},  # [KMS]
+    # international
+    "ap-southeast-1": {"LocalName": "Singapore", "Zones": "abcd"},  # [KMS] a-c; [MDB] D, UNCONFIRMED id
+    "ap-southeast-3": {"LocalName": "Malaysia (Kuala Lumpur)", "Zones": "abc"},  # [KMS] a-b; [MDB] C, UNCONFIRMED id
+    "ap-southeast-5": {"LocalName": "Indonesia (Jakarta)", "Zones": "abc"},  # [MDB] letters, UNCONFIRMED ids
+    "ap-northeast-1": {"LocalName": "Japan (Tokyo)", "Zones": "abcde"},  # [MDB] letters, UNCONFIRMED ids
+    "us-west-1": {"LocalName": "US (Silicon Valley)", "Zones": "ab"},  # [MDB] letters, UNCONFIRMED ids
+    "us-east-1": {"LocalName": "US (Virginia)", "Zones": "ab"},  # [MDB] letters, UNCONFIRMED ids
+    "eu-central-1": {"LocalName": "Germany (Frankfurt)", "Zones": "abc"},  # [MDB] letters, UNCONFIRMED ids
+    "eu-west-1": {"LocalName": "UK (London)", "Zones": "ab"},  # [MDB] letters, UNCONFIRMED ids
+}
+
+
+def _zone_id(region: str, letter: str) -> str:
+    # Mainland and Hong Kong zones are "<region>-<letter>" (cn-hangzhou-h); the international ones
+    # "<region><letter>" (ap-southeast-1a) [KMS].
+    return f"{region}-{letter}" if region.startswith("cn-") else f"{region}{letter}"
+
+
+def _city(local_name: str) -> str:
+    # "China (Hangzhou)" -> "Hangzhou", "China (Nanjing - Local Region)" -> "Nanjing", "Singapore".
+    inner = local_name.split("(", 1)[1].rstrip(")") if "(" in local_name else local_name
+    return inner.split(" - ", 1)[0]
+
+
+ZONES: dict[str, list[str]] = {r: [_zone_id(r, z) for z in info["Zones"]] for r, info in REGIONS.items()}
+ZONE_NAMES: dict[str, str] = {
+    _zone_id(r, z): f"{_city(info['LocalName'])} Zone {z.upper()}" for r, info in REGIONS.items() for z in info["Zones"]
 }
 
 DEFAULT_RESOURCE_GROUP = "rg-acfmemulator0001"

@@ -1,4 +1,4 @@
-"""VPC 2016-04-28: VPCs, vSwitches, route tables/entries, tags."""
+"""VPC 2016-04-28: regions and zones, VPCs, vSwitches, route tables/entries, tags."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from ..params import tags as tag_params
 from ..registry import action
 from ._common import (
     DEFAULT_RESOURCE_GROUP,
+    REGIONS,
+    ZONE_NAMES,
     ZONES,
     check_region,
     create_tags,
@@ -68,6 +70,58 @@ def _check_name(p: dict[str, Any], name: str, code: str) -> str:
     if value and (len(value) > 128 or value.startswith(("http://", "https://"))):
         raise ApiError(code, f"The specified {name} is not valid.")
     return value
+
+
+# ------------------------------------------------------------------------------ regions and zones
+# Both read the table in _common.REGIONS (its sources and date are there).
+# DescribeRegions: "Virtual Private Cloud: DescribeRegions", https://www.alibabacloud.com/help/document_detail/36063.html
+#   (read 2026-12-01): request ProductType (default VPC), AcceptLanguage (zh-CN default | en-US);
+#   response Regions.Region[] with RegionId, LocalName, RegionEndpoint.
+# DescribeZones: "Virtual Private Cloud: DescribeZones", https://alibabacloud.com/help/doc-detail/36064.htm
+#   (read 2026-12-01): request RegionId (required), ZoneType (default AvailabilityZone), AcceptLanguage
+#   (zh-cn | en-us | ja); response Zones.Zone[] with ZoneId, LocalName, ZoneType.
+# UNCONFIRMED: LocalName is always the English name (the real API answers in Chinese by default).
+# UNCONFIRMED: which regions answer on the central endpoint; the doc's example gives
+#   vpc.aliyuncs.com for cn-qingdao, the others are assumed regional (vpc.<region>.aliyuncs.com)
+#   unless listed here.
+_CENTRAL_ENDPOINT_REGIONS = {
+    "cn-qingdao",
+    "cn-beijing",
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-shenzhen",
+    "cn-hongkong",
+    "ap-southeast-1",
+    "us-west-1",
+    "us-east-1",
+}
+
+
+def _region_endpoint(region: str) -> str:
+    return "vpc.aliyuncs.com" if region in _CENTRAL_ENDPOINT_REGIONS else f"vpc.{region}.aliyuncs.com"
+
+
+@action(P, V, "DescribeRegions", write=False)
+def describe_regions(ctx, p):
+    # UNCONFIRMED: ProductType values other than VPC are not modelled (same list for any value).
+    rows = [
+        {"RegionId": r, "LocalName": info["LocalName"], "RegionEndpoint": _region_endpoint(r)}
+        for r, info in REGIONS.items()
+    ]
+    return {"Regions": {"Region": rows}}
+
+
+@action(P, V, "DescribeZones", write=False)
+def describe_zones(ctx, p):
+    # UNCONFIRMED: the error for an unknown RegionId is not in the doc's error table as read;
+    # InvalidRegionId.NotFound (404) is what the other VPC actions answer here.
+    region = check_region(ctx.region)
+    zone_type = p.get("ZoneType") or "AvailabilityZone"
+    # UNCONFIRMED: other zone types (edge/local zones) exist on the real API; none are modelled,
+    # so asking for another type lists nothing.
+    zones = ZONES[region] if zone_type == "AvailabilityZone" else []
+    rows = [{"ZoneId": z, "LocalName": ZONE_NAMES[z], "ZoneType": zone_type} for z in zones]
+    return {"Zones": {"Zone": rows}}
 
 
 # ---------------------------------------------------------------------------------------------- VPC
