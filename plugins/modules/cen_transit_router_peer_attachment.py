@@ -60,7 +60,8 @@ options:
     type: str
   bandwidth:
     description:
-      - The bandwidth of the connection in Mbit/s, greater than 0. Required with O(bandwidth_type=BandwidthPackage).
+      - The bandwidth of the connection in Mbit/s, 1 to 10000 (the largest bandwidth plan), checked before any call.
+        Required with O(bandwidth_type=BandwidthPackage).
       - When not set on an existing connection, its bandwidth is left as it is.
     type: int
   default_link_type:

@@ -263,12 +263,19 @@ def zone_mapping_view(mappings) -> list:
 
 # -- peer attachment bandwidth ----------------------------------------------------------------------
 DATA_TRANSFER, BANDWIDTH_PACKAGE = "DataTransfer", "BandwidthPackage"
+# An inter-region connection cannot exceed its bandwidth plan (SetCenInterRegionBandwidthLimit,
+# https://www.alibabacloud.com/help/doc-detail/65942.html) and a plan is 2-10000 Mbit/s
+# (CreateCenBandwidthPackage, doc-detail/65919); read 2026-12-01. The API reference of
+# CreateTransitRouterPeerAttachment gives no range. UNCONFIRMED: the same ceiling with DataTransfer;
+# if the API allows more there, this constant is the one place to change.
+BANDWIDTH_MAX_MBPS = 10000
 
 
 def validate_peer_bandwidth(params) -> None:
-    if params["bandwidth"] is not None and params["bandwidth"] <= 0:
+    bandwidth = params["bandwidth"]
+    if bandwidth is not None and not 1 <= bandwidth <= BANDWIDTH_MAX_MBPS:
         raise ValidationError(
-            "bandwidth", "must be an integer number of Mbit/s greater than 0, got %s" % params["bandwidth"]
+            "bandwidth", "must be 1 to %d Mbit/s (the largest bandwidth plan), got %s" % (BANDWIDTH_MAX_MBPS, bandwidth)
         )
     if params["bandwidth_type"] == BANDWIDTH_PACKAGE:
         if not params["cen_bandwidth_package_id"]:

@@ -166,6 +166,8 @@ def test_omitted_bandwidth_leaves_it_alone(run, log, state, topo, net):
     [
         ({"bandwidth": 0}, "bandwidth"),
         ({"bandwidth": -5}, "bandwidth"),
+        ({"bandwidth": 10001}, "bandwidth"),
+        ({"bandwidth": 1000000}, "bandwidth"),
         ({"bandwidth_type": "BandwidthPackage"}, "cen_bandwidth_package_id"),
         ({"cen_bandwidth_package_id": "cenbwp-1"}, "cen_bandwidth_package_id"),
         (
