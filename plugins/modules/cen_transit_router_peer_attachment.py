@@ -207,8 +207,6 @@ class PeerAttachmentManager(cbn.AttachmentManager):
     create_action = "CreateTransitRouterPeerAttachment"
     token_kind = "transit-router-peer-attachment"
     attributes = cbn.AttachmentManager.attachment_fields + (
-        Attr("cen_id", "CenId", CREATE),
-        Attr("transit_router_id", "TransitRouterId", CREATE),
         Attr("peer_transit_router_id", "PeerTransitRouterId", CREATE),
         Attr("peer_region", "PeerTransitRouterRegionId", CREATE, key="peer_transit_router_region_id"),
         # the bandwidth group is compared and updated together by cbn.bandwidth_changes

@@ -184,7 +184,7 @@ vpc_attachment:
       type: dict
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import CREATE, FIXED, Attr
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, Attr
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import get_item, list_items, only_one
 from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn
@@ -195,11 +195,7 @@ class VpcAttachmentManager(cbn.AttachmentManager):
     result_key = "vpc_attachment"
     create_action = "CreateTransitRouterVpcAttachment"
     token_kind = "transit-router-vpc-attachment"
-    attributes = cbn.AttachmentManager.attachment_fields + (
-        Attr("vpc_id", "VpcId", FIXED),
-        Attr("cen_id", "CenId", CREATE),
-        Attr("transit_router_id", "TransitRouterId", CREATE),
-    )
+    attributes = cbn.AttachmentManager.attachment_fields + (Attr("vpc_id", "VpcId", FIXED),)
     required_to_create = ("cen_id", "zone_mappings")
     required_without_id = ("vpc_id",)
     update_action = "UpdateTransitRouterVpcAttachmentAttribute"

@@ -10,7 +10,7 @@ parameter, never as the client's region.
 from __future__ import annotations
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import CREATE, Attr, ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import resource_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import (
     TOKEN,
@@ -193,6 +193,8 @@ class AttachmentManager(ResourceManager):
         Attr("name", "TransitRouterAttachmentName", key="transit_router_attachment_name"),
         Attr("description", "TransitRouterAttachmentDescription", key="transit_router_attachment_description"),
         Attr("auto_publish_route_enabled", "AutoPublishRouteEnabled", kind="bool", default=False),
+        Attr("cen_id", "CenId", CREATE),
+        Attr("transit_router_id", "TransitRouterId", CREATE),
     )
 
     product = "cbn"
@@ -357,9 +359,8 @@ def normalize_transit_router(tr: dict | None, system_table: dict | None = None) 
     }
 
 
-def normalize_vpc_attachment(attachment: dict | None) -> dict:
-    if not attachment:
-        return {}
+def _attachment_fields(attachment: dict) -> dict:
+    """The fields every kind of transit router attachment has."""
     return {
         "transit_router_attachment_id": attachment.get("TransitRouterAttachmentId"),
         "transit_router_attachment_name": attachment.get("TransitRouterAttachmentName"),
@@ -367,9 +368,20 @@ def normalize_vpc_attachment(attachment: dict | None) -> dict:
         "status": attachment.get("Status"),
         "cen_id": attachment.get("CenId"),
         "transit_router_id": attachment.get("TransitRouterId"),
+        "auto_publish_route_enabled": attachment.get("AutoPublishRouteEnabled"),
+        "resource_type": attachment.get("ResourceType"),
+        "creation_time": attachment.get("CreationTime"),
+        "tags": resource_tags(attachment),
+    }
+
+
+def normalize_vpc_attachment(attachment: dict | None) -> dict:
+    if not attachment:
+        return {}
+    return {
+        **_attachment_fields(attachment),
         "vpc_id": attachment.get("VpcId"),
         "vpc_region_id": attachment.get("VpcRegionId"),
-        "auto_publish_route_enabled": attachment.get("AutoPublishRouteEnabled"),
         "zone_mappings": [
             {
                 "zone_id": z.get("ZoneId"),
@@ -378,10 +390,7 @@ def normalize_vpc_attachment(attachment: dict | None) -> dict:
             }
             for z in zone_mapping_list(attachment)
         ],
-        "resource_type": attachment.get("ResourceType"),
         "charge_type": attachment.get("ChargeType"),
-        "creation_time": attachment.get("CreationTime"),
-        "tags": resource_tags(attachment),
     }
 
 
@@ -396,12 +405,7 @@ def normalize_peer_attachment(attachment: dict | None) -> dict:
     if not attachment:
         return {}
     return {
-        "transit_router_attachment_id": attachment.get("TransitRouterAttachmentId"),
-        "transit_router_attachment_name": attachment.get("TransitRouterAttachmentName"),
-        "transit_router_attachment_description": attachment.get("TransitRouterAttachmentDescription"),
-        "status": attachment.get("Status"),
-        "cen_id": attachment.get("CenId"),
-        "transit_router_id": attachment.get("TransitRouterId"),
+        **_attachment_fields(attachment),
         "region_id": attachment.get("RegionId"),
         "peer_transit_router_id": attachment.get("PeerTransitRouterId"),
         "peer_transit_router_region_id": attachment.get("PeerTransitRouterRegionId"),
@@ -409,11 +413,7 @@ def normalize_peer_attachment(attachment: dict | None) -> dict:
         "bandwidth_type": attachment.get("BandwidthType"),
         "cen_bandwidth_package_id": attachment.get("CenBandwidthPackageId") or None,
         "default_link_type": attachment.get("DefaultLinkType"),
-        "auto_publish_route_enabled": attachment.get("AutoPublishRouteEnabled"),
-        "resource_type": attachment.get("ResourceType"),
         "geographic_span_id": attachment.get("GeographicSpanId"),
-        "creation_time": attachment.get("CreationTime"),
-        "tags": resource_tags(attachment),
     }
 
 

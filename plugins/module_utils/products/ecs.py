@@ -110,28 +110,26 @@ def authorize_ingress(client, region: str, security_group_id: str, rules: list, 
 
 def revoke_rules(client, region: str, security_group_id: str, rule_ids: list, token) -> None:
     """RevokeSecurityGroup by ``SecurityGroupRuleId.N``, up to 100 per call; a rule already gone is done."""
+
+    def revoke(batch):
+        client.call(
+            "RevokeSecurityGroup",
+            RegionId=region,
+            SecurityGroupId=security_group_id,
+            SecurityGroupRuleId=batch,
+            ClientToken=token(batch),
+        )
+
     for batch in chunks(sorted(rule_ids), MAX_PERMISSIONS_PER_CALL):
         try:
-            client.call(
-                "RevokeSecurityGroup",
-                RegionId=region,
-                SecurityGroupId=security_group_id,
-                SecurityGroupRuleId=batch,
-                ClientToken=token(batch),
-            )
+            revoke(batch)
         except AlicloudError as err:
             if err.code not in RULE_NOT_FOUND:
                 raise
             # one id of the batch is gone already: revoke the others one by one
             for rule_id in batch:
                 try:
-                    client.call(
-                        "RevokeSecurityGroup",
-                        RegionId=region,
-                        SecurityGroupId=security_group_id,
-                        SecurityGroupRuleId=[rule_id],
-                        ClientToken=token([rule_id]),
-                    )
+                    revoke([rule_id])
                 except AlicloudError as inner:
                     if inner.code not in RULE_NOT_FOUND:
                         raise
