@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Count a module's code lines: non-blank, non-comment lines outside DOCUMENTATION / EXAMPLES / RETURN.
 
-tools/module_code_lines.py plugins/modules/*.py
+python3 tools/module_code_lines.py plugins/modules/*.py
 """
 
 from __future__ import annotations
