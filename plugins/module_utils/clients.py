@@ -97,9 +97,6 @@ class ApiClient:
         self.backoff = backoff or Backoff()
         self._methods = _method_index(sdk_client)
 
-    def has_action(self, action: str) -> bool:
-        return action.lower() in self._methods
-
     def _method(self, action: str):
         name = self._methods.get(action.lower())
         if name is None:

@@ -81,7 +81,6 @@ WAITERS = {
     "cen": WaiterSpec("Status", ("Active",), failure=("Deleting",), in_progress=("Creating",)),
     "transit_router": WaiterSpec("Status", ("Active",), failure=("Deleting",), in_progress=("Creating",)),
     "attachment": WaiterSpec("Status", ("Attached",), failure=("Detaching", "Detached"), in_progress=("Attaching",)),
-    "binding": WaiterSpec("Status", ("Active",), in_progress=("Associating", "Enabling")),
 }
 TAG_TYPES = {
     "cen": "cen",
