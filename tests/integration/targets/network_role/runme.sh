@@ -80,7 +80,7 @@ converge "nr3-$$" 3
 rejected() {  # rejected NAME MODE MAX_CALLS MESSAGE [ansible-playbook args]
   local name=$1 mode=$2 max_calls=$3 message=$4 c0 w0 c1 w1
   shift 4
-  "$py" "$files/make_inventory.py" "$name" 2 "$work/$name.json" $mode
+  "$py" "$files/make_inventory.py" "$name" 2 "$work/$name.json" ${mode:+"$mode"}
   read -r c0 w0 < <(counts)
   if play "$work/$name.json" "$work/$name.log" "$@"; then echo "FAIL: $name converged"; exit 1; fi
   read -r c1 w1 < <(counts)
