@@ -2,7 +2,8 @@
 # The network role against the emulator: 2 regions converge and publish network_facts, a second
 # run changes nothing and makes no write call; a third region whose own tasks fail is named with
 # the connections skipped, and the re-run converges to 3 regions; 3 regions converge from
-# scratch; every wrong plan or setting fails before any write call, naming the problem.
+# scratch, and are found again with the connection settings as role variables only; every wrong
+# plan or setting fails before any write call, naming the problem.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 files="$here/../setup_emulator/files"
@@ -73,6 +74,30 @@ play "$work/$name.json" "$work/$name-resumed.log" || { cat "$work/$name-resumed.
 converged "$name" 3
 
 converge "nr3-$$" 3
+
+# The connection settings as role variables (the role's module_defaults), none in the environment:
+# the converged plan is found again through them, and nothing changes.
+name="nr3-$$"
+"$py" - "$work/connection.json" <<'PY'
+import json, os, sys
+settings = {
+    "network_endpoint": os.environ["GEOMESH_ALICLOUD_ENDPOINT"],
+    "network_protocol": os.environ["GEOMESH_ALICLOUD_PROTOCOL"],
+    "network_access_key": os.environ["ALIBABA_CLOUD_ACCESS_KEY_ID"],
+    "network_secret_key": os.environ["ALIBABA_CLOUD_ACCESS_KEY_SECRET"],
+}
+with os.fdopen(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+    json.dump(settings, out)
+PY
+read -r c0 w0 < <(counts)
+env -u GEOMESH_ALICLOUD_ENDPOINT -u GEOMESH_ALICLOUD_PROTOCOL -u ALIBABA_CLOUD_ACCESS_KEY_ID \
+  -u ALIBABA_CLOUD_ACCESS_KEY_SECRET ansible-playbook -i "$work/$name.json" "$here/playbook.yml" \
+  -e "@$work/connection.json" > "$work/$name-vars.log" 2>&1 || { cat "$work/$name-vars.log"; exit 1; }
+read -r c1 w1 < <(counts)
+if grep -E "changed=[1-9]" "$work/$name-vars.log"; then echo "FAIL: the run with role variables changed something"; exit 1; fi
+[ "$((w1 - w0))" -eq 0 ] || { echo "FAIL: the run with role variables made write calls"; exit 1; }
+[ "$((c1 - c0))" -gt 0 ] || { echo "FAIL: the run with role variables never reached the emulator"; exit 1; }
+echo "$name: connection settings from role variables only: $((c1 - c0)) calls, 0 writes"
 
 # Wrong plans and settings fail before any write call, each naming what is wrong: the CIDR plan,
 # the zone names and the bandwidth settings with no API call at all, unknown regions and zones with
