@@ -6,8 +6,28 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from ansible.errors import AnsibleFilterError
+
+# Zone IDs are the region ID plus a zone letter: "<region>-<letter>" in the Chinese mainland and
+# Hong Kong (cn-hangzhou-h), "<region><letter>" elsewhere (ap-southeast-1a). Source: Alibaba Cloud
+# "Regions and zones" as reproduced by the KMS "Supported regions and zones" list,
+# https://help.aliyun.com/en/kms/key-management-service/product-overview/supported-regions (read
+# 2026-12-01). The name only tells a zone of another region; whether the zone exists is asked with
+# DescribeZones (network_cloud_errors).
+_ZONE_SUFFIX = re.compile(r"-?[a-z]")
+
+# Bandwidth of an inter-region connection (CreateTransitRouterPeerAttachment `Bandwidth`, Mbit/s),
+# read 2026-12-01 (the same limits as the emulator's, tests/emulator/.../products/cbn.py):
+# - the API documents the unit but no range (https://www.alibabacloud.com/help/doc-detail/261363.htm,
+#   UpdateTransitRouterPeerAttachmentAttribute https://www.alibabacloud.com/help/doc-detail/261229.htm);
+# - a connection cannot exceed its bandwidth plan ("SetCenInterRegionBandwidthLimit", Limits,
+#   https://www.alibabacloud.com/help/doc-detail/65942.html), and a plan is 2 to 10000 Mbit/s
+#   ("CreateCenBandwidthPackage", Bandwidth, https://www.alibabacloud.com/help/ja/doc-detail/65919.htm);
+# - UNCONFIRMED: the same ceiling for DataTransfer, and 1 Mbit/s as the minimum (0 is refused).
+BANDWIDTH_MIN = 1
+BANDWIDTH_MAX = 10000
 
 
 def _net(errors, where, value):
@@ -39,8 +59,14 @@ def _ranges(entry, errors):
             continue
         if vpc_net is not None and not net.subnet_of(vpc_net):
             errors.append("%s %s is not inside the VPC's %s" % (label, net, vpc_net))
-        if not vsw.get("zone_id"):
+        zone = vsw.get("zone_id")
+        if not zone:
             errors.append("%s: vswitches[%d].zone_id is required" % (host, index))
+        elif entry.get("region") and not zone_in_region(zone, entry["region"]):
+            errors.append(
+                "%s: vswitches[%d].zone_id %s is not a zone of the entry's region %s"
+                % (host, index, zone, entry["region"])
+            )
         found.append(("%s vswitches[%d].cidr_block %s" % (host, index, net), net, "vswitch"))
     for field in ("pod_cidr", "service_cidr"):
         if entry.get(field):
@@ -48,6 +74,12 @@ def _ranges(entry, errors):
             if net:
                 found.append(("%s %s %s" % (host, field, net), net, field))
     return host, vpc_net, found
+
+
+def zone_in_region(zone, region):
+    """Whether a zone ID names a zone of the region (by the naming rule; no API call)."""
+    zone, region = str(zone), str(region)
+    return zone.startswith(region) and _ZONE_SUFFIX.fullmatch(zone[len(region) :]) is not None
 
 
 def network_plan_errors(plan, min_zones=2):
@@ -101,6 +133,80 @@ def network_plan_errors(plan, min_zones=2):
     return errors
 
 
+def network_bandwidth_errors(bandwidth, bandwidth_type="DataTransfer", package_id=None, link_type="Gold"):
+    """Check the inter-region connection settings of the network role; one message per problem,
+    naming the role variable."""
+    errors = []
+    try:
+        value = int(str(bandwidth).strip())
+    except ValueError:
+        value = None
+        errors.append("network_bandwidth: %r is not a whole number of Mbit/s" % (bandwidth,))
+    if value is not None and not BANDWIDTH_MIN <= value <= BANDWIDTH_MAX:
+        errors.append(
+            "network_bandwidth: %d Mbit/s is outside the API's range %d to %d" % (value, BANDWIDTH_MIN, BANDWIDTH_MAX)
+        )
+    if bandwidth_type not in ("DataTransfer", "BandwidthPackage"):
+        errors.append("network_bandwidth_type: %r is neither DataTransfer nor BandwidthPackage" % (bandwidth_type,))
+    if bandwidth_type == "BandwidthPackage" and not package_id:
+        errors.append("network_bandwidth_package_id is required with network_bandwidth_type BandwidthPackage")
+    if bandwidth_type == "DataTransfer" and package_id:
+        errors.append("network_bandwidth_package_id is only for network_bandwidth_type BandwidthPackage")
+    if link_type not in ("Gold", "Platinum"):
+        errors.append("network_default_link_type: %r is neither Gold nor Platinum" % (link_type,))
+    return errors
+
+
+def _registered_failure(result):
+    if not isinstance(result, dict):
+        return "no result"
+    if result.get("failed"):
+        return result.get("msg") or "failed"
+    return None
+
+
+def network_cloud_errors(plan, regions_result, zones_results):
+    """Check the plan's regions and zones against what the cloud answered (before any write).
+
+    ``regions_result`` is the registered result of ``vpc_region_info``; ``zones_results`` the
+    registered result of ``vpc_zone_info`` looped over the plan's regions that exist (each result
+    carries its region in ``item``).
+    """
+    if not isinstance(plan, list):
+        raise AnsibleFilterError("network_cloud_errors expects a list of plan entries, got %s" % type(plan).__name__)
+    failure = _registered_failure(regions_result)
+    if failure:
+        return ["listing the regions (DescribeRegions) failed: %s" % failure]
+    known = {r.get("region_id") for r in regions_result.get("regions") or []}
+    zones = {}
+    errors = []
+    for result in (zones_results or {}).get("results") or []:
+        failure = _registered_failure(result)
+        if failure:
+            errors.append("%s: listing the zones (DescribeZones) failed: %s" % (result.get("item"), failure))
+        else:
+            zones[result.get("item")] = {z.get("zone_id") for z in result.get("zones") or []}
+    for entry in plan:
+        host = entry.get("name") or entry.get("region") or "?"
+        region = entry.get("region")
+        if region not in known:
+            errors.append(
+                "%s: region %s is not a region of the account (DescribeRegions lists %s)"
+                % (host, region, ", ".join(sorted(r for r in known if r)))
+            )
+            continue
+        if region not in zones:
+            continue
+        for index, vsw in enumerate(entry.get("vswitches") or []):
+            zone = vsw.get("zone_id")
+            if zone and zone not in zones[region]:
+                errors.append(
+                    "%s: vswitches[%d].zone_id %s is not a zone of %s (DescribeZones lists %s)"
+                    % (host, index, zone, region, ", ".join(sorted(zones[region])))
+                )
+    return errors
+
+
 def full_mesh_pairs(items):
     """All unordered pairs of a list, in order: [a, b, c] -> [[a, b], [a, c], [b, c]]."""
     items = list(items)
@@ -109,4 +215,9 @@ def full_mesh_pairs(items):
 
 class FilterModule:
     def filters(self):
-        return {"network_plan_errors": network_plan_errors, "full_mesh_pairs": full_mesh_pairs}
+        return {
+            "network_plan_errors": network_plan_errors,
+            "network_bandwidth_errors": network_bandwidth_errors,
+            "network_cloud_errors": network_cloud_errors,
+            "full_mesh_pairs": full_mesh_pairs,
+        }

@@ -8,7 +8,14 @@ import copy
 
 import pytest
 
-from ansible_collections.geomesh.alicloud.plugins.filter.network_plan import full_mesh_pairs, network_plan_errors
+from ansible_collections.geomesh.alicloud.plugins.filter.network_plan import (
+    BANDWIDTH_MAX,
+    full_mesh_pairs,
+    network_bandwidth_errors,
+    network_cloud_errors,
+    network_plan_errors,
+    zone_in_region,
+)
 
 RUNBOOK = [
     {
@@ -112,3 +119,109 @@ def test_full_mesh_pairs():
     assert full_mesh_pairs(["a", "b", "c"]) == [["a", "b"], ["a", "c"], ["b", "c"]]
     assert len(full_mesh_pairs(range(8))) == 28
     assert full_mesh_pairs(["a"]) == []
+
+
+def with_regions(plan):
+    plan = copy.deepcopy(plan)
+    for entry, region in zip(plan, ["cn-hangzhou", "cn-shanghai", "cn-hangzhou"], strict=True):
+        entry["region"] = region
+    return plan
+
+
+def test_zone_of_another_region_is_found_from_the_names():
+    plan = with_regions(RUNBOOK)
+    assert network_plan_errors(plan) == []
+    plan[1]["vswitches"][1]["zone_id"] = "cn-hangzhou-i"
+    assert network_plan_errors(plan) == [
+        "cn-shanghai: vswitches[1].zone_id cn-hangzhou-i is not a zone of the entry's region cn-shanghai"
+    ]
+
+
+@pytest.mark.parametrize(
+    "zone, region, expected",
+    [
+        ("cn-hangzhou-h", "cn-hangzhou", True),
+        ("ap-southeast-1a", "ap-southeast-1", True),
+        ("cn-shanghai-finance-1a", "cn-shanghai", False),
+        ("ap-southeast-1a", "ap-southeast-5", False),
+        ("cn-hangzhou", "cn-hangzhou", False),
+        ("cn-hangzhou-hh", "cn-hangzhou", False),
+    ],
+)
+def test_zone_in_region(zone, region, expected):
+    assert zone_in_region(zone, region) is expected
+
+
+def test_bandwidth_settings_that_are_valid():
+    assert network_bandwidth_errors(10) == []
+    assert network_bandwidth_errors("10", "BandwidthPackage", "cenbwp-1") == []
+    assert network_bandwidth_errors(BANDWIDTH_MAX, "DataTransfer", "", "Platinum") == []
+
+
+def test_bandwidth_package_needs_its_id():
+    # the role's default for the id is '' (it was omit, which made `is defined` always true)
+    assert network_bandwidth_errors(10, "BandwidthPackage", "") == [
+        "network_bandwidth_package_id is required with network_bandwidth_type BandwidthPackage"
+    ]
+    assert network_bandwidth_errors(10, "BandwidthPackage", None) != []
+
+
+@pytest.mark.parametrize("bandwidth", [0, -5, BANDWIDTH_MAX + 1, 1000000, "ten", "1.5"])
+def test_bandwidth_outside_the_documented_range(bandwidth):
+    errors = network_bandwidth_errors(bandwidth)
+    assert len(errors) == 1 and errors[0].startswith("network_bandwidth:"), errors
+
+
+def test_bandwidth_type_link_type_and_stray_package():
+    assert network_bandwidth_errors(10, "Monthly") == [
+        "network_bandwidth_type: 'Monthly' is neither DataTransfer nor BandwidthPackage"
+    ]
+    assert network_bandwidth_errors(10, "DataTransfer", "cenbwp-1") == [
+        "network_bandwidth_package_id is only for network_bandwidth_type BandwidthPackage"
+    ]
+    assert network_bandwidth_errors(10, "DataTransfer", "", "Silver") == [
+        "network_default_link_type: 'Silver' is neither Gold nor Platinum"
+    ]
+
+
+REGIONS_FOUND = {"regions": [{"region_id": "cn-hangzhou"}, {"region_id": "cn-shanghai"}]}
+ZONES_FOUND = {
+    "results": [
+        {"item": "cn-hangzhou", "zones": [{"zone_id": "cn-hangzhou-h"}, {"zone_id": "cn-hangzhou-i"}]},
+        {"item": "cn-shanghai", "zones": [{"zone_id": "cn-shanghai-e"}, {"zone_id": "cn-shanghai-f"}]},
+    ]
+}
+
+
+def test_cloud_check_passes_a_plan_that_fits():
+    assert network_cloud_errors(with_regions(RUNBOOK), REGIONS_FOUND, ZONES_FOUND) == []
+
+
+def test_cloud_check_finds_an_unknown_region():
+    plan = with_regions(RUNBOOK)
+    plan[1]["region"] = "cn-atlantis"
+    assert network_cloud_errors(plan, REGIONS_FOUND, ZONES_FOUND) == [
+        "cn-shanghai: region cn-atlantis is not a region of the account (DescribeRegions lists cn-hangzhou, cn-shanghai)"
+    ]
+
+
+def test_cloud_check_finds_a_zone_that_does_not_exist():
+    plan = with_regions(RUNBOOK)
+    plan[1]["vswitches"][0]["zone_id"] = "cn-shanghai-z"
+    assert network_cloud_errors(plan, REGIONS_FOUND, ZONES_FOUND) == [
+        "cn-shanghai: vswitches[0].zone_id cn-shanghai-z is not a zone of cn-shanghai"
+        " (DescribeZones lists cn-shanghai-e, cn-shanghai-f)"
+    ]
+
+
+def test_cloud_check_reports_failed_lookups():
+    plan = with_regions(RUNBOOK)
+    failed = {"failed": True, "msg": "InvalidAccessKeyId.NotFound"}
+    assert network_cloud_errors(plan, failed, ZONES_FOUND) == [
+        "listing the regions (DescribeRegions) failed: InvalidAccessKeyId.NotFound"
+    ]
+    zones = copy.deepcopy(ZONES_FOUND)
+    zones["results"][1] = {"item": "cn-shanghai", "failed": True, "msg": "Throttling"}
+    assert network_cloud_errors(plan, REGIONS_FOUND, zones) == [
+        "cn-shanghai: listing the zones (DescribeZones) failed: Throttling"
+    ]

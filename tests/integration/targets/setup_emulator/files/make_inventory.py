@@ -3,8 +3,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Write an N-region inventory (N <= 8, plus the mesh VPC) for the network role tests.
 
-``make_inventory.py PREFIX N OUT [bad]``: region i gets VPC 2i.0.0.0/8-style ranges; ``bad``
-makes the second region's VPC overlap the first one's.
+``make_inventory.py PREFIX N OUT [MODE]``: region i gets VPC 2i.0.0.0/8-style ranges. MODE makes
+the plan wrong in the second region: ``bad`` (its VPC overlaps the first one's), ``zone-elsewhere``
+(a vSwitch in a zone of the first region), ``unknown-region`` (the region cn-atlantis does not
+exist), ``unknown-zone`` (a vSwitch in zone cn-shanghai-z, named right but not a real zone).
 """
 
 from __future__ import annotations
@@ -26,10 +28,18 @@ REGIONS = [
 
 def main() -> int:
     prefix, count, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    bad = len(sys.argv) > 4 and sys.argv[4] == "bad"
+    mode = sys.argv[4] if len(sys.argv) > 4 else ""
+    if mode not in ("", "bad", "zone-elsewhere", "unknown-region", "unknown-zone"):
+        sys.exit("unknown mode %r" % mode)
     regions = {}
     for index, (region, zones) in enumerate(REGIONS[:count]):
-        first = 20 + index if not (bad and index == 1) else 20
+        first = 20 + index if not (mode == "bad" and index == 1) else 20
+        if index == 1 and mode == "zone-elsewhere":
+            zones = [REGIONS[0][1][0], zones[1]]
+        elif index == 1 and mode == "unknown-region":
+            region, zones = "cn-atlantis", ["cn-atlantis-a", "cn-atlantis-b"]
+        elif index == 1 and mode == "unknown-zone":
+            zones = [zones[0], region + "-z"]
         regions[region] = {
             "geomesh_region": region,
             "geomesh_vpc": {"name": "%s-vpc-%s" % (prefix, region), "cidr_block": "%d.0.0.0/8" % first},

@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that shape the network role's results: zone mappings, the inter-region connections
+between the regions still up, their bindings, and the ids the role publishes in network_facts."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+
+def _vswitches(results):
+    """The vSwitches of a registered loop of geomesh.alicloud.vpc_vswitch (skipped items left out)."""
+    if isinstance(results, dict):
+        results = results.get("results") or []
+    found = []
+    for result in results or []:
+        vswitch = result.get("vswitch") if isinstance(result, dict) else None
+        if vswitch:
+            found.append(vswitch)
+    return found
+
+
+def network_zone_mappings(results):
+    """One ``{vswitch_id, zone_id}`` per zone (the first vSwitch of each zone), sorted by zone."""
+    first = {}
+    for vswitch in _vswitches(results):
+        first.setdefault(vswitch["zone_id"], vswitch["vswitch_id"])
+    return [{"vswitch_id": first[zone], "zone_id": zone} for zone in sorted(first)]
+
+
+def network_vswitch_ids_by_zone(results):
+    """``{zone_id: [vswitch_id, ...]}`` in the order the vSwitches were made."""
+    by_zone = {}
+    for vswitch in _vswitches(results):
+        by_zone.setdefault(vswitch["zone_id"], []).append(vswitch["vswitch_id"])
+    return by_zone
+
+
+def _get(mapping, key):
+    try:
+        return mapping[key]
+    except (KeyError, TypeError):
+        return None
+
+
+def network_peerings(region_hosts, live_hosts, hostvars):
+    """The inter-region connections to make, between the region hosts that are still up.
+
+    A region host that failed in its own tasks (not in ``live_hosts``, or without a transit
+    router) is left out; its connections are listed in ``skipped``. Returns ``{connections,
+    failed, skipped, message}``; each connection has ``name``, ``hosts``, ``regions``,
+    ``transit_router_ids`` and ``route_table_ids`` (local side first).
+    """
+    if not isinstance(region_hosts, (list, tuple)):
+        raise AnsibleFilterError("network_peerings expects a list of region hosts")
+    live = set(live_hosts or [])
+    up, failed = [], []
+    for host in region_hosts:
+        hvars = _get(hostvars, host)
+        if host in live and _get(hvars, "network_transit_router_id"):
+            up.append(host)
+        else:
+            failed.append(host)
+
+    def region(host):
+        return _get(_get(_get(hostvars, host), "network_plan_entry"), "region") or host
+
+    connections = []
+    for index, first in enumerate(up):
+        for second in up[index + 1 :]:
+            pair = [first, second]
+            connections.append(
+                {
+                    "name": "%s-to-%s" % (region(first), region(second)),
+                    "hosts": pair,
+                    "regions": [region(h) for h in pair],
+                    "transit_router_ids": [hostvars[h]["network_transit_router_id"] for h in pair],
+                    "route_table_ids": [hostvars[h]["network_route_table_id"] for h in pair],
+                }
+            )
+    skipped = [
+        "%s <-> %s" % (region(a), region(b))
+        for index, a in enumerate(region_hosts)
+        for b in region_hosts[index + 1 :]
+        if a in failed or b in failed
+    ]
+    message = ""
+    if failed:
+        message = (
+            "Regions that failed in their own tasks: %s. Skipped their inter-region connections: %s. "
+            "The connections between the other regions were made; fix the failure and run the play again."
+            % (", ".join("%s (host %s)" % (region(h), h) for h in failed), ", ".join(skipped))
+        )
+    return {"connections": connections, "failed": failed, "skipped": skipped, "message": message}
+
+
+def _connection(result):
+    """The connection a registered async_status result waited for (its job's loop item)."""
+    return _get(_get(result, "item"), "item") or {}
+
+
+def _attachment_id(result):
+    return _get(_get(result, "peer_attachment"), "transit_router_attachment_id")
+
+
+def network_peer_bindings(results):
+    """Both route-table bindings of every inter-region connection: ``{attachment_id, region,
+    transit_router_id, route_table_id}``, the local side first."""
+    if isinstance(results, dict):
+        results = results.get("results") or []
+    bindings = []
+    for result in results or []:
+        connection, attachment_id = _connection(result), _attachment_id(result)
+        if not attachment_id:
+            raise AnsibleFilterError("network_peer_bindings: a connection result has no peer_attachment")
+        for side in (0, 1):
+            bindings.append(
+                {
+                    "attachment_id": attachment_id,
+                    "region": connection["regions"][side],
+                    "transit_router_id": connection["transit_router_ids"][side],
+                    "route_table_id": connection["route_table_ids"][side],
+                }
+            )
+    return bindings
+
+
+def network_peer_attachment_ids(results, host):
+    """``{peer_region: attachment_id}`` of the inter-region connections of one host."""
+    if isinstance(results, dict):
+        results = results.get("results") or []
+    ids = {}
+    for result in results or []:
+        connection = _connection(result)
+        hosts = connection.get("hosts") or []
+        if host in hosts and _attachment_id(result):
+            ids[connection["regions"][1 - hosts.index(host)]] = _attachment_id(result)
+    return ids
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "network_zone_mappings": network_zone_mappings,
+            "network_vswitch_ids_by_zone": network_vswitch_ids_by_zone,
+            "network_peerings": network_peerings,
+            "network_peer_bindings": network_peer_bindings,
+            "network_peer_attachment_ids": network_peer_attachment_ids,
+        }

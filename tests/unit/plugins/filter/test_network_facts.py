@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the geomesh.alicloud project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.geomesh.alicloud.plugins.filter.network_facts import (
+    FilterModule,
+    network_peer_attachment_ids,
+    network_peer_bindings,
+    network_peerings,
+    network_vswitch_ids_by_zone,
+    network_zone_mappings,
+)
+
+VSWITCH_RESULTS = {
+    "results": [
+        {"item": {}, "vswitch": {"vswitch_id": "vsw-2", "zone_id": "cn-hangzhou-i", "cidr_block": "20.1.0.0/16"}},
+        {"item": {}, "vswitch": {"vswitch_id": "vsw-1", "zone_id": "cn-hangzhou-h", "cidr_block": "20.0.0.0/16"}},
+        {"item": {}, "vswitch": {"vswitch_id": "vsw-3", "zone_id": "cn-hangzhou-h", "cidr_block": "20.2.0.0/16"}},
+        {"item": {}, "skipped": True},
+    ]
+}
+
+
+def test_zone_mappings_take_the_first_vswitch_of_each_zone():
+    assert network_zone_mappings(VSWITCH_RESULTS) == [
+        {"vswitch_id": "vsw-1", "zone_id": "cn-hangzhou-h"},
+        {"vswitch_id": "vsw-2", "zone_id": "cn-hangzhou-i"},
+    ]
+    assert network_zone_mappings(VSWITCH_RESULTS["results"]) == network_zone_mappings(VSWITCH_RESULTS)
+
+
+def test_vswitch_ids_by_zone():
+    assert network_vswitch_ids_by_zone(VSWITCH_RESULTS) == {
+        "cn-hangzhou-i": ["vsw-2"],
+        "cn-hangzhou-h": ["vsw-1", "vsw-3"],
+    }
+    # a host without a VPC: the vSwitch loop was skipped or empty
+    assert network_vswitch_ids_by_zone({"skipped": True, "results": []}) == {}
+
+
+def hostvars_of(*regions, without_router=()):
+    hostvars = {}
+    for index, region in enumerate(regions):
+        host = "host%d" % index
+        hostvars[host] = {"network_plan_entry": {"region": region}}
+        if host not in without_router:
+            hostvars[host]["network_transit_router_id"] = "tr-%d" % index
+            hostvars[host]["network_route_table_id"] = "vtb-%d" % index
+    return hostvars
+
+
+def test_peerings_of_regions_that_are_all_up():
+    hostvars = hostvars_of("cn-hangzhou", "cn-shanghai", "cn-beijing")
+    peering = network_peerings(list(hostvars), list(hostvars) + ["mesh"], hostvars)
+    assert peering["failed"] == [] and peering["skipped"] == [] and peering["message"] == ""
+    assert [c["name"] for c in peering["connections"]] == [
+        "cn-hangzhou-to-cn-shanghai",
+        "cn-hangzhou-to-cn-beijing",
+        "cn-shanghai-to-cn-beijing",
+    ]
+    assert peering["connections"][2] == {
+        "name": "cn-shanghai-to-cn-beijing",
+        "hosts": ["host1", "host2"],
+        "regions": ["cn-shanghai", "cn-beijing"],
+        "transit_router_ids": ["tr-1", "tr-2"],
+        "route_table_ids": ["vtb-1", "vtb-2"],
+    }
+
+
+def test_a_failed_region_is_left_out_and_named():
+    # host2 failed in its own tasks: not in the play any more, and it has no transit router
+    hostvars = hostvars_of("cn-hangzhou", "cn-shanghai", "cn-beijing", without_router=("host2",))
+    peering = network_peerings(list(hostvars), ["host0", "host1"], hostvars)
+    assert [c["hosts"] for c in peering["connections"]] == [["host0", "host1"]]
+    assert peering["failed"] == ["host2"]
+    assert peering["skipped"] == ["cn-hangzhou <-> cn-beijing", "cn-shanghai <-> cn-beijing"]
+    assert "Regions that failed in their own tasks: cn-beijing (host host2)" in peering["message"]
+    assert "Skipped their inter-region connections: cn-hangzhou <-> cn-beijing, cn-shanghai <-> cn-beijing" in (
+        peering["message"]
+    )
+
+
+def test_a_live_region_without_a_router_counts_as_failed():
+    hostvars = hostvars_of("cn-hangzhou", "cn-shanghai", without_router=("host1",))
+    peering = network_peerings(list(hostvars), list(hostvars), hostvars)
+    assert peering["connections"] == [] and peering["failed"] == ["host1"]
+
+
+def test_peerings_reject_a_non_list():
+    with pytest.raises(AnsibleFilterError):
+        network_peerings("host0", [], {})
+
+
+def peer_results():
+    hostvars = hostvars_of("cn-hangzhou", "cn-shanghai", "cn-beijing")
+    connections = network_peerings(list(hostvars), list(hostvars), hostvars)["connections"]
+    # async_status results: each .item is the async job's result, whose .item is the connection
+    return {
+        "results": [
+            {
+                "item": {"ansible_job_id": "j%d" % n, "item": c},
+                "peer_attachment": {"transit_router_attachment_id": "tr-attach-%d" % n},
+            }
+            for n, c in enumerate(connections)
+        ]
+    }
+
+
+def test_peer_bindings_are_made_on_both_sides():
+    bindings = network_peer_bindings(peer_results())
+    assert len(bindings) == 6
+    assert bindings[:2] == [
+        {
+            "attachment_id": "tr-attach-0",
+            "region": "cn-hangzhou",
+            "transit_router_id": "tr-0",
+            "route_table_id": "vtb-0",
+        },
+        {
+            "attachment_id": "tr-attach-0",
+            "region": "cn-shanghai",
+            "transit_router_id": "tr-1",
+            "route_table_id": "vtb-1",
+        },
+    ]
+
+
+def test_peer_bindings_refuse_a_result_without_attachment():
+    results = peer_results()
+    del results["results"][0]["peer_attachment"]
+    with pytest.raises(AnsibleFilterError):
+        network_peer_bindings(results)
+
+
+def test_peer_attachment_ids_by_peer_region():
+    results = peer_results()
+    assert network_peer_attachment_ids(results, "host1") == {"cn-hangzhou": "tr-attach-0", "cn-beijing": "tr-attach-2"}
+    assert network_peer_attachment_ids(results, "mesh") == {}
+    assert network_peer_attachment_ids({}, "host0") == {}
+
+
+def test_filter_module_lists_every_filter():
+    assert set(FilterModule().filters()) == {
+        "network_zone_mappings",
+        "network_vswitch_ids_by_zone",
+        "network_peerings",
+        "network_peer_bindings",
+        "network_peer_attachment_ids",
+    }
