@@ -17,12 +17,14 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.paths import sear
 
 PAGES = "pages"
 TOKEN = "token"
+SINGLE = "single"
 
 
 @dataclass(frozen=True)
 class ListSpec:
     """One list action: ``items`` is a JMESPath expression into the response body; ``paging`` is
-    PAGES (PageNumber/PageSize) or TOKEN (NextToken/MaxResults); a ``not_found`` code means the
+    PAGES (PageNumber/PageSize), TOKEN (NextToken/MaxResults) or SINGLE (one call, the whole list);
+    a ``not_found`` code means the
     filter names a parent that does not exist (or no longer does), which is an empty list."""
 
     action: str
@@ -76,6 +78,8 @@ def list_items(client, spec: ListSpec, quiet: bool = True, **params) -> list:
         return client.call(spec.action, **kwargs)
 
     try:
+        if spec.paging == SINGLE:
+            return search(spec.items, call(**params)) or []
         if spec.paging == TOKEN:
             return paginate_token(call, spec.items, max_results=spec.page_size, params=params)
         return paginate_pages(call, spec.items, page_size=spec.page_size, params=params)

@@ -61,20 +61,13 @@ regions:
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
-
-
-def normalize_region(raw: dict) -> dict:
-    return {
-        "region_id": raw.get("RegionId"),
-        "local_name": raw.get("LocalName"),
-        "region_endpoint": raw.get("RegionEndpoint"),
-    }
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import vpc
 
 
 def list_regions(module: AlicloudModule) -> list:
-    body = module.client("vpc").call("DescribeRegions", AcceptLanguage=module.params["accept_language"])
-    regions = [normalize_region(r) for r in (body.get("Regions") or {}).get("Region") or []]
-    return sorted(regions, key=lambda region: region["region_id"] or "")
+    found = list_items(module.client("vpc"), vpc.REGIONS, quiet=False, AcceptLanguage=module.params["accept_language"])
+    return sorted((vpc.normalize_region(r) for r in found), key=lambda region: region["region_id"] or "")
 
 
 def main():

@@ -64,21 +64,22 @@ zones:
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule
-
-
-def normalize_zone(raw: dict) -> dict:
-    return {"zone_id": raw.get("ZoneId"), "local_name": raw.get("LocalName"), "zone_type": raw.get("ZoneType")}
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import vpc
 
 
 def list_zones(module: AlicloudModule) -> list:
-    body = module.client("vpc").call(
-        "DescribeZones",
+    """DescribeZones of the region; an unknown region is an error, not an empty list."""
+    params = module.params
+    found = list_items(
+        module.client("vpc"),
+        vpc.ZONES,
+        quiet=False,
         RegionId=module.region,
-        ZoneType=module.params["zone_type"],
-        AcceptLanguage=module.params["accept_language"],
+        ZoneType=params["zone_type"],
+        AcceptLanguage=params["accept_language"],
     )
-    zones = [normalize_zone(z) for z in (body.get("Zones") or {}).get("Zone") or []]
-    return sorted(zones, key=lambda zone: zone["zone_id"] or "")
+    return sorted((vpc.normalize_zone(z) for z in found), key=lambda zone: zone["zone_id"] or "")
 
 
 def main():

@@ -6,7 +6,13 @@
 from __future__ import annotations
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec, get_item, list_items, only_one
+from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import (
+    SINGLE,
+    ListSpec,
+    get_item,
+    list_items,
+    only_one,
+)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import WaiterSpec
 
@@ -15,6 +21,8 @@ VSWITCH_NOT_FOUND = ("InvalidVSwitchId.NotFound", "InvalidVswitchID.NotFound")
 
 VPCS = ListSpec("DescribeVpcs", "Vpcs.Vpc", "VpcId", not_found=VPC_NOT_FOUND)
 VSWITCHES = ListSpec("DescribeVSwitches", "VSwitches.VSwitch", "VSwitchId", not_found=VPC_NOT_FOUND + VSWITCH_NOT_FOUND)
+REGIONS = ListSpec("DescribeRegions", "Regions.Region", "RegionId", SINGLE)
+ZONES = ListSpec("DescribeZones", "Zones.Zone", "ZoneId", SINGLE)
 
 WAITERS = {
     "vpc": WaiterSpec("Status", ("Available",), pending=("Pending",), in_progress=("Pending",)),
@@ -106,3 +114,15 @@ def normalize_vswitch(vswitch: dict | None) -> dict:
         "creation_time": vswitch.get("CreationTime"),
         "tags": tag_list_to_dict(vswitch.get("Tags")),
     }
+
+
+def normalize_region(region: dict) -> dict:
+    return {
+        "region_id": region.get("RegionId"),
+        "local_name": region.get("LocalName"),
+        "region_endpoint": region.get("RegionEndpoint"),
+    }
+
+
+def normalize_zone(zone: dict) -> dict:
+    return {"zone_id": zone.get("ZoneId"), "local_name": zone.get("LocalName"), "zone_type": zone.get("ZoneType")}

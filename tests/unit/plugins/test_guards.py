@@ -137,6 +137,8 @@ RETURNS = {
     "cen_transit_router_vpc_attachment_info": ("vpc_attachments", cbn.normalize_vpc_attachment),
     "cen_transit_router_peer_attachment": ("peer_attachment", cbn.normalize_peer_attachment),
     "cen_transit_router_peer_attachment_info": ("peer_attachments", cbn.normalize_peer_attachment),
+    "vpc_region_info": ("regions", vpc.normalize_region),
+    "vpc_zone_info": ("zones", vpc.normalize_zone),
     "ecs_security_group_rule": ("rules", ecs.normalize_rule),
     "ecs_security_group_rule_info": ("rules", ecs.normalize_rule),
 }
