@@ -96,29 +96,22 @@ def chunks(items: list, size: int) -> list:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+def group_call(client, action: str, region: str, security_group_id: str, token: str, **params) -> None:
+    """A write call on one security group: every one carries RegionId, SecurityGroupId and a ClientToken."""
+    client.call(action, RegionId=region, SecurityGroupId=security_group_id, ClientToken=token, **params)
+
+
 def authorize_ingress(client, region: str, security_group_id: str, rules: list, token) -> None:
     """AuthorizeSecurityGroup with up to 100 ``Permissions`` per call; ``token(batch)`` gives the ClientToken."""
     for batch in chunks([to_permission(rule) for rule in rules], MAX_PERMISSIONS_PER_CALL):
-        client.call(
-            "AuthorizeSecurityGroup",
-            RegionId=region,
-            SecurityGroupId=security_group_id,
-            Permissions=batch,
-            ClientToken=token(batch),
-        )
+        group_call(client, "AuthorizeSecurityGroup", region, security_group_id, token(batch), Permissions=batch)
 
 
 def revoke_rules(client, region: str, security_group_id: str, rule_ids: list, token) -> None:
     """RevokeSecurityGroup by ``SecurityGroupRuleId.N``, up to 100 per call; a rule already gone is done."""
 
     def revoke(batch):
-        client.call(
-            "RevokeSecurityGroup",
-            RegionId=region,
-            SecurityGroupId=security_group_id,
-            SecurityGroupRuleId=batch,
-            ClientToken=token(batch),
-        )
+        group_call(client, "RevokeSecurityGroup", region, security_group_id, token(batch), SecurityGroupRuleId=batch)
 
     for batch in chunks(sorted(rule_ids), MAX_PERMISSIONS_PER_CALL):
         try:
@@ -139,11 +132,12 @@ def modify_rule(client, region: str, security_group_id: str, rule_id: str, rule:
     """ModifySecurityGroupRule by rule id: sends the rule's unchanged tuple with the new priority and description."""
     params = to_permission(rule)
     params["Description"] = rule.get("description") or ""
-    client.call(
+    group_call(
+        client,
         "ModifySecurityGroupRule",
-        RegionId=region,
-        SecurityGroupId=security_group_id,
+        region,
+        security_group_id,
+        token([rule_id, params]),
         SecurityGroupRuleId=rule_id,
-        ClientToken=token([rule_id, params]),
         **params,
     )

@@ -39,18 +39,22 @@ def product_of(path: Path) -> str:
     return MODULE_PRODUCT[path.stem.split("_")[0]]
 
 
+# functions whose first (n) string arguments are API actions
+CALLERS = {"call": 1, "group_call": 1, "ListSpec": 1, "TagApi": 2}
+
+
 def _name(func) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def named_actions(path: Path) -> set:
-    """The API actions a file names: ``client.call("Action", ...)``, ``ListSpec("Action", ...)``,
+    """The API actions a file names: ``client.call("Action", ...)`` (and ``group_call``), ``ListSpec("Action", ...)``,
     ``TagApi("Tag", "Untag")``, ``*_action = "Action"`` table entries and ``{"add": "Action"}`` tables."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Call) and _name(node.func) in ("call", "ListSpec", "TagApi"):
-            count = 2 if _name(node.func) == "TagApi" else 1
-            found.update(a.value for a in node.args[:count] if isinstance(a, ast.Constant))
+        if isinstance(node, ast.Call) and _name(node.func) in CALLERS:
+            constants = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            found.update(constants[: CALLERS[_name(node.func)]])
         elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
             if any(_name(t).endswith("_action") for t in node.targets):
                 found.add(node.value.value)
