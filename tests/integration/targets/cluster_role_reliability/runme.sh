@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The cluster and cluster_join roles when the cloud misbehaves, against the emulator:
+# - every CreateCluster and CreateServiceMesh answers 503 after it committed (the caller sees an
+#   error for a change that happened): the run converges to exactly one cluster per region and
+#   one mesh, and a fault-free re-run changes nothing;
+# - a mesh VPC without CEN connectivity to the clusters: the join fails with the clear error;
+# - a cluster whose create task fails: the role fails with the task's message.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+files="$here/../setup_emulator/files"
+role="$here/../cluster_role"
+py=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
+# the emulator of integration_config.yml, or one of its own when the target runs alone
+. "$files/emulator_env.sh"
+export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true ANSIBLE_FORCE_COLOR=0
+work=$(mktemp -d)
+faults() { "$py" "$files/emulator_faults.py" "$EMULATOR_URL" "$1" > /dev/null; }
+trap 'faults "{}"; rm -rf "$work"' EXIT
+counts() { "$py" "$files/emulator_log.py" "$EMULATOR_URL"; }
+inventory() {  # inventory NAME REGIONS [MODE]
+  "$py" "$role/cluster_inventory.py" "$1" "$2" "$work/$1.json" "$work/kube-$1" ${3:+"$3"}
+}
+
+# --- a create whose answer was lost, for every cluster and the mesh
+name="crf-$$"
+inventory "$name" 2
+faults '{"server_error_after_commit_pct": 100, "actions": ["CreateCluster", "CreateServiceMesh"]}'
+ansible-playbook -i "$work/$name.json" "$role/playbook.yml" > "$work/$name-faults.log" 2>&1 || { cat "$work/$name-faults.log"; exit 1; }
+faults "{}"
+injected=$("$py" "$files/emulator_log.py" "$EMULATOR_URL" faults)
+echo "$name: converged with every CreateCluster and CreateServiceMesh answered 503 after commit ($injected injected faults)"
+[ "$injected" -ge 3 ] || { echo "FAIL: the faults were not injected"; exit 1; }
+"$py" "$role/cluster_census.py" "$EMULATOR_URL" "$work/$name.json"
+read -r c0 w0 < <(counts)
+ansible-playbook -i "$work/$name.json" "$role/playbook.yml" > "$work/$name-again.log" 2>&1 || { cat "$work/$name-again.log"; exit 1; }
+read -r c1 w1 < <(counts)
+if grep -E "changed=[1-9]" "$work/$name-again.log"; then echo "FAIL: $name: the re-run changed something"; exit 1; fi
+[ "$((w1 - w0))" -eq 0 ] || { echo "FAIL: $name: the re-run made $((w1 - w0)) write calls"; exit 1; }
+echo "$name: the re-run made $((c1 - c0)) calls, 0 writes"
+
+# --- a mesh that cannot reach the clusters
+name="crn-$$"
+inventory "$name" 2
+if ansible-playbook -i "$work/$name.json" "$here/no_cen.yml" > "$work/$name.log" 2>&1; then
+  echo "FAIL: $name: the join without CEN connectivity succeeded"; cat "$work/$name.log"; exit 1
+fi
+grep -Eq "asm-hangzhou +: .*failed=1" "$work/$name.log" || { echo "FAIL: $name: the mesh host did not fail"; cat "$work/$name.log"; exit 1; }
+grep -qi "CEN" "$work/$name.log" || { echo "FAIL: $name: the error does not say CEN"; cat "$work/$name.log"; exit 1; }
+grep -Eo '"msg": "[^"]*' "$work/$name.log" | grep -i "cen" | head -1
+echo "$name: the join without CEN connectivity failed with the clear error"
