@@ -71,7 +71,28 @@ ACTION_RETRY_CODES = {
         "DeleteVpc": ("DependencyViolation*",),
         "DeleteVSwitch": ("DependencyViolation*", "IncorrectStatus.VSwitch"),
     },
+    # alicloud-api.md section 5 (TF delete retry list): clusters still leaving the mesh.
+    "servicemesh": {
+        "DeleteServiceMesh": ("ErrorPermitted.ClustersNotEmpty",),
+    },
 }
+
+# Creates that take no ClientToken (alicloud-api.md section 5: "No ClientToken on any ASM call"):
+# a 5xx or a lost answer may hide a resource the server made, so the client never resends them on
+# its own; the module looks the resource up again before another attempt
+# (asm_mesh: ``MeshManager.create``). Refusals (throttling, status codes) are still retried.
+UNSAFE_TO_RESEND = {
+    "servicemesh": frozenset(["CreateServiceMesh"]),
+}
+
+
+def is_ambiguous(error: AlicloudError) -> bool:
+    """True when the request may have been executed although it failed: a 5xx, an internal error or
+    a lost answer (NetworkError)."""
+    code = error.code or ""
+    if code == "NetworkError" or code in GENERIC_RETRY_CODES:
+        return True
+    return error.status_code is not None and 500 <= error.status_code <= 599
 
 
 def _matches(code: str, patterns) -> bool:
@@ -82,6 +103,8 @@ def is_retryable(error: AlicloudError, product: str | None = None, action: str |
     """True when the error is transient: throttling, 5xx, in-progress or status conflicts, or a code
     the retry table lists for this product or this action."""
     code = error.code or ""
+    if action in UNSAFE_TO_RESEND.get(product or "", ()) and is_ambiguous(error):
+        return False
     if _THROTTLING.match(code) or code in GENERIC_RETRY_CODES:
         return True
     if error.status_code is not None and 500 <= error.status_code <= 599:

@@ -26,6 +26,8 @@ TAG_APIS = {
     # both RPC with RegionId, ResourceType, ResourceId.N, Tag.N.Key/Value and TagKey.N.
     "vpc": TagApi("TagResources", "UnTagResources"),
     "cbn": TagApi("TagResources", "UntagResources"),
+    # alicloud-api.md "Tags (ASM)": RPC with RegionId, ResourceType=servicemesh, ResourceId.N, Tag.N, TagKey.N.
+    "servicemesh": TagApi("TagResources", "UntagResources"),
 }
 
 

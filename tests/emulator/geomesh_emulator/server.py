@@ -21,6 +21,7 @@ from .errors import ApiError
 from .faults import FaultProfile, Faults
 from .params import flag
 from .reqlog import RequestLog, scrub
+from .scenarios import Scenarios
 from .store import Store, StoreView
 
 HOST = "127.0.0.1"
@@ -69,6 +70,7 @@ class Emulator:
         self.clock = Clock(delay_scale, offset=float(self.store.meta_get("clock_offset", 0.0) or 0.0))
         self.startup_faults = faults or FaultProfile()
         self.faults = Faults(self.startup_faults)
+        self.scenarios = Scenarios()
         self.reqlog = RequestLog(os.path.join(self.state_dir, "requests.jsonl"))
         self.keys = keys if keys is not None else signing.default_keys()
         self.nonces = signing.NonceCache()
@@ -147,6 +149,7 @@ class Emulator:
             self.store.reset()
         self.reqlog.truncate()
         self.faults.set(self.startup_faults)
+        self.scenarios.clear()
         self.clock.offset = 0.0
 
     @contextlib.contextmanager
@@ -166,6 +169,20 @@ class Emulator:
                 self.store.rollback()
                 raise
             self.store.commit()
+
+    def post_scenario(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Validate a scenario; apply it at once if its kind can, else arm it (see scenarios.py).
+
+        Returns the normalised scenario with ``"applied": true|false``.
+        """
+        found, spec = self.scenarios.normalise(spec)
+        applied = False
+        if found.apply is not None:
+            with self.transaction(product=found.product) as ctx:
+                applied = bool(found.apply(ctx, spec))
+        if not applied:
+            self.scenarios.arm(spec)
+        return dict(spec, applied=applied)
 
     def advance_clock(self, seconds: float) -> float:
         with self.store.lock:
@@ -299,6 +316,13 @@ class ApiHandler(_BaseHandler):
                 prof = FaultProfile.from_dict(data)
                 emu.faults.set(prof)
                 self._send_json(200, prof.to_dict())
+            elif path == "/_emulator/scenario" and method == "GET":
+                self._send_json(200, {"scenarios": emu.scenarios.list()})
+            elif path == "/_emulator/scenario" and method == "POST":
+                self._send_json(200, emu.post_scenario(json.loads(body or b"{}")))
+            elif path == "/_emulator/scenario" and method == "DELETE":
+                emu.scenarios.clear()
+                self._send_json(200, {"scenarios": []})
             elif path == "/_emulator/reset" and method == "POST":
                 emu.reset()
                 self._send_json(200, {"status": "reset"})

@@ -20,7 +20,7 @@ import yaml
 from ansible_collections.geomesh.alicloud.plugins.module_utils.clients import import_sdk
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, ecs, vpc
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, ecs, servicemesh, vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import TAG_APIS
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
@@ -35,7 +35,7 @@ def sdk_actions(product: str) -> set:
 
 def product_of(path: Path) -> str:
     if path.parent.name == "products":
-        return {"vpc": "vpc", "cbn": "cbn", "ecs": "ecs"}[path.stem]
+        return {"vpc": "vpc", "cbn": "cbn", "ecs": "ecs", "cs": "cs", "servicemesh": "servicemesh"}[path.stem]
     return MODULE_PRODUCT[path.stem.split("_")[0]]
 
 
@@ -85,7 +85,7 @@ def test_the_action_scan_finds_actions_and_would_catch_a_typo():
     assert "listtransitrouterz" not in sdk_actions("cbn") and "listtransitrouters" in sdk_actions("cbn")
 
 
-@pytest.mark.parametrize("product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs)])
+@pytest.mark.parametrize("product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs), ("servicemesh", servicemesh)])
 def test_list_specs_name_real_actions(product, module):
     known = sdk_actions(product)
     specs = [v for v in vars(module).values() if isinstance(v, ListSpec)]
@@ -145,6 +145,9 @@ RETURNS = {
     "vpc_zone_info": ("zones", vpc.normalize_zone),
     "ecs_security_group_rule": ("rules", ecs.normalize_rule),
     "ecs_security_group_rule_info": ("rules", ecs.normalize_rule),
+    "asm_mesh": ("mesh", servicemesh.normalize_mesh),
+    "asm_mesh_info": ("meshes", servicemesh.normalize_mesh),
+    "asm_mesh_cluster": ("membership", lambda row: servicemesh.normalize_membership("c1", "c2", row)),
 }
 
 
