@@ -61,7 +61,8 @@ def main() -> int:
         clusters[region] = cluster
         check(
             "cluster %s: in %s and its VPC, running" % (plan["name"], region),
-            cluster.get("region_id") == region and cluster.get("vpc_id") == vpc.get("VpcId")
+            cluster.get("region_id") == region
+            and cluster.get("vpc_id") == vpc.get("VpcId")
             and cluster.get("state") == "running",
             "(%s, %s, %s)" % (cluster.get("region_id"), cluster.get("vpc_id"), cluster.get("state")),
         )
@@ -79,29 +80,40 @@ def main() -> int:
         rules = [r for r in group.get("Permissions", []) if (r.get("Description") or "").startswith(MARKER)]
         others += [r for r in group.get("Permissions", []) if r not in rules]
         want = sorted(
-            cidr
-            for peer, host in regions.items()
-            if peer != region
-            for cidr in pod_ranges(host["geomesh_cluster"])
+            cidr for peer, host in regions.items() if peer != region for cidr in pod_ranges(host["geomesh_cluster"])
         )
         got = sorted(r.get("SourceCidrIp") for r in rules)
-        check("security group of %s: one rule per peer Pod range" % name, got == want, "(%s, expected %s)" % (got, want))
+        check(
+            "security group of %s: one rule per peer Pod range" % name, got == want, "(%s, expected %s)" % (got, want)
+        )
         check(
             "security group of %s: the rules admit all protocols" % name,
             all(str(r.get("IpProtocol")).lower() == "all" and str(r.get("Policy")).lower() == "accept" for r in rules),
         )
     if kept:
-        check("the rule admitting %s made by someone else is kept" % kept, any(r.get("SourceCidrIp") == kept for r in others))
+        check(
+            "the rule admitting %s made by someone else is kept" % kept,
+            any(r.get("SourceCidrIp") == kept for r in others),
+        )
     mesh_name = (mesh_host.get("geomesh_mesh") or {}).get("name")
     meshes = [
-        m for m in state.get("asm_mesh", []) if m.get("Name") == mesh_name and m.get("State") not in ("deleting", "deleted")
+        m
+        for m in state.get("asm_mesh", [])
+        if m.get("Name") == mesh_name and m.get("State") not in ("deleting", "deleted")
     ]
     check("mesh %s: exactly one" % mesh_name, len(meshes) == 1, "(%d)" % len(meshes))
     if len(meshes) == 1:
         mesh = meshes[0]
         mesh_vpc = (vpcs.get(mesh_host["geomesh_vpc"]["name"]) or {}).get("VpcId")
         check("mesh %s: in the mesh VPC" % mesh_name, mesh.get("VpcId") == mesh_vpc)
-        joined = sorted(mesh.get("Clusters") or [])
+        # the emulator folds due membership changes into Clusters when it is read through the API
+        joined = list(mesh.get("Clusters") or [])
+        for change in mesh.get("_pending") or []:
+            if change.get("Op") == "add":
+                joined.append(change.get("ClusterId"))
+            else:
+                joined = [c for c in joined if c != change.get("ClusterId")]
+        joined = sorted(joined)
         want = sorted(c["cluster_id"] for c in clusters.values())
         check("mesh %s: every cluster joined, none twice" % mesh_name, joined == want, "(%s)" % joined)
     return 1 if failures else 0

@@ -56,7 +56,11 @@ def main() -> int:
             cluster["network_plugin"] = "terway"
             if mode == "terway":
                 cluster["pod_vswitches"] = [
-                    {"name": "%s-pods-%s-%d" % (prefix, region, n), "cidr_block": "%d.%d.0.0/16" % (first, 64 + n), "zone_id": vsw["zone_id"]}
+                    {
+                        "name": "%s-pods-%s-%d" % (prefix, region, n),
+                        "cidr_block": "%d.%d.0.0/16" % (first, 64 + n),
+                        "zone_id": vsw["zone_id"],
+                    }
                     for n, vsw in enumerate(host["geomesh_vswitches"])
                 ]
         if index != 1:
@@ -68,7 +72,9 @@ def main() -> int:
         elif mode == "pod-vswitch-outside":
             del cluster["pod_cidr"]
             cluster["network_plugin"] = "terway"
-            cluster["pod_vswitches"] = [{"cidr_block": "99.0.0.0/16", "zone_id": host["geomesh_vswitches"][0]["zone_id"]}]
+            cluster["pod_vswitches"] = [
+                {"cidr_block": "99.0.0.0/16", "zone_id": host["geomesh_vswitches"][0]["zone_id"]}
+            ]
         elif mode == "no-instance-types":
             cluster["instance_types"] = []
         elif mode == "unknown-version":
