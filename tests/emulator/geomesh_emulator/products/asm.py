@@ -12,7 +12,7 @@ cannot reach the cluster VPC, 3: CIDR conflict); kubeconfigs pointing at the emu
 Kubernetes API port; the geolocation load-balancing settings of ``UpdateMeshFeature`` (an absent
 ``LocalityLoadBalancing`` is false, as the SDK documents).
 
-Scenario faults (``POST /_emulator/scenario``, product ``servicemesh``): ``join_failure`` (a join
+Scenario faults (``POST /_emulator/faults/servicemesh``): ``join_failure`` (a join
 that leaves the cluster ``failed`` with an ErrorMessage, mirrored in the mesh's ErrorMessage) and
 ``mesh_busy`` (``updating`` / ``upgrading`` for N seconds); see tests/emulator/INTERFACE.md.
 
@@ -497,7 +497,7 @@ def _mesh_of_cluster(ctx: Any, cluster_id: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------
-# scenario faults (POST /_emulator/scenario, see scenarios.py and INTERFACE.md)
+# scenario faults (POST /_emulator/faults/servicemesh, see scenarios.py and INTERFACE.md)
 # ------------------------------------------------------------------------------------------
 BUSY_STATES = ("updating", "upgrading")  # UNCONFIRMED: ASM's busy state names
 
@@ -510,10 +510,10 @@ def _opt_id(spec: dict[str, Any], key: str) -> None:
 
 @scenarios.kind(PRODUCT, "join_failure")
 def _scenario_join_failure(spec: dict[str, Any]) -> dict[str, Any]:
-    """The next AddClusterIntoServiceMesh (of ``cluster_id`` into ``mesh_id``, each optional) is
+    """An AddClusterIntoServiceMesh (of ``cluster_id`` into ``mesh_id``, each optional) is
     accepted, but when the join completes the cluster is listed ``failed`` with ``message`` in
     DescribeClustersInServiceMesh and the mesh's ``ServiceMeshInfo.ErrorMessage`` carries it."""
-    unknown = set(spec) - {"product", "kind", "count", "mesh_id", "cluster_id", "message"}
+    unknown = set(spec) - {"count", "mesh_id", "cluster_id", "message"}
     if unknown:
         raise ValueError(f"unknown join_failure keys: {sorted(unknown)}")
     _opt_id(spec, "mesh_id")
@@ -538,7 +538,7 @@ def _busy_timeline(doc: dict[str, Any], state: str, seconds: float, now: float) 
 
 def _apply_mesh_busy(ctx: Any, spec: dict[str, Any]) -> bool:
     if not spec.get("mesh_id"):
-        return False  # armed: the next mesh created
+        return False  # armed: for the meshes created while it is set
     doc = ctx.store.get(MESH_KIND, spec["mesh_id"])
     if doc is None or lifecycle.is_deleting(doc):
         raise ValueError(f"no service mesh {spec['mesh_id']} (or it is being deleted)")
@@ -549,10 +549,10 @@ def _apply_mesh_busy(ctx: Any, spec: dict[str, Any]) -> bool:
 
 @scenarios.kind(PRODUCT, "mesh_busy", apply=_apply_mesh_busy)
 def _scenario_mesh_busy(spec: dict[str, Any]) -> dict[str, Any]:
-    """Mesh ``mesh_id`` (now; or, without it, the next mesh created, once it is up) is ``state``
-    (updating | upgrading) for ``seconds`` (emulator clock, not scaled), refusing every change
-    meanwhile with StatusForbidden, then ``running``."""
-    unknown = set(spec) - {"product", "kind", "count", "mesh_id", "state", "seconds"}
+    """Mesh ``mesh_id`` (now; or, without it, every mesh created while the fault is set -- ``count``
+    limits it -- once it is up) is ``state`` (updating | upgrading) for ``seconds`` (emulator
+    clock, not scaled), refusing every change meanwhile with StatusForbidden, then ``running``."""
+    unknown = set(spec) - {"count", "mesh_id", "state", "seconds"}
     if unknown:
         raise ValueError(f"unknown mesh_busy keys: {sorted(unknown)}")
     _opt_id(spec, "mesh_id")
