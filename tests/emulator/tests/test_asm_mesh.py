@@ -279,6 +279,10 @@ def test_versions_and_default_version(cloud, mesh_net):
 @pytest.mark.parametrize(
     "overrides, code",
     [
+        (dict(vpc_id=None), "MissingParameter"),
+        (dict(v_switches=None), "MissingParameter"),
+        (dict(v_switches='"vsw-a"'), "InvalidParameter"),
+        (dict(cluster_spec="huge"), "InvalidParameter"),
         (dict(v_switches="vsw-not-json"), "InvalidParameter"),
         (dict(v_switches="[]"), "InvalidParameter"),
         (dict(v_switches='["vsw-doesnotexist"]'), "InvalidVSwitchId.NotFound"),
@@ -777,3 +781,45 @@ def test_scenario_validation(cloud, path, body, needle):
     assert exc.value.code == 400 and needle in json.loads(exc.value.read())["message"]
     # a refused body changes nothing
     assert control(cloud.emu, FAULTS) == {"join_failure": [{"cluster_id": "c1", "message": ANY_MESSAGE}]}
+
+
+def test_istio_system_namespace_forbidden_flag_4(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    cid = cloud.cluster(mesh_vpc, mesh_vsws, "10.36.0.0/16", "172.25.0.0/20")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    assert control(cloud.emu, FAULTS, {"istio_system_namespace": {"cluster_id": cid}}) == {}  # applied
+    cand = cloud.candidates(mesh_id)[cid]
+    assert cand.forbidden_flag == 4
+    err = error_of(lambda: cloud.add(mesh_id, cid))
+    assert err.code == "ErrorPermitted.IstioSystemNamespaceExists"
+    assert "istio-system" in err.message and "IgnoreNamespaceCheck" in err.message
+    assert cloud.state(mesh_id) == "running"
+
+    # the documented way around it: IgnoreNamespaceCheck
+    cloud.asm.add_cluster_into_service_mesh(
+        am.AddClusterIntoServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, ignore_namespace_check=True)
+    )
+    cloud.settle()
+    assert cloud.detail(mesh_id).clusters == [cid]
+
+    # leaving with ReserveNamespace keeps istio-system: flag 4 again; leaving without it does not
+    cloud.asm.remove_cluster_from_service_mesh(
+        am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, reserve_namespace=True)
+    )
+    cloud.settle()
+    assert cloud.candidates(mesh_id)[cid].forbidden_flag == 4
+    cloud.asm.add_cluster_into_service_mesh(
+        am.AddClusterIntoServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, ignore_namespace_check=True)
+    )
+    cloud.settle()
+    cloud.asm.remove_cluster_from_service_mesh(
+        am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid)
+    )
+    cloud.settle()
+    assert cloud.candidates(mesh_id)[cid].forbidden_flag == 0
+    cloud.add(mesh_id, cid)
+    cloud.settle()
+    assert cloud.detail(mesh_id).clusters == [cid]
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        control(cloud.emu, FAULTS, {"istio_system_namespace": {"cluster_id": "c" + "0" * 32}})
+    assert exc.value.code == 400
