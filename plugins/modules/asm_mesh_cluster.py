@@ -17,7 +17,8 @@ description:
     do. The reasons are no administrator permission on the cluster (1), the cluster's VPC not privately connected
     to the mesh's VPC (2; attach both VPCs to transit routers of one CEN instance, connect the routers with a peer
     attachment and let every attachment associate with and propagate to its route table), a CIDR conflict (3,
-    naming the CIDR blocks), or an existing C(istio-system) namespace (4; remove it, or set O(ignore_namespace_check=true)).
+    naming the CIDR blocks), or an existing C(istio-system) namespace (4; remove it, or set
+    O(ignore_namespace_check=true)).
   - Membership changes take time. With O(wait=true) the module waits until the mesh is V(running) again and the
     cluster is listed in C(DescribeClustersInServiceMesh) (or no longer listed, for O(state=absent)). A join that
     leaves the cluster V(failed) or with an error message fails with that message.
