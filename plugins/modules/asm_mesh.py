@@ -13,7 +13,7 @@ description:
   - Manages an ASM instance (service mesh), identified by O(mesh_id) or by O(name) and O(vpc_id) in O(region).
   - C(CreateServiceMesh) takes no C(ClientToken) and mesh names are not unique, so the module looks the mesh up by
     name, VPC and region before it creates one, and again before it sends the create call another time after an
-    answer that was lost (a server error or a broken connection): a retried or interrupted run never makes a second
+    answer that was lost (a server error or a broken connection), so a retried or interrupted run never makes a second
     mesh. More than one mesh with the same name in the same VPC is an error that lists them.
   - The Istio version defaults to the newest one C(DescribeVersions) offers for the O(edition); it is resolved before
     the create call and reported in the diff and the result.

@@ -14,10 +14,11 @@ description:
     (C(RemoveClusterFromServiceMesh)), one cluster per call.
   - Before a join, the module reads the mesh's candidate clusters (C(DescribeServiceMeshClusters)); when ASM says the
     cluster cannot join (its C(ForbiddenFlag)), the module fails before any write call, naming the reason and what to
-    do - no administrator permission on the cluster (1), the cluster's VPC not privately connected to the mesh's VPC
-    (2: attach both VPCs to transit routers of one CEN instance, connect the routers with a peer attachment and let
-    every attachment associate with and propagate to its route table), a CIDR conflict (3, naming the CIDR blocks),
-    or an existing C(istio-system) namespace (4: remove it, or set O(ignore_namespace_check=true)).
+    do. The reasons are no administrator permission on the cluster (1), the cluster's VPC not privately connected
+    to the mesh's VPC (2; attach both VPCs to transit routers of one CEN instance, connect the routers with a peer
+    attachment and let every attachment associate with and propagate to its route table), a CIDR conflict (3,
+    naming the CIDR blocks), or an existing C(istio-system) namespace (4; remove it, or set
+    O(ignore_namespace_check=true)).
   - Membership changes take time. With O(wait=true) the module waits until the mesh is V(running) again and the
     cluster is listed in C(DescribeClustersInServiceMesh) (or no longer listed, for O(state=absent)). A join that
     leaves the cluster V(failed) or with an error message fails with that message.
@@ -129,7 +130,9 @@ class MembershipManager:
         return servicemesh.get_mesh(self.client, self.region, self.mesh_id, tags=False)
 
     def member(self):
-        return next((r for r in servicemesh.members(self.client, self.mesh_id) if r.get("ClusterId") == self.cluster_id), None)
+        return next(
+            (r for r in servicemesh.members(self.client, self.mesh_id) if r.get("ClusterId") == self.cluster_id), None
+        )
 
     def view(self, row):
         return servicemesh.normalize_membership(self.mesh_id, self.cluster_id, row, self.region)

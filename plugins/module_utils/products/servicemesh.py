@@ -174,9 +174,7 @@ def get_mesh(client, region: str, mesh_id: str, tags: bool = True) -> dict | Non
 def find_meshes(client, region: str, name: str, vpc_id: str | None) -> list:
     """Meshes of the region with this exact name (and in this VPC, when given)."""
     return [
-        m
-        for m in list_meshes(client, region)
-        if m.get("Name") == name and (vpc_id is None or m.get("VpcId") == vpc_id)
+        m for m in list_meshes(client, region) if m.get("Name") == name and (vpc_id is None or m.get("VpcId") == vpc_id)
     ]
 
 

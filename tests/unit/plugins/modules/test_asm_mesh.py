@@ -51,8 +51,8 @@ def test_create(run, log, state, args):
     assert log.writes() == ["CreateServiceMesh"]
     # version resolved before the create; looked up by name before it
     actions = log.actions()
-    assert actions.index("DescribeServiceMeshes") < actions.index("DescribeVersions") < actions.index(
-        "CreateServiceMesh"
+    assert (
+        actions.index("DescribeServiceMeshes") < actions.index("DescribeVersions") < actions.index("CreateServiceMesh")
     )
     assert result["diff"]["before"] == {} and result["diff"]["after"]["istio_version"] == NEWEST
 

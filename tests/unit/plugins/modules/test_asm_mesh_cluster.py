@@ -23,7 +23,9 @@ class World:
         return dict({"mesh_id": self.mesh_id, "cluster_id": self.cluster_id}, **extra)
 
     def members(self):
-        rows = asm_support.api(self.emu, "servicemesh").call("DescribeClustersInServiceMesh", ServiceMeshId=self.mesh_id)
+        rows = asm_support.api(self.emu, "servicemesh").call(
+            "DescribeClustersInServiceMesh", ServiceMeshId=self.mesh_id
+        )
         return [r["ClusterId"] for r in rows["Clusters"]]
 
     def other_vpc_cluster(self, pod_cidr="10.1.0.0/16", connect=False):
@@ -40,7 +42,10 @@ class World:
             tr_id, rtb_id = self.topo.transit_router(self.topo.cen())
             for vpc, zones in ((self.vpc_id, mappings_a), (vpc_id, mappings)):
                 att = self.topo.vpc_attachment(tr_id, vpc, zones)
-                for action in ("AssociateTransitRouterAttachmentWithRouteTable", "EnableTransitRouterRouteTablePropagation"):
+                for action in (
+                    "AssociateTransitRouterAttachmentWithRouteTable",
+                    "EnableTransitRouterRouteTablePropagation",
+                ):
                     self.seed(action, TransitRouterAttachmentId=att, TransitRouterRouteTableId=rtb_id)
         return asm_support.cluster(self.emu, vpc_id, vsw_id, pod_cidr, "172.20.0.0/20", name="ack-b")
 
