@@ -20,7 +20,7 @@ import yaml
 from ansible_collections.geomesh.alicloud.plugins.module_utils.clients import import_sdk
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, ecs, vpc
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, cs, ecs, vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import TAG_APIS
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
@@ -35,7 +35,7 @@ def sdk_actions(product: str) -> set:
 
 def product_of(path: Path) -> str:
     if path.parent.name == "products":
-        return {"vpc": "vpc", "cbn": "cbn", "ecs": "ecs"}[path.stem]
+        return {"vpc": "vpc", "cbn": "cbn", "ecs": "ecs", "cs": "cs", "servicemesh": "servicemesh"}[path.stem]
     return MODULE_PRODUCT[path.stem.split("_")[0]]
 
 
@@ -145,6 +145,8 @@ RETURNS = {
     "vpc_zone_info": ("zones", vpc.normalize_zone),
     "ecs_security_group_rule": ("rules", ecs.normalize_rule),
     "ecs_security_group_rule_info": ("rules", ecs.normalize_rule),
+    "ack_node_pool": ("node_pool", cs.normalize_node_pool),
+    "ack_node_pool_info": ("node_pools", cs.normalize_node_pool),
 }
 
 
@@ -153,6 +155,11 @@ def test_return_documents_exactly_what_the_normaliser_produces(module_name):
     key, normalize = RETURNS[module_name]
     contains = documented(module_name)[key]["contains"]
     assert set(contains) == set(sample(normalize)), module_name
+
+
+def test_node_pool_info_documents_exactly_the_node_keys():
+    contains = documented("ack_node_pool_info")["nodes"]["contains"]
+    assert set(contains) == set(sample(cs.normalize_node))
 
 
 def test_every_resource_module_with_a_manager_is_checked():
