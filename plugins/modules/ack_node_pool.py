@@ -282,8 +282,10 @@ class NodePoolManager(ResourceManager):
     # -- reading -------------------------------------------------------------------------------
     def get(self, resource_id):
         pool = cs.get_node_pool(self.client, self.cluster_id, resource_id)
-        if pool is not None and not cs.node_pool_id(pool):
-            pool.setdefault("nodepool_info", {})["nodepool_id"] = resource_id
+        if pool is not None:
+            if not cs.node_pool_id(pool):
+                pool.setdefault("nodepool_info", {})["nodepool_id"] = resource_id
+            pool[self.id_key] = resource_id  # the manager reads the id at the top level
         return pool
 
     def lookup(self):
