@@ -72,8 +72,9 @@ def cluster_request(vpc_id: str, vsws: list[str], **kw) -> csm.CreateClusterRequ
             csm.Nodepool(
                 nodepool_info=csm.NodepoolNodepoolInfo(name="default-nodepool"),
                 scaling_group=csm.NodepoolScalingGroup(
-                    vswitch_ids=vsws, instance_types=["ecs.g7.xlarge"], desired_size=3
+                    vswitch_ids=vsws, instance_types=["ecs.g7.xlarge"], desired_size=3, key_pair="kp-test"
                 ),
+                kubernetes_config=csm.NodepoolKubernetesConfig(runtime="containerd", runtime_version="1.6.36"),
             )
         ],
     )
