@@ -303,3 +303,17 @@ def test_wait_false_returns_before_the_nodes_join(run, cluster, log, emu):
     assert result["changed"] is True, result
     assert result["node_pool"]["total_nodes"] < 2 or result["node_pool"]["healthy_nodes"] < 2
     assert log.calls("DescribeTaskInfo") == [] and log.calls("DescribeClusterNodes") == []
+
+
+def test_a_subscription_pool_is_refused_naming_instance_charge_type_before_any_write(run, cluster, log, emu):
+    group = pool_args(cluster, desired_size=0)
+    request = {k: group[k] for k in ("instance_types", "vswitch_ids", "desired_size", "key_pair")}
+    request.update(instance_charge_type="PrePaid", period=1, period_unit="Month")
+    api(emu, "cs").call(
+        "CreateClusterNodePool", cluster["cluster_id"], nodepool_info={"name": "workers"}, scaling_group=request
+    )
+    log.clear()
+    result = run(ack_node_pool, pool_args(cluster, desired_size=0, instance_charge_type="PostPaid"))
+    assert result["failed"] is True and result["field"] == "instance_charge_type", result
+    assert "PrePaid" in result["msg"]
+    assert log.writes() == []
