@@ -20,7 +20,7 @@ import yaml
 from ansible_collections.geomesh.alicloud.plugins.module_utils.clients import import_sdk
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, ecs, servicemesh, vpc
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, cs, ecs, servicemesh, vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import TAG_APIS
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
@@ -148,6 +148,8 @@ RETURNS = {
     "asm_mesh": ("mesh", servicemesh.normalize_mesh),
     "asm_mesh_info": ("meshes", servicemesh.normalize_mesh),
     "asm_mesh_cluster": ("membership", lambda row: servicemesh.normalize_membership("c1", "c2", row)),
+    "ack_node_pool": ("node_pool", cs.normalize_node_pool),
+    "ack_node_pool_info": ("node_pools", cs.normalize_node_pool),
 }
 
 
@@ -156,6 +158,11 @@ def test_return_documents_exactly_what_the_normaliser_produces(module_name):
     key, normalize = RETURNS[module_name]
     contains = documented(module_name)[key]["contains"]
     assert set(contains) == set(sample(normalize)), module_name
+
+
+def test_node_pool_info_documents_exactly_the_node_keys():
+    contains = documented("ack_node_pool_info")["nodes"]["contains"]
+    assert set(contains) == set(sample(cs.normalize_node))
 
 
 def test_every_resource_module_with_a_manager_is_checked():
