@@ -48,3 +48,29 @@ grep -Eq "asm-hangzhou +: .*failed=1" "$work/$name.log" || { echo "FAIL: $name: 
 grep -qi "CEN" "$work/$name.log" || { echo "FAIL: $name: the error does not say CEN"; cat "$work/$name.log"; exit 1; }
 grep -Eo '"msg": "[^"]*' "$work/$name.log" | grep -i "cen" | head -1
 echo "$name: the join without CEN connectivity failed with the clear error"
+
+# --- a cluster whose create task fails: that region fails with the task's message, the other
+# region's cluster is still made, and the mesh stage names the region that has no cluster
+name="crt-$$"
+inventory "$name" 2
+message="The cluster creation failed: ECS stock is insufficient in the zones of the vSwitches"
+"$py" - "$EMULATOR_URL" "$name-ack-1" "$message" <<'PY'
+import json, sys, urllib.request
+body = {"cluster_task_fail": {"name": sys.argv[2], "code": "NoStock", "message": sys.argv[3]}}
+request = urllib.request.Request(sys.argv[1].rstrip("/") + "/_emulator/faults/cs", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+urllib.request.urlopen(request, timeout=10).read()
+PY
+if ansible-playbook -i "$work/$name.json" "$role/playbook.yml" > "$work/$name.log" 2>&1; then
+  echo "FAIL: $name: a run whose cluster task failed succeeded"; cat "$work/$name.log"; exit 1
+fi
+"$py" "$files/emulator_faults.py" "$EMULATOR_URL" '{}' > /dev/null
+"$py" - "$EMULATOR_URL" <<'PY'
+import sys, urllib.request
+urllib.request.urlopen(urllib.request.Request(sys.argv[1].rstrip("/") + "/_emulator/faults/cs", data=b"{}",
+                       headers={"Content-Type": "application/json"}, method="POST"), timeout=10).read()
+PY
+grep -qF "$message" "$work/$name.log" || { echo "FAIL: $name: the task's message is not shown"; cat "$work/$name.log"; exit 1; }
+grep -Eq "cn-shanghai +: .*failed=1" "$work/$name.log" || { echo "FAIL: $name: cn-shanghai did not fail"; cat "$work/$name.log"; exit 1; }
+grep -Eq "cn-hangzhou +: .*failed=0" "$work/$name.log" || { echo "FAIL: $name: cn-hangzhou failed too"; cat "$work/$name.log"; exit 1; }
+echo "$name: the failed cluster task failed its region with the task's message; the other region went on"
