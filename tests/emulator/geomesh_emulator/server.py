@@ -170,19 +170,16 @@ class Emulator:
                 raise
             self.store.commit()
 
-    def post_scenario(self, spec: dict[str, Any]) -> dict[str, Any]:
-        """Validate a scenario; apply it at once if its kind can, else arm it (see scenarios.py).
-
-        Returns the normalised scenario with ``"applied": true|false``.
-        """
-        found, spec = self.scenarios.normalise(spec)
-        applied = False
-        if found.apply is not None:
-            with self.transaction(product=found.product) as ctx:
-                applied = bool(found.apply(ctx, spec))
-        if not applied:
-            self.scenarios.arm(spec)
-        return dict(spec, applied=applied)
+    def set_scenarios(self, product: str, data: Any) -> dict[str, list[dict[str, Any]]]:
+        """Replace ``product``'s scenario faults (scenarios.py): every spec is validated first,
+        then applied at once where its kind can, the others armed. Returns the armed ones."""
+        checked = self.scenarios.normalise(product, data)
+        armed = []
+        with self.transaction(product=product) as ctx:
+            for found, spec in checked:
+                if found.apply is None or not found.apply(ctx, spec):
+                    armed.append((found.name, spec))
+        return self.scenarios.replace(product, armed)
 
     def advance_clock(self, seconds: float) -> float:
         with self.store.lock:
@@ -316,13 +313,14 @@ class ApiHandler(_BaseHandler):
                 prof = FaultProfile.from_dict(data)
                 emu.faults.set(prof)
                 self._send_json(200, prof.to_dict())
-            elif path == "/_emulator/scenario" and method == "GET":
-                self._send_json(200, {"scenarios": emu.scenarios.list()})
-            elif path == "/_emulator/scenario" and method == "POST":
-                self._send_json(200, emu.post_scenario(json.loads(body or b"{}")))
-            elif path == "/_emulator/scenario" and method == "DELETE":
-                emu.scenarios.clear()
-                self._send_json(200, {"scenarios": []})
+            elif path.startswith("/_emulator/faults/") and method in ("GET", "POST"):
+                # scenario faults of one product (scenarios.py)
+                product = path[len("/_emulator/faults/") :]
+                if method == "POST":
+                    self._send_json(200, emu.set_scenarios(product, json.loads(body or b"{}")))
+                else:
+                    emu.scenarios.check_product(product)
+                    self._send_json(200, emu.scenarios.get(product))
             elif path == "/_emulator/reset" and method == "POST":
                 emu.reset()
                 self._send_json(200, {"status": "reset"})

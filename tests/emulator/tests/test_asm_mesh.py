@@ -279,6 +279,10 @@ def test_versions_and_default_version(cloud, mesh_net):
 @pytest.mark.parametrize(
     "overrides, code",
     [
+        (dict(vpc_id=None), "MissingParameter"),
+        (dict(v_switches=None), "MissingParameter"),
+        (dict(v_switches='"vsw-a"'), "InvalidParameter"),
+        (dict(cluster_spec="huge"), "InvalidParameter"),
         (dict(v_switches="vsw-not-json"), "InvalidParameter"),
         (dict(v_switches="[]"), "InvalidParameter"),
         (dict(v_switches='["vsw-doesnotexist"]'), "InvalidVSwitchId.NotFound"),
@@ -676,23 +680,22 @@ def test_update_mesh_feature_without_locality_switch_turns_it_off(cloud, mesh_ne
 
 
 # ------------------------------------------------------------------------------------------ scenario faults
+FAULTS = "/_emulator/faults/servicemesh"
+ANY_MESSAGE = "failed to install the data-plane components into the cluster: timeout"
+
+
 def test_scenario_join_failure(cloud, mesh_net):
     mesh_vpc, mesh_vsws = mesh_net
     bad = cloud.cluster(mesh_vpc, mesh_vsws, "10.31.0.0/16", "172.31.0.0/20")
     good = cloud.cluster(mesh_vpc, mesh_vsws, "10.32.0.0/16", "172.29.0.0/20")
     mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
-    armed = control(
-        cloud.emu,
-        "/_emulator/scenario",
-        {"product": "servicemesh", "kind": "join_failure", "cluster_id": bad, "message": "istiod sync timeout"},
-    )
-    assert armed["applied"] is False and armed["count"] == 1
-    assert [s["kind"] for s in control(cloud.emu, "/_emulator/scenario")["scenarios"]] == ["join_failure"]
+    armed = control(cloud.emu, FAULTS, {"join_failure": {"cluster_id": bad, "message": "istiod sync timeout"}})
+    assert armed == {"join_failure": [{"cluster_id": bad, "message": "istiod sync timeout"}]}
+    assert control(cloud.emu, FAULTS) == armed
 
     cloud.add(mesh_id, good)  # another cluster: not matched
     cloud.settle()
     cloud.add(mesh_id, bad)
-    assert control(cloud.emu, "/_emulator/scenario")["scenarios"] == []  # used up
     assert cloud.members(mesh_id)[0].error_message == ""
     cloud.settle()
     rows = {c.cluster_id: c for c in cloud.members(mesh_id)}
@@ -701,25 +704,40 @@ def test_scenario_join_failure(cloud, mesh_net):
     info = cloud.detail(mesh_id).service_mesh_info
     assert info.state == "running" and info.error_message == "istiod sync timeout"
 
-    # leaving clears the error
+    # leaving clears the error; with the fault cleared, the join succeeds
     cloud.asm.remove_cluster_from_service_mesh(
         am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=bad)
     )
     cloud.settle()
     assert cloud.detail(mesh_id).service_mesh_info.error_message == ""
     assert [c.cluster_id for c in cloud.members(mesh_id)] == [good]
+    assert control(cloud.emu, FAULTS, {}) == {}
+    cloud.add(mesh_id, bad)
+    cloud.settle()
+    assert {(c.cluster_id, c.state) for c in cloud.members(mesh_id)} == {(good, "running"), (bad, "running")}
 
 
-def test_scenario_mesh_busy_now_and_on_next_create(cloud, mesh_net):
+def test_scenario_join_failure_count(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    a = cloud.cluster(mesh_vpc, mesh_vsws, "10.34.0.0/16", "172.27.0.0/20")
+    b = cloud.cluster(mesh_vpc, mesh_vsws, "10.35.0.0/16", "172.26.0.0/20")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    control(cloud.emu, FAULTS, {"join_failure": [{"count": 1}]})  # any cluster, once
+    cloud.add(mesh_id, a)
+    cloud.settle()
+    assert control(cloud.emu, FAULTS) == {}
+    cloud.add(mesh_id, b)
+    cloud.settle()
+    states = {c.cluster_id: c.state for c in cloud.members(mesh_id)}
+    assert states == {a: "failed", b: "running"}
+
+
+def test_scenario_mesh_busy_now_and_on_create(cloud, mesh_net):
     mesh_vpc, mesh_vsws = mesh_net
     cid = cloud.cluster(mesh_vpc, mesh_vsws, "10.33.0.0/16", "172.28.0.0/20")
     mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
-    out = control(
-        cloud.emu,
-        "/_emulator/scenario",
-        {"product": "servicemesh", "kind": "mesh_busy", "mesh_id": mesh_id, "state": "upgrading", "seconds": 120},
-    )
-    assert out["applied"] is True and control(cloud.emu, "/_emulator/scenario")["scenarios"] == []
+    out = control(cloud.emu, FAULTS, {"mesh_busy": {"mesh_id": mesh_id, "state": "upgrading", "seconds": 120}})
+    assert out == {}  # applied at once, not kept
     assert cloud.state(mesh_id) == "upgrading"
     err = error_of(lambda: cloud.add(mesh_id, cid))
     assert err.code == "StatusForbidden" and "upgrading" in err.message
@@ -729,12 +747,12 @@ def test_scenario_mesh_busy_now_and_on_next_create(cloud, mesh_net):
     assert cloud.state(mesh_id) == "running"
     cloud.add(mesh_id, cid)
 
-    # without mesh_id: the next mesh created comes up, then stays updating for the time given
-    control(cloud.emu, "/_emulator/scenario", {"product": "servicemesh", "kind": "mesh_busy", "seconds": 50})
+    # without mesh_id: a mesh created while it is set comes up, then stays updating for the time given
+    control(cloud.emu, FAULTS, {"mesh_busy": {"seconds": 50, "count": 1}})
     young = cloud.asm.create_service_mesh(
         am.CreateServiceMeshRequest(region_id=HZ, vpc_id=mesh_vpc, v_switches=json.dumps(mesh_vsws[:1]))
     ).body.service_mesh_id
-    assert cloud.state(young) == "initial"
+    assert cloud.state(young) == "initial" and control(cloud.emu, FAULTS) == {}
     cloud.settle(30)
     assert cloud.state(young) == "updating"
     assert error_of(lambda: cloud.locality(young, True, None)).code == "StatusForbidden"
@@ -743,18 +761,65 @@ def test_scenario_mesh_busy_now_and_on_next_create(cloud, mesh_net):
 
 
 @pytest.mark.parametrize(
-    "body, needle",
+    "path, body, needle",
     [
-        ({"product": "servicemesh", "kind": "meteor"}, "unknown scenario"),
-        ({"product": "servicemesh", "kind": "mesh_busy"}, "seconds"),
-        ({"product": "servicemesh", "kind": "mesh_busy", "seconds": 5, "state": "stopped"}, "state"),
-        ({"product": "servicemesh", "kind": "mesh_busy", "seconds": 5, "mesh_id": "c" + "0" * 32}, "no service mesh"),
-        ({"product": "servicemesh", "kind": "join_failure", "colour": "red"}, "colour"),
-        ({"product": "servicemesh", "kind": "join_failure", "count": 0}, "count"),
+        (FAULTS, {"meteor": {}}, "unknown servicemesh scenario faults: meteor"),
+        (FAULTS, {"mesh_busy": {}}, "seconds"),
+        (FAULTS, {"mesh_busy": {"seconds": 5, "state": "stopped"}}, "state"),
+        (FAULTS, {"mesh_busy": {"seconds": 5, "mesh_id": "c" + "0" * 32}}, "no service mesh"),
+        (FAULTS, {"join_failure": {"colour": "red"}}, "colour"),
+        (FAULTS, {"join_failure": {"count": 0}}, "count"),
+        (FAULTS, {"join_failure": "x"}, "object"),
+        (FAULTS, ["join_failure"], "JSON object"),
+        ("/_emulator/faults/nosuchproduct", {}, "no scenario faults"),
     ],
 )
-def test_scenario_validation(cloud, body, needle):
+def test_scenario_validation(cloud, path, body, needle):
+    control(cloud.emu, FAULTS, {"join_failure": {"cluster_id": "c1"}})
     with pytest.raises(urllib.error.HTTPError) as exc:
-        control(cloud.emu, "/_emulator/scenario", body)
+        control(cloud.emu, path, body)
     assert exc.value.code == 400 and needle in json.loads(exc.value.read())["message"]
-    assert control(cloud.emu, "/_emulator/scenario")["scenarios"] == []
+    # a refused body changes nothing
+    assert control(cloud.emu, FAULTS) == {"join_failure": [{"cluster_id": "c1", "message": ANY_MESSAGE}]}
+
+
+def test_istio_system_namespace_forbidden_flag_4(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    cid = cloud.cluster(mesh_vpc, mesh_vsws, "10.36.0.0/16", "172.25.0.0/20")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    assert control(cloud.emu, FAULTS, {"istio_system_namespace": {"cluster_id": cid}}) == {}  # applied
+    cand = cloud.candidates(mesh_id)[cid]
+    assert cand.forbidden_flag == 4
+    err = error_of(lambda: cloud.add(mesh_id, cid))
+    assert err.code == "ErrorPermitted.IstioSystemNamespaceExists"
+    assert "istio-system" in err.message and "IgnoreNamespaceCheck" in err.message
+    assert cloud.state(mesh_id) == "running"
+
+    # the documented way around it: IgnoreNamespaceCheck
+    cloud.asm.add_cluster_into_service_mesh(
+        am.AddClusterIntoServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, ignore_namespace_check=True)
+    )
+    cloud.settle()
+    assert cloud.detail(mesh_id).clusters == [cid]
+
+    # leaving with ReserveNamespace keeps istio-system: flag 4 again; leaving without it does not
+    cloud.asm.remove_cluster_from_service_mesh(
+        am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, reserve_namespace=True)
+    )
+    cloud.settle()
+    assert cloud.candidates(mesh_id)[cid].forbidden_flag == 4
+    cloud.asm.add_cluster_into_service_mesh(
+        am.AddClusterIntoServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, ignore_namespace_check=True)
+    )
+    cloud.settle()
+    cloud.asm.remove_cluster_from_service_mesh(
+        am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid)
+    )
+    cloud.settle()
+    assert cloud.candidates(mesh_id)[cid].forbidden_flag == 0
+    cloud.add(mesh_id, cid)
+    cloud.settle()
+    assert cloud.detail(mesh_id).clusters == [cid]
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        control(cloud.emu, FAULTS, {"istio_system_namespace": {"cluster_id": "c" + "0" * 32}})
+    assert exc.value.code == 400

@@ -8,13 +8,15 @@ time: a join / leave is pending until the mesh is ``running`` again and only the
 clusters refuses DeleteServiceMesh with ``ErrorPermitted.ClustersNotEmpty`` unless ``Force``.
 Mesh names are not unique and CreateServiceMesh has no ClientToken: the same request twice makes
 two meshes (callers look up first). The cluster-join checks behind ``ForbiddenFlag`` (2: mesh VPC
-cannot reach the cluster VPC, 3: CIDR conflict); kubeconfigs pointing at the emulator's
+cannot reach the cluster VPC, 3: CIDR conflict, 4: an ``istio-system`` namespace exists, see
+``istio_namespace``); kubeconfigs pointing at the emulator's
 Kubernetes API port; the geolocation load-balancing settings of ``UpdateMeshFeature`` (an absent
 ``LocalityLoadBalancing`` is false, as the SDK documents).
 
-Scenario faults (``POST /_emulator/scenario``, product ``servicemesh``): ``join_failure`` (a join
+Scenario faults (``POST /_emulator/faults/servicemesh``): ``join_failure`` (a join
 that leaves the cluster ``failed`` with an ErrorMessage, mirrored in the mesh's ErrorMessage) and
-``mesh_busy`` (``updating`` / ``upgrading`` for N seconds); see tests/emulator/INTERFACE.md.
+``mesh_busy`` (``updating`` / ``upgrading`` for N seconds), ``istio_system_namespace``
+(ForbiddenFlag 4); see tests/emulator/INTERFACE.md.
 
 Documents (``ctx.store``): ``asm_mesh`` with PascalCase fields mirroring the response models
 plus private ``_`` fields: ``_kube_token`` (bearer token of the mesh's Kubernetes API),
@@ -71,6 +73,12 @@ _RETRY_MSG = "The current status of the resource does not support this operation
 FLAG_OK = 0
 FLAG_VPC_UNREACHABLE = 2
 FLAG_CIDR_CONFLICT = 3
+FLAG_ISTIO_NAMESPACE = 4
+# Clusters known to hold an ``istio-system`` namespace outside any mesh (left with
+# ReserveNamespace=true, or injected with the ``istio_system_namespace`` scenario fault):
+# documents ``{"ClusterId", "Reason"}`` keyed by cluster id. A member cluster has one too (ASM
+# installs its data-plane components there); see istio_namespace().
+NS_KIND = "asm_istio_namespace"
 
 
 # ------------------------------------------------------------------------------------------
@@ -475,7 +483,30 @@ def forbidden(ctx: Any, mesh: dict[str, Any], cl: dict[str, Any]) -> tuple[int, 
             for a, b in zip(conflicts[0::2], conflicts[1::2], strict=True)
         )
         return FLAG_CIDR_CONFLICT, f"CIDR conflict: {pairs}", conflicts
+    ns = istio_namespace(ctx, cl["cluster_id"])
+    if ns:
+        return (
+            FLAG_ISTIO_NAMESPACE,
+            f"the cluster {cl['cluster_id']} already has a namespace istio-system ({ns}); delete it, or "
+            "join with IgnoreNamespaceCheck=true when migrating from a self-managed Istio",
+            [],
+        )
     return FLAG_OK, "", []
+
+
+def istio_namespace(ctx: Any, cluster_id: str) -> str:
+    """Why the cluster has an ``istio-system`` namespace ("" = it has none).
+
+    ForbiddenFlag 4 (SDK, DescribeServiceMeshClusters): the cluster already has a namespace named
+    istio-system. RemoveClusterFromServiceMesh ReserveNamespace (SDK: "whether to reserve the
+    istio-system namespace") keeps it after a leave. UNCONFIRMED: a leave without it (and a
+    forced mesh delete) removes the namespace.
+    """
+    doc = ctx.store.get(NS_KIND, cluster_id)
+    if doc is not None:
+        return str(doc.get("Reason") or "exists")
+    mesh_id = _mesh_of_cluster(ctx, cluster_id)
+    return f"installed by the service mesh {mesh_id}" if mesh_id else ""
 
 
 def _cluster_state(cl: dict[str, Any] | None) -> str:
@@ -497,7 +528,7 @@ def _mesh_of_cluster(ctx: Any, cluster_id: str) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------
-# scenario faults (POST /_emulator/scenario, see scenarios.py and INTERFACE.md)
+# scenario faults (POST /_emulator/faults/servicemesh, see scenarios.py and INTERFACE.md)
 # ------------------------------------------------------------------------------------------
 BUSY_STATES = ("updating", "upgrading")  # UNCONFIRMED: ASM's busy state names
 
@@ -510,10 +541,10 @@ def _opt_id(spec: dict[str, Any], key: str) -> None:
 
 @scenarios.kind(PRODUCT, "join_failure")
 def _scenario_join_failure(spec: dict[str, Any]) -> dict[str, Any]:
-    """The next AddClusterIntoServiceMesh (of ``cluster_id`` into ``mesh_id``, each optional) is
+    """An AddClusterIntoServiceMesh (of ``cluster_id`` into ``mesh_id``, each optional) is
     accepted, but when the join completes the cluster is listed ``failed`` with ``message`` in
     DescribeClustersInServiceMesh and the mesh's ``ServiceMeshInfo.ErrorMessage`` carries it."""
-    unknown = set(spec) - {"product", "kind", "count", "mesh_id", "cluster_id", "message"}
+    unknown = set(spec) - {"count", "mesh_id", "cluster_id", "message"}
     if unknown:
         raise ValueError(f"unknown join_failure keys: {sorted(unknown)}")
     _opt_id(spec, "mesh_id")
@@ -538,7 +569,7 @@ def _busy_timeline(doc: dict[str, Any], state: str, seconds: float, now: float) 
 
 def _apply_mesh_busy(ctx: Any, spec: dict[str, Any]) -> bool:
     if not spec.get("mesh_id"):
-        return False  # armed: the next mesh created
+        return False  # armed: for the meshes created while it is set
     doc = ctx.store.get(MESH_KIND, spec["mesh_id"])
     if doc is None or lifecycle.is_deleting(doc):
         raise ValueError(f"no service mesh {spec['mesh_id']} (or it is being deleted)")
@@ -549,10 +580,10 @@ def _apply_mesh_busy(ctx: Any, spec: dict[str, Any]) -> bool:
 
 @scenarios.kind(PRODUCT, "mesh_busy", apply=_apply_mesh_busy)
 def _scenario_mesh_busy(spec: dict[str, Any]) -> dict[str, Any]:
-    """Mesh ``mesh_id`` (now; or, without it, the next mesh created, once it is up) is ``state``
-    (updating | upgrading) for ``seconds`` (emulator clock, not scaled), refusing every change
-    meanwhile with StatusForbidden, then ``running``."""
-    unknown = set(spec) - {"product", "kind", "count", "mesh_id", "state", "seconds"}
+    """Mesh ``mesh_id`` (now; or, without it, every mesh created while the fault is set -- ``count``
+    limits it -- once it is up) is ``state`` (updating | upgrading) for ``seconds`` (emulator
+    clock, not scaled), refusing every change meanwhile with StatusForbidden, then ``running``."""
+    unknown = set(spec) - {"count", "mesh_id", "state", "seconds"}
     if unknown:
         raise ValueError(f"unknown mesh_busy keys: {sorted(unknown)}")
     _opt_id(spec, "mesh_id")
@@ -563,6 +594,28 @@ def _scenario_mesh_busy(spec: dict[str, Any]) -> dict[str, Any]:
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
         raise ValueError("seconds must be a positive number")
     spec["seconds"] = float(seconds)
+    return spec
+
+
+def _apply_istio_namespace(ctx: Any, spec: dict[str, Any]) -> bool:
+    if _cluster(ctx, spec["cluster_id"]) is None:
+        raise ValueError(f"no cluster {spec['cluster_id']}")
+    ctx.store.put(NS_KIND, spec["cluster_id"], {"ClusterId": spec["cluster_id"], "Reason": spec["reason"]})
+    return True
+
+
+@scenarios.kind(PRODUCT, "istio_system_namespace", apply=_apply_istio_namespace)
+def _scenario_istio_namespace(spec: dict[str, Any]) -> dict[str, Any]:
+    """Cluster ``cluster_id`` has an ``istio-system`` namespace (e.g. a self-managed Istio):
+    ForbiddenFlag 4 until it joins with IgnoreNamespaceCheck=true. Applied at once."""
+    unknown = set(spec) - {"cluster_id", "reason"}
+    if unknown:
+        raise ValueError(f"unknown istio_system_namespace keys: {sorted(unknown)}")
+    if not isinstance(spec.get("cluster_id"), str) or not spec["cluster_id"]:
+        raise ValueError("cluster_id required")
+    spec.setdefault("reason", "created outside ASM")
+    if not isinstance(spec["reason"], str) or not spec["reason"]:
+        raise ValueError("reason must be a non-empty string")
     return spec
 
 
@@ -596,6 +649,8 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     vpc_id = _required(p, "VpcId")
     _required(p, "VSwitches")
     vswitches = _check_network(ctx, region, vpc_id, params.json_param(p, "VSwitches"))
+    # Edition: Default | Pro (TF validation, alicloud-api.md section 5); UNCONFIRMED: Default
+    # when absent (the SDK documents no default).
     edition = p.get("Edition") or "Default"
     if edition not in VERSIONS:
         raise ApiError("InvalidParameter", f"Edition {edition!r} must be Default or Pro.")
@@ -605,6 +660,7 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(
             "InvalidParameter.IstioVersion", f"IstioVersion {version} is not available for edition {edition}."
         )
+    # UNCONFIRMED: the ClusterSpec default per edition.
     cluster_spec = p.get("ClusterSpec") or ("standard" if edition == "Default" else "enterprise")
     if cluster_spec not in ("standard", "enterprise", "ultimate"):
         raise ApiError("InvalidParameter", f"ClusterSpec {cluster_spec!r} must be standard, enterprise or ultimate.")
@@ -801,6 +857,11 @@ def add_cluster_into_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]
     if flag == FLAG_CIDR_CONFLICT:
         # UNCONFIRMED: code; the condition is ForbiddenFlag 3.
         raise ApiError("ErrorPermitted.CidrConflict", f"ForbiddenFlag 3: {reason}")
+    # SDK: IgnoreNamespaceCheck skips the istio-system check (migration from self-managed Istio).
+    if flag == FLAG_ISTIO_NAMESPACE and not params.flag(p, "IgnoreNamespaceCheck", False):
+        # UNCONFIRMED: code; the condition is ForbiddenFlag 4.
+        raise ApiError("ErrorPermitted.IstioSystemNamespaceExists", f"ForbiddenFlag 4: {reason}")
+    ctx.store.delete(NS_KIND, cluster_id)  # from now on the mesh owns istio-system
     failure = ctx.emulator.scenarios.take(PRODUCT, "join_failure", mesh_id=mesh["ServiceMeshId"], cluster_id=cluster_id)
     delay = _mark_busy(ctx, mesh, "mesh_join")
     mesh.setdefault("_pending", []).append(
@@ -823,7 +884,14 @@ def remove_cluster_from_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, A
     if cluster_id not in (mesh.get("Clusters") or []):
         # UNCONFIRMED: code for removing a cluster that is not a member.
         raise ApiError("ClusterNotInServiceMesh", f"The cluster {cluster_id} is not in the service mesh.")
-    params.flag(p, "ReserveNamespace", False)
+    if params.flag(p, "ReserveNamespace", False):
+        ctx.store.put(
+            NS_KIND,
+            cluster_id,
+            {"ClusterId": cluster_id, "Reason": "kept by RemoveClusterFromServiceMesh ReserveNamespace=true"},
+        )
+    else:
+        ctx.store.delete(NS_KIND, cluster_id)
     delay = _mark_busy(ctx, mesh, "mesh_join")
     # The cluster stays listed until the removal completes (UNCONFIRMED: same delay as a join).
     mesh.setdefault("_pending", []).append({"ClusterId": cluster_id, "Op": "remove", "At": ctx.now() + delay})
