@@ -166,8 +166,8 @@ def flag_for(cluster_id, flag):
     return serve
 
 
-def test_istio_system_namespace_is_refused_unless_ignored(run, log, monkeypatch, world):
-    asm_support.serve(monkeypatch, "DescribeServiceMeshClusters", flag_for(world.cluster_id, 4))
+def test_istio_system_namespace_is_refused_unless_ignored(run, emu, log, world):
+    emu.set_scenarios("servicemesh", {"istio_system_namespace": {"cluster_id": world.cluster_id}})
     result = run(asm_mesh_cluster, world.args())
     assert result["failed"] is True and result["forbidden_flag"] == 4
     assert "istio-system" in result["msg"] and "ignore_namespace_check" in result["msg"] and log.writes() == []
@@ -184,9 +184,7 @@ def test_no_permission_is_refused(run, log, monkeypatch, world):
 
 
 def test_join_that_leaves_an_error_fails_with_it(run, emu, log, world):
-    emu.post_scenario(
-        {"product": "servicemesh", "kind": "join_failure", "cluster_id": world.cluster_id, "message": "sidecar boom"}
-    )
+    emu.set_scenarios("servicemesh", {"join_failure": {"cluster_id": world.cluster_id, "message": "sidecar boom"}})
     result = run(asm_mesh_cluster, world.args())
     assert result["failed"] is True and "sidecar boom" in result["msg"]
     assert result["membership"]["error_message"] == "sidecar boom" and result["membership"]["state"] == "failed"
@@ -197,7 +195,7 @@ def test_join_that_leaves_an_error_fails_with_it(run, emu, log, world):
 
 
 def test_busy_mesh_is_waited_for_before_the_join(run, emu, log, world):
-    emu.post_scenario({"product": "servicemesh", "kind": "mesh_busy", "mesh_id": world.mesh_id, "seconds": 1})
+    emu.set_scenarios("servicemesh", {"mesh_busy": {"mesh_id": world.mesh_id, "seconds": 1}})
     result = run(asm_mesh_cluster, world.args())
     assert result["changed"] is True and world.members() == [world.cluster_id]
     assert log.codes("AddClusterIntoServiceMesh") == [None]  # sent once the mesh was running
@@ -229,3 +227,13 @@ def test_unknown_cluster_is_refused_before_any_write(run, log, world):
 def test_empty_ids_fail_before_any_call(run, log, world, field):
     result = run(asm_mesh_cluster, world.args(**{field: " "}))
     assert result["failed"] is True and result["field"] == field and log.entries() == []
+
+
+def test_rejoin_after_a_leave_that_kept_istio_system(run, log, world):
+    run(asm_mesh_cluster, world.args())
+    run(asm_mesh_cluster, world.args(state="absent", reserve_namespace=True))
+    log.clear()
+    refused = run(asm_mesh_cluster, world.args())
+    assert refused["failed"] is True and refused["forbidden_flag"] == 4 and log.writes() == []
+    joined = run(asm_mesh_cluster, world.args(ignore_namespace_check=True))
+    assert joined["changed"] is True and world.members() == [world.cluster_id]
