@@ -56,18 +56,25 @@ VERSION = "2015-12-15"
 CLUSTER_KIND = "cs_cluster"
 TASK_KIND = "cs_task"
 
-# UNCONFIRMED: the versions offered by the emulator (ACK offers the three most recent minors).
+# UNCONFIRMED: the version table (version, release date, expiration date, creatable). The SDK says
+# ACK creates the three newest minors; older ones stay listed as supported but not creatable.
 KUBERNETES_VERSIONS = [
-    ("1.31.1-aliyun.1", "2024-10-17", "2025-12-31"),
-    ("1.30.7-aliyun.1", "2024-07-25", "2025-08-31"),
-    ("1.28.15-aliyun.1", "2023-12-19", "2025-02-28"),
+    ("1.31.1-aliyun.1", "2024-10-17", "2025-12-31", True),
+    ("1.30.7-aliyun.1", "2024-07-25", "2025-08-31", True),
+    ("1.28.15-aliyun.1", "2023-12-19", "2025-02-28", True),
+    ("1.26.15-aliyun.1", "2023-05-23", "2024-07-31", False),
 ]
-DEFAULT_KUBERNETES_VERSION = KUBERNETES_VERSIONS[0][0]
+# Per-region tables (region -> list like KUBERNETES_VERSIONS); regions not listed offer the
+# default table. UNCONFIRMED: no region is known to differ, so none is listed.
+REGION_KUBERNETES_VERSIONS: dict[str, list[tuple[str, str, str, bool]]] = {}
+CLUSTER_SPECS = ("ack.standard", "ack.pro.small", "ack.pro.xlarge", "ack.pro.2xlarge", "ack.pro.4xlarge")  # SDK
+NETWORK_ADDONS = {"flannel": "flannel", "terway-eniip": "terway"}  # SDK CreateClusterRequest.addons
 # UNCONFIRMED: the container runtimes DescribeKubernetesVersionMetadata lists per minor version.
 RUNTIMES = {
     "1.31": [{"name": "containerd", "version": "1.6.36"}],
     "1.30": [{"name": "containerd", "version": "1.6.36"}, {"name": "containerd", "version": "1.6.28"}],
     "1.28": [{"name": "containerd", "version": "1.6.28"}],
+    "1.26": [{"name": "containerd", "version": "1.6.20"}],
 }
 
 
@@ -273,16 +280,20 @@ def _task_view(doc: dict[str, Any]) -> dict[str, Any]:
 # CreateCluster
 # ------------------------------------------------------------------------------------------
 def _network_plugin(p: dict[str, Any]) -> str:
-    names = [str(a.get("name", "")) for a in (p.get("addons") or []) if isinstance(a, dict) and not a.get("disabled")]
-    if any(n == _FLANNEL for n in names):
-        return _FLANNEL
-    if any(n.startswith("terway") for n in names):
-        return _TERWAY
-    # UNCONFIRMED: without a network addon the emulator assumes Flannel when a pod CIDR is given,
-    # Terway when pod vSwitches are given (the API says the network component is required).
-    if p.get("pod_vswitch_ids") and not p.get("container_cidr"):
-        return _TERWAY
-    return _FLANNEL
+    """The network addon named in ``addons``: required, exactly one of ``flannel`` and
+    ``terway-eniip`` (SDK CreateClusterRequest.addons: "Network component: Required ... Flannel:
+    [{"name":"flannel"}], Terway: [{"name":"terway-eniip"}]"). No default."""
+    addons = p.get("addons") or []
+    if not isinstance(addons, list):
+        raise _invalid("addons must be a list of {name, config, disabled}")
+    names = [str(a.get("name", "")) for a in addons if isinstance(a, dict) and not a.get("disabled")]
+    found = [n for n in names if n in NETWORK_ADDONS]
+    if not found:
+        # UNCONFIRMED: the code for a missing network component.
+        raise _invalid('addons: a network component is required: [{"name": "flannel"}] or [{"name": "terway-eniip"}]')
+    if len(set(found)) > 1:
+        raise _invalid(f"addons: exactly one network component is allowed, got {', '.join(sorted(set(found)))}")
+    return NETWORK_ADDONS[found[0]]
 
 
 def _check_vswitches(ctx: Any, ids: list[str], vpc_id: str, field: str) -> list[dict[str, Any]]:
@@ -1012,7 +1023,15 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         # UNCONFIRMED: the emulator only models ACK managed clusters.
         raise _invalid(f"cluster_type {cluster_type!r} is not supported by the emulator (ManagedKubernetes only)")
     profile = p.get("profile") or "Default"
-    cluster_spec = p.get("cluster_spec") or "ack.standard"
+    if profile != "Default":
+        # UNCONFIRMED: the emulator models the Default profile only (Edge/Serverless/Lingjun not).
+        raise _invalid(f"profile {profile!r} is not supported by the emulator (Default only)")
+    cluster_spec = p.get("cluster_spec") or "ack.standard"  # SDK: ack.standard when empty
+    if cluster_spec not in CLUSTER_SPECS:
+        raise _invalid(f"cluster_spec {cluster_spec!r} must be one of {', '.join(CLUSTER_SPECS)}")
+    proxy_mode = str(p.get("proxy_mode") or "ipvs")  # SDK: default ipvs
+    if proxy_mode not in ("ipvs", "iptables", "nftables"):
+        raise _invalid(f"proxy_mode {proxy_mode!r} must be ipvs, iptables or nftables")
 
     vpc_id = p.get("vpcid")
     if not vpc_id:
@@ -1041,8 +1060,21 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         if not _is_private(pod):
             raise _invalid(f"container_cidr {pod} must be within 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
     else:
+        # SDK CreateClusterRequest.pod_vswitch_ids: "When the Terway network plugin is selected,
+        # specify vSwitches for Pod IP address allocation" (UNCONFIRMED: refused when empty).
         pod_vswitch_ids = [str(v) for v in (p.get("pod_vswitch_ids") or [])]
-        _check_vswitches(ctx, pod_vswitch_ids, str(vpc_id), "pod_vswitch_ids")
+        if not pod_vswitch_ids:
+            raise _invalid("pod_vswitch_ids is required for the Terway network plugin (terway-eniip)")
+        pod_vsws = _check_vswitches(ctx, pod_vswitch_ids, str(vpc_id), "pod_vswitch_ids")
+        # SDK: "the zones of the Pod vSwitch and the worker node vSwitch must be the same".
+        pod_zones = {v.get("ZoneId") for v in pod_vsws}
+        for raw in p.get("nodepools") or []:
+            for vsw_id in ((raw or {}).get("scaling_group") or {}).get("vswitch_ids") or []:
+                vsw = _vswitch(ctx, str(vsw_id))
+                if vsw is not None and vsw.get("ZoneId") not in pod_zones:
+                    raise _invalid(
+                        f"pod_vswitch_ids: no pod vSwitch in zone {vsw.get('ZoneId')} of node vSwitch {vsw_id}"
+                    )
     svc = _network(p.get("service_cidr") or DEFAULT_SERVICE_CIDR, "service_cidr")
     if not _is_private(svc) or not 16 <= svc.prefixlen <= 24:
         raise _invalid(
@@ -1058,10 +1090,17 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     if pod is not None and pod.prefixlen > mask:
         raise _invalid(f"container_cidr {pod} is smaller than one node block /{mask}")
 
-    version = p.get("kubernetes_version") or DEFAULT_KUBERNETES_VERSION
-    if version not in [v for v, _r, _e in KUBERNETES_VERSIONS]:
-        # UNCONFIRMED: code for a version that cannot be created.
-        raise _invalid(f"kubernetes_version {version} is not supported; see DescribeKubernetesVersionMetadata")
+    creatable = [v["version"] for v in _versions(str(region), cluster_type, profile) if v["creatable"]]
+    # SDK: kubernetes_version defaults to the latest creatable version.
+    version = str(p.get("kubernetes_version") or (creatable[0] if creatable else ""))
+    if version not in creatable:
+        # UNCONFIRMED: code for a version the region does not offer for creation.
+        raise _invalid(
+            f"kubernetes_version {version!r} cannot be created in {region}; creatable versions "
+            f"(DescribeKubernetesVersionMetadata): {', '.join(creatable)}"
+        )
+    if proxy_mode == "nftables" and _vkey(version) < (1, 35):
+        raise _invalid(f"proxy_mode nftables needs Kubernetes 1.35 or later, not {version}")
     raw_pools = p.get("nodepools") or []
     if not isinstance(raw_pools, list):
         raise _invalid("nodepools must be a list")
@@ -1119,7 +1158,7 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         "subnet_cidr": str(pod) if pod is not None else "",
         "service_cidr": str(svc),
         "node_cidr_mask": str(mask),
-        "proxy_mode": p.get("proxy_mode") or "ipvs",
+        "proxy_mode": proxy_mode,
         "current_version": version,
         "init_version": version,
         "next_version": "",
@@ -1375,25 +1414,52 @@ def modify_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     return {"cluster_id": cluster_id, "task_id": task_id}
 
 
-@roa(PRODUCT, VERSION, "DescribeKubernetesVersionMetadata", "GET", "/api/v1/metadata/versions", write=False)
-def describe_kubernetes_version_metadata(ctx: Any, p: dict[str, Any]) -> list[dict[str, Any]]:
-    wanted = p.get("KubernetesVersion")
+def _versions(region: str, cluster_type: str, profile: str) -> list[dict[str, Any]]:
+    """The version metadata of a region, newest first."""
+    if cluster_type != "ManagedKubernetes" or profile != "Default":
+        return []  # UNCONFIRMED: only ACK managed clusters (Default profile) are modelled
     out = []
-    for version, released, expires in KUBERNETES_VERSIONS:
-        if wanted and version != wanted and not version.startswith(f"{wanted}-"):
-            continue
+    table = REGION_KUBERNETES_VERSIONS.get(region, KUBERNETES_VERSIONS)
+    for version, released, expires, creatable in table:
         out.append(
             {
                 "version": version,
-                "creatable": True,
+                "creatable": creatable,
                 "release_date": f"{released}T00:00:00+08:00",
                 "expiration_date": f"{expires}T00:00:00+08:00",
                 "runtimes": _runtime_versions(version),
                 "capabilities": {},
                 "meta_data": {},
-                "upgradable_versions": [v for v, _r, _e in KUBERNETES_VERSIONS if _vkey(v) > _vkey(version)],
+                "upgradable_versions": [v for v, *_rest in table if _vkey(v) > _vkey(version)],
             }
         )
+    return out
+
+
+@roa(PRODUCT, VERSION, "DescribeKubernetesVersionMetadata", "GET", "/api/v1/metadata/versions", write=False)
+def describe_kubernetes_version_metadata(ctx: Any, p: dict[str, Any]) -> list[dict[str, Any]]:
+    # ack-nodepools-preflight.md section 3: Region and ClusterType are required (SDK);
+    # KubernetesVersion, Profile, Mode (supported | creatable), runtime are optional.
+    for key in ("Region", "ClusterType"):
+        if not p.get(key):
+            raise _invalid(f"{key} is required")  # UNCONFIRMED code
+    mode = str(p.get("Mode") or "supported")
+    if mode not in ("supported", "creatable"):
+        raise _invalid(f"Mode {mode!r} must be supported or creatable")
+    region = str(p["Region"])
+    from geomesh_emulator.products._common import REGIONS  # core-owned region table
+
+    if region not in REGIONS:
+        raise _invalid(f"Region {region!r} is not a known region")  # UNCONFIRMED code
+    out = _versions(region, str(p["ClusterType"]), str(p.get("Profile") or "Default"))
+    wanted = p.get("KubernetesVersion")
+    if wanted:
+        out = [v for v in out if v["version"] == wanted or v["version"].startswith(f"{wanted}-")]
+    if mode == "creatable":
+        out = [v for v in out if v["creatable"]]
+    runtime = p.get("runtime")
+    if runtime:
+        out = [v for v in out if any(r["name"] == runtime for r in v["runtimes"])]
     return out
 
 
