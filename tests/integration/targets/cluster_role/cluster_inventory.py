@@ -9,7 +9,8 @@
 third region's cluster uses Terway with two pod vSwitches), or one mistake in the second region:
 ``pod-overlap`` (its Pod CIDR is the first one's), ``mesh-overlap`` (its Service CIDR lies in the
 mesh VPC), ``terway-no-pod-vswitches``, ``pod-vswitch-outside`` (a Terway pod vSwitch outside its
-VPC), ``no-instance-types``, ``unknown-version`` (a Kubernetes version no region offers),
+VPC), ``no-instance-types``, ``unknown-version`` (a new cluster ``PREFIX-ack-1v`` of a Kubernetes
+version no region offers),
 ``no-mesh-name``.
 """
 
@@ -78,6 +79,8 @@ def main() -> int:
         elif mode == "no-instance-types":
             cluster["instance_types"] = []
         elif mode == "unknown-version":
+            # a new cluster (its region's network may be converged already)
+            cluster["name"] += "v"
             cluster["kubernetes_version"] = "1.2.3-aliyun.1"
     mesh = root["children"]["mesh"]["hosts"]["asm-hangzhou"]
     mesh["geomesh_mesh"] = {} if mode == "no-mesh-name" else {"name": "%s-mesh" % prefix}
