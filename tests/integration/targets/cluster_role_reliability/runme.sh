@@ -26,8 +26,8 @@ if ansible-playbook -i "$work/$name.json" "$here/no_cen.yml" > "$work/$name.log"
   echo "FAIL: $name: the join without CEN connectivity succeeded"; cat "$work/$name.log"; exit 1
 fi
 grep -Eq "asm-hangzhou +: .*failed=1" "$work/$name.log" || { echo "FAIL: $name: the mesh host did not fail"; cat "$work/$name.log"; exit 1; }
-grep -F "fatal: [asm-hangzhou]" "$work/$name.log" | grep -q "CEN" || { echo "FAIL: $name: the error does not say CEN"; cat "$work/$name.log"; exit 1; }
-grep -F "fatal: [asm-hangzhou]" "$work/$name.log" | grep -Eo '"msg": "[^"]*' | head -1
+grep -E "^(fatal|failed): \[asm-hangzhou\]" "$work/$name.log" | grep -q "CEN" || { echo "FAIL: $name: the error does not say CEN"; cat "$work/$name.log"; exit 1; }
+grep -E "^(fatal|failed): \[asm-hangzhou\]" "$work/$name.log" | grep -Eo '"msg": "[^"]*' | head -1
 echo "$name: the join without CEN connectivity failed with the clear error"
 
 # --- a cluster whose create task fails: that region fails with the task's message, the other
@@ -51,7 +51,7 @@ import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(sys.argv[1].rstrip("/") + "/_emulator/faults/cs", data=b"{}",
                        headers={"Content-Type": "application/json"}, method="POST"), timeout=10).read()
 PY
-grep -F "fatal: [cn-shanghai]" "$work/$name.log" | grep -qF "$message" || { echo "FAIL: $name: the task's message is not shown"; cat "$work/$name.log"; exit 1; }
+grep -E "^(fatal|failed): \[cn-shanghai\]" "$work/$name.log" | grep -qF "$message" || { echo "FAIL: $name: the task's message is not shown"; cat "$work/$name.log"; exit 1; }
 grep -Eq "cn-shanghai +: .*failed=1" "$work/$name.log" || { echo "FAIL: $name: cn-shanghai did not fail"; cat "$work/$name.log"; exit 1; }
 grep -Eq "cn-hangzhou +: .*failed=0" "$work/$name.log" || { echo "FAIL: $name: cn-hangzhou failed too"; cat "$work/$name.log"; exit 1; }
 echo "$name: the failed cluster task failed its region with the task's message; the other region went on"
