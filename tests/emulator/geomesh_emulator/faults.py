@@ -120,3 +120,59 @@ class Faults:
         if not self.applies(action, write):
             return 0.0
         return self.profile.latency_ms / 1000.0
+
+
+class ScenarioFaults:
+    """Per-product scenario faults chosen by a test (``POST /_emulator/faults/<product>``).
+
+    A product module declares the keys it understands in ``SCENARIO_FAULTS`` (``{key:
+    (required_field, ...)}``); a fault value is one object or a list of objects, each naming its
+    target (e.g. ``{"name": "ack-x", "message": "..."}``). Faults stay until replaced, cleared
+    (``POST {}``) or the emulator is reset. Handlers read them with ``get(product, key)``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: dict[str, dict[str, Any]] = {}
+
+    @staticmethod
+    def known(product: str) -> dict[str, tuple[str, ...]]:
+        import importlib
+
+        try:
+            module = importlib.import_module(f"geomesh_emulator.products.{product}")
+        except ImportError as exc:
+            raise ValueError(f"unknown product {product!r}") from exc
+        known = getattr(module, "SCENARIO_FAULTS", None)
+        if not known:
+            raise ValueError(f"product {product!r} has no scenario faults")
+        return dict(known)
+
+    def set(self, product: str, data: dict[str, Any]) -> dict[str, Any]:
+        known = self.known(product)
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object of fault name -> spec")
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(
+                f"unknown {product} scenario faults: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+            )
+        for key, spec in data.items():
+            for item in spec if isinstance(spec, list) else [spec]:
+                if not isinstance(item, dict):
+                    raise ValueError(f"{key}: each fault must be an object")
+                missing = [f for f in known[key] if not item.get(f)]
+                if missing:
+                    raise ValueError(f"{key}: {', '.join(missing)} required")
+        with self._lock:
+            self._faults[product] = json.loads(json.dumps(data))
+            return dict(self._faults[product])
+
+    def get(self, product: str, key: str | None = None) -> Any:
+        with self._lock:
+            faults = self._faults.get(product) or {}
+            return dict(faults) if key is None else faults.get(key)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()

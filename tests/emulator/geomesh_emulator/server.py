@@ -18,7 +18,7 @@ from . import products, registry, routing, signing
 from .clock import Clock
 from .context import Context
 from .errors import ApiError
-from .faults import FaultProfile, Faults
+from .faults import FaultProfile, Faults, ScenarioFaults
 from .params import flag
 from .reqlog import RequestLog, scrub
 from .store import Store, StoreView
@@ -69,6 +69,7 @@ class Emulator:
         self.clock = Clock(delay_scale, offset=float(self.store.meta_get("clock_offset", 0.0) or 0.0))
         self.startup_faults = faults or FaultProfile()
         self.faults = Faults(self.startup_faults)
+        self.scenario_faults = ScenarioFaults()
         self.reqlog = RequestLog(os.path.join(self.state_dir, "requests.jsonl"))
         self.keys = keys if keys is not None else signing.default_keys()
         self.nonces = signing.NonceCache()
@@ -147,6 +148,7 @@ class Emulator:
             self.store.reset()
         self.reqlog.truncate()
         self.faults.set(self.startup_faults)
+        self.scenario_faults.clear()
         self.clock.offset = 0.0
 
     @contextlib.contextmanager
@@ -299,6 +301,14 @@ class ApiHandler(_BaseHandler):
                 prof = FaultProfile.from_dict(data)
                 emu.faults.set(prof)
                 self._send_json(200, prof.to_dict())
+            elif path.startswith("/_emulator/faults/") and method in ("GET", "POST"):
+                # scenario faults of one product (faults.ScenarioFaults)
+                product = path[len("/_emulator/faults/") :]
+                if method == "POST":
+                    self._send_json(200, emu.scenario_faults.set(product, json.loads(body or b"{}")))
+                else:
+                    emu.scenario_faults.known(product)
+                    self._send_json(200, emu.scenario_faults.get(product))
             elif path == "/_emulator/reset" and method == "POST":
                 emu.reset()
                 self._send_json(200, {"status": "reset"})
