@@ -264,7 +264,7 @@ import time
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, UPDATE, Attr, ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cs
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cs, vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
@@ -383,6 +383,8 @@ class ClusterManager(ResourceManager):
             self.module.fail_json(msg="pod_cidr is required to create a Flannel cluster", field="pod_cidr")
         if self.plugin == "terway" and not p["pod_vswitch_ids"]:
             self.module.fail_json(msg="pod_vswitch_ids is required to create a Terway cluster", field="pod_vswitch_ids")
+        if self.plugin == "terway":
+            self.check_pod_vswitch_zones()
         # The version (and the runtime version of the node pool) is resolved before the create call.
         metadata = cs.version_metadata(self.client, self.region)
         self.version = cs.resolve_version(metadata, p["kubernetes_version"])
@@ -400,6 +402,28 @@ class ClusterManager(ResourceManager):
             self.module.fail_json(
                 msg="runtime %s is not offered with Kubernetes %s" % (pool["runtime"], self.version["version"]),
                 field="node_pool.runtime",
+            )
+
+    def check_pod_vswitch_zones(self):
+        """SDK CreateClusterRequest.pod_vswitch_ids: the zones of the Pod vSwitches and of the worker
+        node vSwitches must be the same; checked with read calls before the create call."""
+        p = self.params
+        node_ids = (p["node_pool"] or {}).get("vswitch_ids") or p["vswitch_ids"] or []
+        client = self.module.client("vpc", self.region)
+        zones = {}
+        for vsw_id in list(dict.fromkeys(list(node_ids) + list(p["pod_vswitch_ids"]))):
+            vsw = vpc.get_vswitch(client, self.region, vsw_id)
+            if vsw is None or vsw.get("VpcId") != p["vpc_id"]:
+                field = "pod_vswitch_ids" if vsw_id in p["pod_vswitch_ids"] else "vswitch_ids"
+                self.module.fail_json(msg="%s: vSwitch %s is not in VPC %s" % (field, vsw_id, p["vpc_id"]), field=field)
+            zones[vsw_id] = vsw.get("ZoneId")
+        pod_zones = {zones[v] for v in p["pod_vswitch_ids"]}
+        missing = sorted({zones[v] for v in node_ids} - pod_zones)
+        if missing:
+            self.module.fail_json(
+                msg="pod_vswitch_ids has no vSwitch in zone(s) %s of the node vSwitches (Terway takes Pod IPs "
+                "from a vSwitch in the node's zone)" % ", ".join(missing),
+                field="pod_vswitch_ids",
             )
 
     def check_existing(self, resource):

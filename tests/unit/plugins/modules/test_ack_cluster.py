@@ -99,12 +99,14 @@ def test_rerun_makes_no_write(run, args, log, state):
     assert len(clusters(state)) == 1
 
 
-def test_terway_create(run, args, net, log, state):
-    terway = dict(args, network_plugin="terway", pod_vswitch_ids=net[1][1:], pod_cidr=None)
+def test_terway_create(run, args, net, seed, log, state):
+    pod_vsw = seed("CreateVSwitch", VpcId=net[0], ZoneId="cn-hangzhou-h", CidrBlock="20.3.0.0/16")["VSwitchId"]
+    log.clear()
+    terway = dict(args, network_plugin="terway", pod_vswitch_ids=[pod_vsw], pod_cidr=None)
     result = run(ack_cluster, terway)
-    assert result["changed"] is True, result
+    assert not result.get("failed") and result["changed"] is True, result
     (body,) = log.calls("CreateCluster")
-    assert body["addons"] == [{"name": "terway-eniip"}] and body["pod_vswitch_ids"] == net[1][1:]
+    assert body["addons"] == [{"name": "terway-eniip"}] and body["pod_vswitch_ids"] == [pod_vsw]
     assert "container_cidr" not in body
     assert result["cluster"]["network_plugin"] == "terway" and result["cluster"]["pod_cidr"] is None
 
@@ -177,6 +179,7 @@ def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
         ({"pod_cidr": "172.19.0.0/16"}, "pod_cidr"),  # overlaps the default service CIDR
         ({"network_plugin": "terway"}, "pod_cidr"),  # Flannel-only option with Terway
         ({"network_plugin": "terway", "pod_cidr": None}, "pod_vswitch_ids"),
+        ({"network_plugin": "terway", "pod_cidr": None, "pod_vswitch_ids": ["second"]}, "pod_vswitch_ids"),
         ({"node_cidr_mask": 30}, "node_cidr_mask"),
         ({"kubernetes_version": "1.20.0-aliyun.1"}, "kubernetes_version"),
         ({"vpc_id": "not-a-vpc"}, "vpc_id"),
@@ -199,7 +202,9 @@ def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
         ({"node_pool": None}, "node_pool"),
     ],
 )
-def test_bad_input_fails_before_any_write(run, args, log, state, change, field):
+def test_bad_input_fails_before_any_write(run, args, net, log, state, change, field):
+    if change.get("pod_vswitch_ids") == ["second"]:  # a Pod vSwitch in the other zone than the nodes'
+        change = dict(change, pod_vswitch_ids=net[1][1:])
     result = run(ack_cluster, dict(args, **change))
     assert result["failed"] is True and result.get("field") == field, result
     assert log.writes() == [] and clusters(state) == []
