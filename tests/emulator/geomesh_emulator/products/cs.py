@@ -161,12 +161,19 @@ def _vpc_cidrs(vpc: dict[str, Any]) -> list[str]:
     return [c for c in cidrs if c]
 
 
-def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str) -> str:
-    """Create the cluster security group through the ecs product helper."""
+def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str, enterprise: bool) -> str:
+    """Create the cluster security group through the ecs product helper: an enterprise (advanced)
+    group unless ``is_enterprise_security_group`` is false (SDK CreateClusterRequest: default true;
+    alicloud-api.md section 3 "Limits")."""
     from geomesh_emulator.products import ecs  # core-owned
 
     return ecs.create_security_group(
-        ctx, vpc_id=vpc_id, region_id=region, name=name, description="ACK cluster security group"
+        ctx,
+        vpc_id=vpc_id,
+        region_id=region,
+        name=name,
+        description="ACK cluster security group",
+        security_group_type="enterprise" if enterprise else "normal",
     )
 
 
@@ -1130,7 +1137,11 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     else:
         sg_created = True
         sg_id = _create_security_group(
-            ctx, str(vpc_id), str(region), f"alicloud-cs-auto-created-security-group-{cluster_id}"
+            ctx,
+            str(vpc_id),
+            str(region),
+            f"alicloud-cs-auto-created-security-group-{cluster_id}",
+            _bool(p, "is_enterprise_security_group", True),
         )
 
     now = ctx.now()
