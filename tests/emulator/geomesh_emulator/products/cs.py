@@ -161,12 +161,19 @@ def _vpc_cidrs(vpc: dict[str, Any]) -> list[str]:
     return [c for c in cidrs if c]
 
 
-def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str) -> str:
-    """Create the cluster security group through the ecs product helper."""
+def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str, enterprise: bool) -> str:
+    """Create the cluster security group through the ecs product helper: an enterprise (advanced)
+    group unless ``is_enterprise_security_group`` is false (SDK CreateClusterRequest: default true;
+    alicloud-api.md section 3 "Limits")."""
     from geomesh_emulator.products import ecs  # core-owned
 
     return ecs.create_security_group(
-        ctx, vpc_id=vpc_id, region_id=region, name=name, description="ACK cluster security group"
+        ctx,
+        vpc_id=vpc_id,
+        region_id=region,
+        name=name,
+        description="ACK cluster security group",
+        security_group_type="enterprise" if enterprise else "normal",
     )
 
 
@@ -1130,7 +1137,11 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     else:
         sg_created = True
         sg_id = _create_security_group(
-            ctx, str(vpc_id), str(region), f"alicloud-cs-auto-created-security-group-{cluster_id}"
+            ctx,
+            str(vpc_id),
+            str(region),
+            f"alicloud-cs-auto-created-security-group-{cluster_id}",
+            _bool(p, "is_enterprise_security_group", True),
         )
 
     now = ctx.now()
@@ -1349,6 +1360,13 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     if doc.get("state") == "deleting":
         # UNCONFIRMED: a repeated delete returns the running deletion task instead of failing.
         return {"cluster_id": cluster_id, "task_id": doc.get("_delete_task_id")}
+    if doc.get("state") in ("initial", "updating"):
+        # UNCONFIRMED: deleting a cluster that is still being created or updated is refused.
+        raise ApiError(
+            "ErrorClusterState",
+            f"cluster {cluster_id} is in state {doc.get('state')}, wait until it runs",
+            status=400,
+        )
     if doc.get("deletion_protection"):
         # UNCONFIRMED: code for a delete refused by deletion protection.
         raise ApiError(
@@ -1356,9 +1374,6 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
             f"cluster {cluster_id} has deletion protection enabled; disable it (ModifyCluster) before deleting",
             status=400,
         )
-    if doc.get("state") == "initial":
-        # UNCONFIRMED: deleting a cluster that is still being created is refused.
-        raise ApiError("ErrorClusterState", f"cluster {cluster_id} is in state initial, wait until it runs", status=400)
     params.json_param(p, "delete_options", [])  # validated for shape only
     params.json_param(p, "retain_resources", [])
     # UNCONFIRMED: deleting a cluster that is still a member of an ASM mesh is allowed; the mesh
@@ -1408,8 +1423,12 @@ def modify_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         doc["resource_group_id"] = str(p["resource_group_id"])
     now = ctx.now()
     doc["updated"] = _iso(now)
-    # UNCONFIRMED: the cluster stays "running" while the modification task runs.
-    task_id = _new_task(ctx, cluster_id, "cluster_update", float(ctx.delay("cluster_update", 0.5)))
+    # The cluster is `updating` (a DescribeClusterDetail state, alicloud-api.md section 4) while the
+    # modification task runs; meanwhile other changes answer ErrorClusterState (UNCONFIRMED: how
+    # long, and that every ModifyCluster passes through it).
+    delay = float(ctx.delay("cluster_update"))
+    lifecycle.set_timeline(doc, "state", [("updating", 0), ("running", delay)], now)
+    task_id = _new_task(ctx, cluster_id, "cluster_update", delay)
     ctx.store.put(CLUSTER_KIND, cluster_id, doc)
     return {"cluster_id": cluster_id, "task_id": task_id}
 
