@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.modules import ack_cluster
-from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules.conftest import _emulator_classes
 
 READS_ONLY = ("Describe", "List")
 
@@ -32,25 +31,8 @@ def args(net):
     }
 
 
-@pytest.fixture
-def cs_action(emu, monkeypatch):
-    """``cs_action(action, fn)``: the emulator serves the ACK ``action`` with ``fn(original, ctx, params)``."""
-    registry = _emulator_classes()[2]
-
-    def arm(action, fn):
-        (spec,) = [s for s in registry.ACTIONS.values() if s.name == action and s.product == "cs"]
-        original = spec.handler
-        monkeypatch.setattr(spec, "handler", lambda ctx, params: fn(original, ctx, params))
-
-    return arm
-
-
 def clusters(state):
     return state("cs_cluster")
-
-
-def writes(log):
-    return [a for a in log.writes()]
 
 
 def test_check_mode_create_writes_nothing(run, args, log, state):
@@ -220,16 +202,17 @@ def test_login_password_is_never_returned(run, args, log):
     assert group["login_password"] and "key_pair" not in group  # the emulator's log redacts the password
 
 
-def test_failed_creation_task_fails_with_the_task_message(run, args, cs_action, state):
-    def failed_task(original, ctx, params):
-        answer = original(ctx, params)
-        answer.update(state="failed", error={"code": "ErrorQuota", "message": "node quota exceeded in zone h"})
-        return answer
-
-    cs_action("DescribeTaskInfo", failed_task)
+def test_failed_creation_task_fails_with_the_task_message(run, args, emu, log, state):
+    """The emulator's scenario fault: CreateCluster answers, its task ends `fail` with an error."""
+    fault = {"name": "ack-a", "code": "ErrorQuota", "message": "node quota exceeded in zone h"}
+    emu.scenario_faults.set("cs", {"cluster_task_fail": fault})
     result = run(ack_cluster, args)
-    assert result["failed"] is True and "node quota exceeded in zone h" in result["msg"]
-    assert result["cluster_id"] == clusters(state)[0]["cluster_id"]
+    assert result["failed"] is True and "node quota exceeded in zone h" in result["msg"], result
+    (doc,) = clusters(state)
+    assert result["cluster_id"] == doc["cluster_id"] and log.writes() == ["CreateCluster"]
+    # the module failed on the task, not after waiting for the cluster
+    actions = log.actions()
+    assert actions[-1] == "DescribeTaskInfo"
 
 
 def test_lost_create_answer_never_makes_a_second_cluster(run, args, faults, log, state):
