@@ -259,6 +259,7 @@ cluster:
       type: str
 """
 
+import ipaddress
 import time
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
@@ -336,8 +337,6 @@ class ClusterManager(ResourceManager):
         if p["service_cidr"]:
             nets["service_cidr"] = self.module.validate(validate_cidr, "service_cidr", p["service_cidr"], 16, 24)
         if "pod_cidr" in nets:
-            import ipaddress  # pylint: disable=import-outside-toplevel
-
             pod = ipaddress.IPv4Network(nets["pod_cidr"])
             svc = ipaddress.IPv4Network(nets.get("service_cidr") or cs.DEFAULT_SERVICE_CIDR)
             if pod.overlaps(svc):
@@ -383,8 +382,7 @@ class ClusterManager(ResourceManager):
             self.module.fail_json(msg="pod_cidr is required to create a Flannel cluster", field="pod_cidr")
         if self.plugin == "terway" and not p["pod_vswitch_ids"]:
             self.module.fail_json(msg="pod_vswitch_ids is required to create a Terway cluster", field="pod_vswitch_ids")
-        if self.plugin == "terway":
-            self.check_pod_vswitch_zones()
+        self.check_network()
         # The version (and the runtime version of the node pool) is resolved before the create call.
         metadata = cs.version_metadata(self.client, self.region)
         self.version = cs.resolve_version(metadata, p["kubernetes_version"])
@@ -404,21 +402,50 @@ class ClusterManager(ResourceManager):
                 field="node_pool.runtime",
             )
 
-    def check_pod_vswitch_zones(self):
-        """SDK CreateClusterRequest.pod_vswitch_ids: the zones of the Pod vSwitches and of the worker
-        node vSwitches must be the same; checked with read calls before the create call."""
+    def check_network(self):
+        """Read calls before CreateCluster: the VPC exists in the region, the vSwitches are in it, the
+        Pod and Service CIDRs do not overlap the VPC (SDK CreateClusterRequest.container_cidr and
+        service_cidr: they must not overlap the VPC's CIDR blocks), and with Terway the Pod vSwitches
+        cover the zones of the node vSwitches (SDK pod_vswitch_ids: "the zones of the Pod vSwitch and
+        the worker node vSwitch must be the same")."""
         p = self.params
-        node_ids = (p["node_pool"] or {}).get("vswitch_ids") or p["vswitch_ids"] or []
         client = self.module.client("vpc", self.region)
+        network = vpc.get_vpc(client, self.region, p["vpc_id"])
+        if network is None:
+            self.module.fail_json(msg="vpc_id: VPC %s was not found in %s" % (p["vpc_id"], self.region), field="vpc_id")
+        blocks = [network.get("CidrBlock")] + list(
+            (network.get("SecondaryCidrBlocks") or {}).get("SecondaryCidrBlock") or []
+        )
+        blocks = [ipaddress.IPv4Network(b) for b in blocks if b]
+        for option in ("pod_cidr", "service_cidr"):
+            value = p[option] or (cs.DEFAULT_SERVICE_CIDR if option == "service_cidr" else None)
+            if value is None:
+                continue
+            clash = [str(b) for b in blocks if b.overlaps(ipaddress.IPv4Network(value))]
+            if clash:
+                self.module.fail_json(
+                    msg="%s %s overlaps the CIDR block %s of VPC %s" % (option, value, ", ".join(clash), p["vpc_id"]),
+                    field=option,
+                )
+        node_ids = (p["node_pool"] or {}).get("vswitch_ids") or p["vswitch_ids"] or []
+        pod_ids = p["pod_vswitch_ids"] or []
         zones = {}
-        for vsw_id in list(dict.fromkeys(list(node_ids) + list(p["pod_vswitch_ids"]))):
-            vsw = vpc.get_vswitch(client, self.region, vsw_id)
-            if vsw is None or vsw.get("VpcId") != p["vpc_id"]:
-                field = "pod_vswitch_ids" if vsw_id in p["pod_vswitch_ids"] else "vswitch_ids"
-                self.module.fail_json(msg="%s: vSwitch %s is not in VPC %s" % (field, vsw_id, p["vpc_id"]), field=field)
-            zones[vsw_id] = vsw.get("ZoneId")
-        pod_zones = {zones[v] for v in p["pod_vswitch_ids"]}
-        missing = sorted({zones[v] for v in node_ids} - pod_zones)
+        for option, ids in (
+            ("vswitch_ids", p["vswitch_ids"]),
+            ("node_pool.vswitch_ids", node_ids),
+            ("pod_vswitch_ids", pod_ids),
+        ):
+            for vsw_id in ids:
+                if vsw_id not in zones:
+                    vsw = vpc.get_vswitch(client, self.region, vsw_id)
+                    if vsw is None or vsw.get("VpcId") != p["vpc_id"]:
+                        self.module.fail_json(
+                            msg="%s: vSwitch %s is not in VPC %s" % (option, vsw_id, p["vpc_id"]), field=option
+                        )
+                    zones[vsw_id] = vsw.get("ZoneId")
+        if self.plugin != "terway":
+            return
+        missing = sorted({zones[v] for v in node_ids} - {zones[v] for v in pod_ids})
         if missing:
             self.module.fail_json(
                 msg="pod_vswitch_ids has no vSwitch in zone(s) %s of the node vSwitches (Terway takes Pod IPs "
@@ -430,7 +457,7 @@ class ClusterManager(ResourceManager):
         current = self.normalize(resource)
         for attr in self.attributes:
             wanted = self.params[attr.option]
-            if attr.mode != FIXED or wanted is None or attr.option == "name":
+            if attr.mode != FIXED or wanted is None:
                 continue
             have = current.get(attr.key)
             if attr.option == "kubernetes_version":

@@ -147,6 +147,13 @@ def test_fixed_change_is_refused_before_any_write(run, args, log, option, value)
     assert log.writes() == []
 
 
+def test_rename_by_id_is_refused(run, args, log):
+    created = run(ack_cluster, args)["cluster"]
+    log.clear()
+    result = run(ack_cluster, {"cluster_id": created["cluster_id"], "name": "ack-b"})
+    assert result["failed"] is True and result["field"] == "name" and log.writes() == []
+
+
 def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
     run(ack_cluster, dict(args, kubernetes_version="1.30.7-aliyun.1"))
     result = run(ack_cluster, dict(args, kubernetes_version="1.31.1-aliyun.1"))
@@ -165,6 +172,10 @@ def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
         ({"node_cidr_mask": 30}, "node_cidr_mask"),
         ({"kubernetes_version": "1.20.0-aliyun.1"}, "kubernetes_version"),
         ({"vpc_id": "not-a-vpc"}, "vpc_id"),
+        ({"vpc_id": "vpc-doesnotexist"}, "vpc_id"),
+        ({"pod_cidr": "20.5.0.0/16"}, "pod_cidr"),  # inside the VPC 20.0.0.0/8
+        ({"service_cidr": "20.6.0.0/20"}, "service_cidr"),
+        ({"vswitch_ids": ["vsw-doesnotexist"]}, "vswitch_ids"),
         ({"node_pool": {"instance_types": ["ecs.g7.xlarge"], "desired_size": 1}}, "node_pool.key_pair"),
         (
             {
