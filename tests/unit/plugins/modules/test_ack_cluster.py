@@ -257,3 +257,17 @@ def test_delete_then_delete_again(run, args, log, state):
     log.clear()
     again = run(ack_cluster, dict(args, state="absent"))
     assert again["changed"] is False and log.writes() == []
+
+
+def test_create_waits_on_the_task_then_on_running(run, args, emu, log):
+    emu.clock.delay_scale = 0.2  # the creation takes a moment: the first polls see it running / initial
+    result = run(ack_cluster, args)
+    assert result["changed"] is True and result["cluster"]["state"] == "running"
+    assert log.actions().count("DescribeTaskInfo") >= 2
+
+
+def test_no_wait_returns_the_initial_cluster(run, args, emu, log):
+    emu.clock.delay_scale = 1.0
+    result = run(ack_cluster, dict(args, wait=False))
+    assert result["changed"] is True and result["cluster"]["state"] == "initial"
+    assert "DescribeTaskInfo" not in log.actions()
