@@ -455,6 +455,12 @@ class ClusterManager(ResourceManager):
 
     def check_existing(self, resource):
         current = self.normalize(resource)
+        if self.params["state"] == "present" and current["state"] in ("failed", "delete_failed"):
+            self.module.fail_json(
+                msg="cluster %s is %s: delete it (state: absent) and create it again"
+                % (current["cluster_id"], current["state"]),
+                cluster_id=current["cluster_id"],
+            )
         for attr in self.attributes:
             wanted = self.params[attr.option]
             if attr.mode != FIXED or wanted is None:

@@ -271,3 +271,13 @@ def test_no_wait_returns_the_initial_cluster(run, args, emu, log):
     result = run(ack_cluster, dict(args, wait=False))
     assert result["changed"] is True and result["cluster"]["state"] == "initial"
     assert "DescribeTaskInfo" not in log.actions()
+
+
+def test_rerun_on_a_failed_cluster_says_what_to_do(run, args, emu, log, state):
+    emu.scenario_faults.set("cs", {"cluster_task_fail": {"name": "ack-a", "message": "boom"}})
+    assert run(ack_cluster, args)["failed"] is True
+    emu.scenario_faults.clear()
+    log.clear()
+    result = run(ack_cluster, args)
+    assert result["failed"] is True and "delete it (state: absent)" in result["msg"], result
+    assert log.writes() == [] and len(clusters(state)) == 1
