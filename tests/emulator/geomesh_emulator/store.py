@@ -35,6 +35,8 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 CREATED_AT = "_created_at"
+# Documents carrying this emulator-clock time are invisible to get/list until it has come.
+VISIBLE_FROM = "_visible_from"
 
 
 class Store:
@@ -145,6 +147,9 @@ class StoreView:
             self._store.delete(kind, rid)
             return None
         if self._hide_newer_than is not None and doc.get(CREATED_AT, 0) > self._hide_newer_than:
+            return None
+        if doc.get(VISIBLE_FROM) is not None and float(doc[VISIBLE_FROM]) > now:
+            # a document that exists from a later time on (e.g. the route of a node still joining)
             return None
         return lifecycle.resolve(doc, now)
 

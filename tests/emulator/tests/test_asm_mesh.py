@@ -73,8 +73,9 @@ class Cloud:
                     csm.Nodepool(
                         nodepool_info=csm.NodepoolNodepoolInfo(name="np"),
                         scaling_group=csm.NodepoolScalingGroup(
-                            vswitch_ids=vsws[:1], instance_types=["ecs.g7.xlarge"], desired_size=2
+                            vswitch_ids=vsws[:1], instance_types=["ecs.g7.xlarge"], desired_size=2, key_pair="kp"
                         ),
+                        kubernetes_config=csm.NodepoolKubernetesConfig(runtime="containerd", runtime_version="1.6.36"),
                     )
                 ],
             )

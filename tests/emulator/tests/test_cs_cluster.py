@@ -72,8 +72,9 @@ def cluster_request(vpc_id: str, vsws: list[str], **kw) -> csm.CreateClusterRequ
             csm.Nodepool(
                 nodepool_info=csm.NodepoolNodepoolInfo(name="default-nodepool"),
                 scaling_group=csm.NodepoolScalingGroup(
-                    vswitch_ids=vsws, instance_types=["ecs.g7.xlarge"], desired_size=3
+                    vswitch_ids=vsws, instance_types=["ecs.g7.xlarge"], desired_size=3, key_pair="kp-test"
                 ),
+                kubernetes_config=csm.NodepoolKubernetesConfig(runtime="containerd", runtime_version="1.6.36"),
             )
         ],
     )
@@ -405,6 +406,7 @@ def test_modify_cluster_lifts_deletion_protection(emu, cs, net):
     assert resp.cluster_id == cid and resp.task_id
     assert cs.describe_cluster_detail(cid).body.deletion_protection is False
     cs.describe_cluster_user_kubeconfig(cid, csm.DescribeClusterUserKubeconfigRequest(private_ip_address=False))
+    _settle(emu)  # ModifyCluster leaves the cluster `updating` for a moment
     cs.delete_cluster(cid, csm.DeleteClusterRequest())
     assert cs.describe_cluster_detail(cid).body.state == "deleting"
 
@@ -413,9 +415,10 @@ def test_versions_and_tags(emu, cs, net):
     versions = cs.describe_kubernetes_version_metadata(
         csm.DescribeKubernetesVersionMetadataRequest(region=REGION, cluster_type="ManagedKubernetes")
     ).body
-    assert versions and all(v.creatable for v in versions)
-    newest = versions[0].version
-    assert versions[-1].upgradable_versions and newest in versions[-1].upgradable_versions
+    creatable = [v for v in versions if v.creatable]
+    assert creatable and versions[0].creatable
+    newest = creatable[0].version
+    assert creatable[-1].upgradable_versions and newest in creatable[-1].upgradable_versions
     vpc_id, vsws = net
     err = error_of(lambda: cs.create_cluster(cluster_request(vpc_id, vsws, kubernetes_version="1.2.3-aliyun.1")))
     assert "kubernetes_version" in err.message

@@ -1,20 +1,38 @@
 """ACK: Container Service for Kubernetes (``cs`` 2015-12-15, ROA style).
 
-Managed clusters with a lazily computed lifecycle (``initial`` -> ``running``, ``deleting`` ->
-gone), a creation/deletion task per cluster, per-cluster kubeconfigs that point at the
-emulator's Kubernetes API port, and a simple node list per cluster (one pod CIDR of
-``node_cidr_mask`` bits per node for Flannel, zone labels from the node's vSwitch).
+Managed clusters with a lazily computed lifecycle (``initial`` -> ``running`` | ``failed``,
+``deleting`` -> gone), a task per cluster / node-pool operation (DescribeTaskInfo ``running`` ->
+``success`` | ``fail`` with ``error{code, message}``), per-cluster kubeconfigs that point at the
+emulator's Kubernetes API port, node pools (CreateClusterNodePool, DescribeClusterNodePools,
+DescribeClusterNodePoolDetail, ModifyClusterNodePool, DeleteClusterNodepool) and nodes
+(DescribeClusterNodes).
+
+Nodes join one by one (``node_join`` seconds apart, after ``nodepool_create`` for a new pool;
+the initial pools of CreateCluster join while the cluster is created and the create task ends
+with the last one) and leave one by one (``node_remove``). Each node has a name
+(``<region>.<ip>``), an ECS instance id, a private IP of its vSwitch (round robin over the pool's
+vSwitches), the vSwitch's zone and, for Flannel, its own ``/node_cidr_mask`` slice of the pod
+CIDR. The Flannel node route (pod slice -> instance, what the cloud controller manager installs)
+exists from the moment the node is Ready (``store.VISIBLE_FROM``) until its removal finished.
+Pool ``status.state``: ``scaling`` (nodes joining), ``removing`` (nodes leaving), ``updating``
+(attribute change), ``deleting``, else ``active``.
+
+Scenario faults (``scenarios.kind``; ``POST /_emulator/faults/cs``): ``cluster_task_fail`` and
+``nodepool_scale_fail``, see INTERFACE.md.
 
 Documents (``ctx.store``):
 
 - ``cs_cluster``: the DescribeClusterDetail fields (snake_case) plus private fields prefixed with
   ``_``: ``_kube_token`` (bearer token accepted by the cluster's Kubernetes API),
   ``_network_plugin`` (``flannel`` | ``terway``), ``_endpoint_public_access``, ``_nodes`` (see
-  :func:`cluster_nodes`), ``_nodepools``, ``_pod_vswitch_ids``.
-- ``cs_task``: DescribeTaskInfo fields.
+  :func:`cluster_nodes`), ``_nodepools`` (``{nodepool_info, scaling_group, kubernetes_config,
+  _deleting, _delete_at, _update_until, _task_id}``; ``login_password`` is never stored),
+  ``_pod_vswitch_ids``.
+- ``cs_task``: DescribeTaskInfo fields (``_error`` for a failing task).
 
-Facts come from the SDK models (``alibabacloud_cs20151215`` 7.2.3) and
-``/work/shared/reference/alicloud-api.md`` section 4; guesses are marked ``UNCONFIRMED``.
+Facts come from the SDK models (``alibabacloud_cs20151215`` 7.2.3),
+``/work/shared/reference/alicloud-api.md`` section 4 and ``ack-nodepools-preflight.md``
+sections 1-3; guesses are marked ``UNCONFIRMED``.
 """
 
 from __future__ import annotations
@@ -27,9 +45,10 @@ import secrets
 import uuid
 from typing import Any
 
-from geomesh_emulator import lifecycle, params
+from geomesh_emulator import lifecycle, params, scenarios
 from geomesh_emulator.errors import ApiError
 from geomesh_emulator.registry import roa
+from geomesh_emulator.store import VISIBLE_FROM
 
 PRODUCT = "cs"
 VERSION = "2015-12-15"
@@ -37,13 +56,32 @@ VERSION = "2015-12-15"
 CLUSTER_KIND = "cs_cluster"
 TASK_KIND = "cs_task"
 
-# UNCONFIRMED: the versions offered by the emulator (ACK offers the three most recent minors).
+# UNCONFIRMED: the version table (version, release date, expiration date, creatable). The SDK says
+# ACK creates the three newest minors; older ones stay listed as supported but not creatable.
 KUBERNETES_VERSIONS = [
-    ("1.31.1-aliyun.1", "2024-10-17", "2025-12-31"),
-    ("1.30.7-aliyun.1", "2024-07-25", "2025-08-31"),
-    ("1.28.15-aliyun.1", "2023-12-19", "2025-02-28"),
+    ("1.31.1-aliyun.1", "2024-10-17", "2025-12-31", True),
+    ("1.30.7-aliyun.1", "2024-07-25", "2025-08-31", True),
+    ("1.28.15-aliyun.1", "2023-12-19", "2025-02-28", True),
+    ("1.26.15-aliyun.1", "2023-05-23", "2024-07-31", False),
 ]
-DEFAULT_KUBERNETES_VERSION = KUBERNETES_VERSIONS[0][0]
+# Per-region tables (region -> list like KUBERNETES_VERSIONS); regions not listed offer the
+# default table. UNCONFIRMED: no region is known to differ, so none is listed.
+REGION_KUBERNETES_VERSIONS: dict[str, list[tuple[str, str, str, bool]]] = {}
+CLUSTER_SPECS = ("ack.standard", "ack.pro.small", "ack.pro.xlarge", "ack.pro.2xlarge", "ack.pro.4xlarge")  # SDK
+NETWORK_ADDONS = {"flannel": "flannel", "terway-eniip": "terway"}  # SDK CreateClusterRequest.addons
+# UNCONFIRMED: the container runtimes DescribeKubernetesVersionMetadata lists per minor version.
+RUNTIMES = {
+    "1.31": [{"name": "containerd", "version": "1.6.36"}],
+    "1.30": [{"name": "containerd", "version": "1.6.36"}, {"name": "containerd", "version": "1.6.28"}],
+    "1.28": [{"name": "containerd", "version": "1.6.28"}],
+    "1.26": [{"name": "containerd", "version": "1.6.20"}],
+}
+
+
+def _minor(version: str) -> str:
+    return ".".join(version.split("-")[0].split(".")[:2])
+
+
 DEFAULT_SERVICE_CIDR = "172.19.0.0/20"
 DEFAULT_NODE_CIDR_MASK = 26
 # UNCONFIRMED: the accepted node_cidr_mask range (console offers 24..28).
@@ -123,12 +161,19 @@ def _vpc_cidrs(vpc: dict[str, Any]) -> list[str]:
     return [c for c in cidrs if c]
 
 
-def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str) -> str:
-    """Create the cluster security group through the ecs product helper."""
+def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str, enterprise: bool) -> str:
+    """Create the cluster security group through the ecs product helper: an enterprise (advanced)
+    group unless ``is_enterprise_security_group`` is false (SDK CreateClusterRequest: default true;
+    alicloud-api.md section 3 "Limits")."""
     from geomesh_emulator.products import ecs  # core-owned
 
     return ecs.create_security_group(
-        ctx, vpc_id=vpc_id, region_id=region, name=name, description="ACK cluster security group"
+        ctx,
+        vpc_id=vpc_id,
+        region_id=region,
+        name=name,
+        description="ACK cluster security group",
+        security_group_type="enterprise" if enterprise else "normal",
     )
 
 
@@ -146,14 +191,22 @@ def _security_group_exists(ctx: Any, sg_id: str) -> bool:
 # public helpers for other emulator parts (asm, Kubernetes API, data plane)
 # ------------------------------------------------------------------------------------------
 def get_cluster(ctx: Any, cluster_id: str) -> dict[str, Any] | None:
-    """The stored cluster document (lifecycle resolved) or None."""
-    return ctx.store.get(CLUSTER_KIND, cluster_id)
+    """The stored cluster document (lifecycle resolved, finished node removals dropped) or None."""
+    doc = ctx.store.get(CLUSTER_KIND, cluster_id)
+    if doc is not None and _prune(ctx, doc):
+        ctx.store.put(CLUSTER_KIND, cluster_id, doc)
+    return doc
 
 
-def cluster_nodes(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def cluster_nodes(doc: dict[str, Any], now: float | None = None) -> list[dict[str, Any]]:
     """Nodes of a cluster doc: ``{node_name, instance_id, ip, vswitch_id, zone_id, region_id,
-    pod_cidr (Flannel, else None), nodepool_id, labels{...}}``."""
-    return list(doc.get("_nodes") or [])
+    pod_cidr (Flannel, else None), nodepool_id, labels{...}}`` plus internal ``_join_at``,
+    ``_remove_at``, ``_failed``. With ``now`` (emulator clock): only the nodes that are Ready then
+    (joined, not failed, not being removed) -- what a Kubernetes API would list as Ready."""
+    nodes = list(doc.get("_nodes") or [])
+    if now is None:
+        return nodes
+    return [n for n in nodes if _node_state(n, now) == "running"]
 
 
 def cluster_cidrs(doc: dict[str, Any]) -> dict[str, str | None]:
@@ -212,18 +265,21 @@ def _detail(doc: dict[str, Any]) -> dict[str, Any]:
 def _task_view(doc: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     state = doc.get("state")
-    stage = "finished" if state == "success" else "running"
-    out["current_stage"] = stage
+    done = state in ("success", "fail")
+    out["current_stage"] = "finished" if done else "running"
     out["stages"] = [
         {
             "state": state,
             "message": f"{doc.get('task_type')} {state}",
             "start_time": doc.get("created"),
-            "end_time": doc.get("_end") if state == "success" else None,
+            "end_time": doc.get("_end") if done else None,
         }
     ]
-    if state == "success":
+    if done:
         out["updated"] = doc.get("_end")
+    if state == "fail" and doc.get("_error"):
+        # DescribeTaskInfo error{code, message} (ack-nodepools-preflight.md section 3)
+        out["error"] = dict(doc["_error"])
     return out
 
 
@@ -231,16 +287,20 @@ def _task_view(doc: dict[str, Any]) -> dict[str, Any]:
 # CreateCluster
 # ------------------------------------------------------------------------------------------
 def _network_plugin(p: dict[str, Any]) -> str:
-    names = [str(a.get("name", "")) for a in (p.get("addons") or []) if isinstance(a, dict) and not a.get("disabled")]
-    if any(n == _FLANNEL for n in names):
-        return _FLANNEL
-    if any(n.startswith("terway") for n in names):
-        return _TERWAY
-    # UNCONFIRMED: without a network addon the emulator assumes Flannel when a pod CIDR is given,
-    # Terway when pod vSwitches are given (the API says the network component is required).
-    if p.get("pod_vswitch_ids") and not p.get("container_cidr"):
-        return _TERWAY
-    return _FLANNEL
+    """The network addon named in ``addons``: required, exactly one of ``flannel`` and
+    ``terway-eniip`` (SDK CreateClusterRequest.addons: "Network component: Required ... Flannel:
+    [{"name":"flannel"}], Terway: [{"name":"terway-eniip"}]"). No default."""
+    addons = p.get("addons") or []
+    if not isinstance(addons, list):
+        raise _invalid("addons must be a list of {name, config, disabled}")
+    names = [str(a.get("name", "")) for a in addons if isinstance(a, dict) and not a.get("disabled")]
+    found = [n for n in names if n in NETWORK_ADDONS]
+    if not found:
+        # UNCONFIRMED: the code for a missing network component.
+        raise _invalid('addons: a network component is required: [{"name": "flannel"}] or [{"name": "terway-eniip"}]')
+    if len(set(found)) > 1:
+        raise _invalid(f"addons: exactly one network component is allowed, got {', '.join(sorted(set(found)))}")
+    return NETWORK_ADDONS[found[0]]
 
 
 def _check_vswitches(ctx: Any, ids: list[str], vpc_id: str, field: str) -> list[dict[str, Any]]:
@@ -306,159 +366,656 @@ def _alloc_ip(vsw: dict[str, Any], used: set[str]) -> str:
     raise ApiError("InvalidVSwitchId.IpNotEnough", f"vSwitch {vsw.get('VSwitchId')} has no free IP address")
 
 
-def _nodepool_specs(p: dict[str, Any]) -> list[dict[str, Any]]:
-    pools = []
-    for raw in p.get("nodepools") or []:
-        if not isinstance(raw, dict):
-            continue
-        info = raw.get("nodepool_info") or {}
-        sg = raw.get("scaling_group") or {}
-        pools.append(
-            {
-                "name": info.get("name") or "default-nodepool",
-                "vswitch_ids": list(sg.get("vswitch_ids") or []),
-                "desired_size": int(sg.get("desired_size") or 0),
-                "instance_types": list(sg.get("instance_types") or []),
-                "scaling_group": sg,
-                "kubernetes_config": raw.get("kubernetes_config") or {},
-            }
-        )
-    # Deprecated top-level worker fields.
-    if not pools and p.get("num_of_nodes"):
-        pools.append(
-            {
-                "name": "default-nodepool",
-                "vswitch_ids": list(p.get("worker_vswitch_ids") or p.get("vswitch_ids") or []),
-                "desired_size": int(p.get("num_of_nodes") or 0),
-                "instance_types": list(p.get("worker_instance_types") or []),
-                "scaling_group": {},
-                "kubernetes_config": {},
-            }
-        )
-    return pools
+# ------------------------------------------------------------------------------------------
+# node pools and nodes (nodes join one by one; Flannel node routes follow the nodes)
+# ------------------------------------------------------------------------------------------
+# Facts: /work/shared/reference/ack-nodepools-preflight.md section 1 (SDK models
+# create_cluster_node_pool_request / nodepool, DescribeClusterNodes, DeleteClusterNodepool) and
+# section 2 (Flannel: one pod CIDR slice per node, one VPC route per node made by the cloud
+# controller manager once the node is Ready, removed when the Node is deleted).
+INSTANCE_TYPES_RANGE = (1, 10)  # SDK: scaling_group.instance_types, 1-10 entries
+VSWITCH_IDS_RANGE = (1, 8)  # SDK: scaling_group.vswitch_ids, 1-8 entries
+SYSTEM_DISK_SIZE_RANGE = (20, 2048)  # SDK: system_disk_size 20-2048 GiB
+DEFAULT_SYSTEM_DISK_CATEGORY = "cloud_efficiency"  # SDK default
+DEFAULT_SYSTEM_DISK_SIZE = 120  # UNCONFIRMED: the API's default system disk size
+NODE_STATES = ("all", "running", "removing", "initial", "failed")  # DescribeClusterNodes `state`
+_TAINT_EFFECTS = ("NoSchedule", "NoExecute", "PreferNoSchedule")
 
 
-def _build_nodes(
+def _pool_invalid(field: str, message: str) -> ApiError:
+    return _invalid(f"{field}: {message}")
+
+
+def _str_list(value: Any, field: str, lo: int, hi: int) -> list[str]:
+    if value in (None, ""):
+        value = []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _pool_invalid(field, "must be a list of strings")
+    if not lo <= len(value) <= hi:
+        raise _pool_invalid(field, f"{len(value)} entries given; {lo} to {hi} are required")
+    return [str(v) for v in value]
+
+
+def _int_field(value: Any, field: str, default: int | None) -> int | None:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise _pool_invalid(field, f"{value!r} is not a number") from exc
+
+
+def _key_values(value: Any, field: str, taints: bool = False) -> list[dict[str, str]]:
+    out = []
+    for item in value or []:
+        if not isinstance(item, dict) or not item.get("key"):
+            raise _pool_invalid(field, "every entry needs a key")
+        entry = {"key": str(item["key"]), "value": str(item.get("value") or "")}
+        if taints:
+            effect = str(item.get("effect") or "NoSchedule")
+            if effect not in _TAINT_EFFECTS:
+                raise _pool_invalid(field, f"effect {effect!r} must be one of {', '.join(_TAINT_EFFECTS)}")
+            entry["effect"] = effect
+        out.append(entry)
+    return out
+
+
+def _runtime_versions(version: str) -> list[dict[str, str]]:
+    return [dict(r) for r in RUNTIMES.get(_minor(version), [])]
+
+
+def _validate_pool(
+    ctx: Any, raw: Any, vpc_id: str, k8s_version: str, prefix: str, in_create_cluster: bool
+) -> dict[str, Any]:
+    """A node pool request (CreateCluster ``nodepools[]`` or CreateClusterNodePool body),
+    checked as the SDK models mark it, normalised for storage (no login_password kept)."""
+    if not isinstance(raw, dict):
+        raise _pool_invalid(prefix, "must be an object")
+    info = raw.get("nodepool_info") or {}
+    name = info.get("name") if isinstance(info, dict) else None
+    if not name:
+        raise _pool_invalid(f"{prefix}nodepool_info.name", "is required")  # SDK: required
+    sg = raw.get("scaling_group")
+    if not isinstance(sg, dict):
+        raise _pool_invalid(f"{prefix}scaling_group", "is required")
+    types = _str_list(sg.get("instance_types"), f"{prefix}scaling_group.instance_types", *INSTANCE_TYPES_RANGE)
+    vsw_ids = _str_list(sg.get("vswitch_ids"), f"{prefix}scaling_group.vswitch_ids", *VSWITCH_IDS_RANGE)
+    vsws = _check_vswitches(ctx, vsw_ids, vpc_id, f"{prefix}scaling_group.vswitch_ids")
+    desired = _int_field(sg.get("desired_size"), f"{prefix}scaling_group.desired_size", None)
+    if desired is None:
+        desired = _int_field(raw.get("count"), f"{prefix}count", 0)  # deprecated `count`
+    if desired < 0:
+        raise _pool_invalid(f"{prefix}scaling_group.desired_size", f"{desired} must be 0 or more")
+    has_key = bool(sg.get("key_pair"))
+    has_password = bool(sg.get("login_password"))
+    if has_key == has_password:
+        # SDK: "You must specify one of key_pair and login_password" (and not both).
+        raise _pool_invalid(f"{prefix}scaling_group", "exactly one of key_pair and login_password is required")
+    size = _int_field(sg.get("system_disk_size"), f"{prefix}scaling_group.system_disk_size", DEFAULT_SYSTEM_DISK_SIZE)
+    if not SYSTEM_DISK_SIZE_RANGE[0] <= size <= SYSTEM_DISK_SIZE_RANGE[1]:
+        raise _pool_invalid(
+            f"{prefix}scaling_group.system_disk_size",
+            f"{size} must be between {SYSTEM_DISK_SIZE_RANGE[0]} and {SYSTEM_DISK_SIZE_RANGE[1]} GiB",
+        )
+    # SDK marks instance_charge_type required and documents the default PostPaid; the emulator
+    # applies the default (UNCONFIRMED: whether an omitted value is refused).
+    charge = str(sg.get("instance_charge_type") or "PostPaid")
+    if charge not in ("PostPaid", "PrePaid"):
+        raise _pool_invalid(f"{prefix}scaling_group.instance_charge_type", f"{charge!r} must be PostPaid or PrePaid")
+    if charge == "PrePaid" and not (sg.get("period") and sg.get("period_unit")):
+        raise _pool_invalid(f"{prefix}scaling_group", "period and period_unit are required for PrePaid")
+    kc = raw.get("kubernetes_config") or {}
+    if not isinstance(kc, dict):
+        raise _pool_invalid(f"{prefix}kubernetes_config", "must be an object")
+    runtime = kc.get("runtime")
+    runtime_version = kc.get("runtime_version")
+    if in_create_cluster:
+        # SDK model Nodepool.kubernetes_config marks runtime and runtime_version required
+        # (ack-nodepools-preflight.md section 3).
+        if not runtime:
+            raise _pool_invalid(f"{prefix}kubernetes_config.runtime", "is required")
+        if not runtime_version:
+            raise _pool_invalid(f"{prefix}kubernetes_config.runtime_version", "is required")
+    runtime = str(runtime or "containerd")  # CreateClusterNodePool: default containerd (SDK)
+    offered = _runtime_versions(k8s_version)
+    if runtime not in {r["name"] for r in offered}:
+        raise _pool_invalid(
+            f"{prefix}kubernetes_config.runtime",
+            f"{runtime!r} is not offered for Kubernetes {k8s_version} "
+            f"(offered: {', '.join(sorted({r['name'] for r in offered}))})",
+        )
+    if runtime_version:
+        versions = [r["version"] for r in offered if r["name"] == runtime]
+        if str(runtime_version) not in versions:
+            raise _pool_invalid(
+                f"{prefix}kubernetes_config.runtime_version",
+                f"{runtime} {runtime_version} is not offered for Kubernetes {k8s_version} (offered: {', '.join(versions)}; "
+                "see DescribeKubernetesVersionMetadata runtimes)",
+            )
+    else:
+        runtime_version = next(r["version"] for r in offered if r["name"] == runtime)
+    labels = _key_values(kc.get("labels"), f"{prefix}kubernetes_config.labels")
+    taints = _key_values(kc.get("taints"), f"{prefix}kubernetes_config.taints", taints=True)
+    stored_sg = {k: v for k, v in sg.items() if k not in ("login_password",) and v is not None}  # secrets never stored
+    stored_sg.update(
+        {
+            "instance_types": types,
+            "vswitch_ids": vsw_ids,
+            "desired_size": desired,
+            "instance_charge_type": charge,
+            "system_disk_category": str(sg.get("system_disk_category") or DEFAULT_SYSTEM_DISK_CATEGORY),
+            "system_disk_size": size,
+            "login_as_non_root": bool(sg.get("login_as_non_root") or False),
+        }
+    )
+    stored_sg["_has_password"] = has_password
+    return {
+        "name": str(name),
+        "vswitches": vsws,
+        "desired_size": desired,
+        "scaling_group": stored_sg,
+        "kubernetes_config": {
+            "runtime": runtime,
+            "runtime_version": str(runtime_version),
+            "labels": labels,
+            "taints": taints,
+            "cms_enabled": bool(kc.get("cms_enabled") or False),
+            "cpu_policy": str(kc.get("cpu_policy") or "none"),
+        },
+    }
+
+
+def _new_pool_doc(ctx: Any, doc: dict[str, Any], spec: dict[str, Any], is_default: bool) -> dict[str, Any]:
+    now_s = _iso(ctx.now())
+    np_id = "np" + uuid.uuid4().hex
+    sg = dict(spec["scaling_group"])
+    sg["security_group_id"] = doc["security_group_id"]
+    sg.setdefault("security_group_ids", [doc["security_group_id"]])
+    return {
+        "nodepool_info": {
+            "nodepool_id": np_id,
+            "name": spec["name"],
+            "type": "ess",
+            "is_default": is_default,
+            "region_id": doc["region_id"],
+            "resource_group_id": doc.get("resource_group_id") or "",
+            "created": now_s,
+            "updated": now_s,
+        },
+        "scaling_group": sg,
+        "kubernetes_config": spec["kubernetes_config"],
+        "_deleting": False,
+        "_delete_at": None,
+        "_update_until": 0.0,
+        "_task_id": None,
+    }
+
+
+def _find_pool(doc: dict[str, Any], nodepool_id: str) -> dict[str, Any]:
+    for pool in doc.get("_nodepools") or []:
+        if pool["nodepool_info"]["nodepool_id"] == nodepool_id:
+            return pool
+    raise ApiError(
+        "ErrorNodePoolNotFound", f"node pool {nodepool_id} not found in cluster {doc['cluster_id']}", status=404
+    )
+
+
+def _node_state(node: dict[str, Any], now: float) -> str:
+    if node.get("_remove_at") is not None:
+        return "removing"
+    if now < float(node.get("_join_at") or 0):
+        return "initial"
+    if node.get("_failed"):
+        return "failed"
+    return "running"
+
+
+def _prune(ctx: Any, doc: dict[str, Any]) -> bool:
+    """Drop nodes whose removal finished and node pools whose deletion finished."""
+    now = ctx.now()
+    nodes = doc.get("_nodes") or []
+    kept = [n for n in nodes if n.get("_remove_at") is None or float(n["_remove_at"]) > now]
+    pools = doc.get("_nodepools") or []
+    kept_pools = [p for p in pools if p.get("_delete_at") is None or float(p["_delete_at"]) > now]
+    if len(kept) == len(nodes) and len(kept_pools) == len(pools):
+        return False
+    doc["_nodes"] = kept
+    doc["_nodepools"] = kept_pools
+    doc["size"] = len(kept)
+    return True
+
+
+def _free_pod_subnets(doc: dict[str, Any], count: int) -> list[str | None]:
+    if doc.get("_network_plugin") != _FLANNEL or not doc.get("container_cidr") or not count:
+        return [None] * count
+    pod = ipaddress.ip_network(doc["container_cidr"])
+    mask = int(doc.get("node_cidr_mask") or DEFAULT_NODE_CIDR_MASK)
+    used = {n.get("pod_cidr") for n in doc.get("_nodes") or []}
+    free = []
+    for net in pod.subnets(new_prefix=mask):
+        if str(net) not in used:
+            free.append(str(net))
+            if len(free) == count:
+                return free
+    capacity = 2 ** (mask - pod.prefixlen)
+    # UNCONFIRMED: code when the pod CIDR has no free node block left.
+    raise _invalid(
+        f"container_cidr {pod} with node_cidr_mask {mask} allows {capacity} nodes; "
+        f"{len(used - {None})} exist and {count} more were requested"
+    )
+
+
+def _add_route(ctx: Any, doc: dict[str, Any], node: dict[str, Any]) -> None:
+    """The cloud controller's route for a Flannel node: pod CIDR -> the node's ECS instance,
+    visible from the moment the node is Ready (ack-nodepools-preflight.md section 2)."""
+    if doc.get("_network_plugin") != _FLANNEL or not node.get("pod_cidr") or node.get("_failed"):
+        return
+    from geomesh_emulator.products import vpc as vpc_product  # core-owned
+
+    rte_id = vpc_product.add_system_route_entry(
+        ctx,
+        vpc_id=doc["vpc_id"],
+        destination_cidr=node["pod_cidr"],
+        next_hop_type="Instance",
+        next_hop_id=node["instance_id"],
+        description=f"ack:{doc['cluster_id']}:{node['node_name']}",
+    )
+    route = ctx.store.get("vpc_route_entry", rte_id)
+    if route is not None and route.get("NextHopId") == node["instance_id"]:
+        route[VISIBLE_FROM] = float(node["_join_at"])
+        ctx.store.put("vpc_route_entry", rte_id, route)
+        node["_route_id"] = rte_id
+
+
+def _drop_route(ctx: Any, node: dict[str, Any], at: float | None = None) -> None:
+    """Remove a node's route now, or (``at``) when the node's removal finishes."""
+    rte_id = node.get("_route_id")
+    if not rte_id:
+        return
+    route = ctx.raw_store.raw_get("vpc_route_entry", rte_id)
+    if route is None:
+        return
+    if at is None:
+        ctx.store.delete("vpc_route_entry", rte_id)
+    else:
+        route[lifecycle.DELETE_AT] = float(at)
+        ctx.store.put("vpc_route_entry", rte_id, route)
+
+
+def _add_nodes(ctx: Any, doc: dict[str, Any], pool: dict[str, Any], count: int, start: float) -> float:
+    """Schedule ``count`` new nodes of ``pool`` joining one by one after ``start``; returns the
+    time the last one is Ready (or fails)."""
+    if count <= 0:
+        return start
+    region = doc["region_id"]
+    info = pool["nodepool_info"]
+    sg = pool["scaling_group"]
+    vsws = [_vswitch(ctx, v) for v in sg.get("vswitch_ids") or []]
+    vsws = [v for v in vsws if v is not None]
+    if not vsws:
+        raise _invalid(f"node pool {info['name']}: none of its vSwitches exists")
+    subnets = _free_pod_subnets(doc, count)
+    used = _used_ips(ctx)
+    fault = _scenario(ctx, "nodepool_scale_fail", info["name"])
+    step = float(ctx.delay("node_join"))
+    in_pool = len([n for n in doc.get("_nodes") or [] if n.get("nodepool_id") == info["nodepool_id"]])
+    at = start
+    for i in range(count):
+        vsw = vsws[(in_pool + i) % len(vsws)]
+        ip = _alloc_ip(vsw, used)
+        zone = vsw.get("ZoneId") or f"{region}-a"
+        at = start + step * (i + 1)
+        node_name = f"{region}.{ip}"
+        node = {
+            "node_name": node_name,
+            "instance_id": ctx.new_id("i"),
+            "ip": ip,
+            "vswitch_id": vsw.get("VSwitchId"),
+            "zone_id": zone,
+            "region_id": region,
+            "pod_cidr": subnets[i],
+            "nodepool_id": info["nodepool_id"],
+            "instance_type": (sg.get("instance_types") or ["ecs.g7.xlarge"])[0],
+            "labels": {
+                "topology.kubernetes.io/region": region,
+                "topology.kubernetes.io/zone": zone,
+                "failure-domain.beta.kubernetes.io/region": region,
+                "failure-domain.beta.kubernetes.io/zone": zone,
+                "alibabacloud.com/nodepool-id": info["nodepool_id"],
+                "kubernetes.io/hostname": node_name,
+                **{lb["key"]: lb["value"] for lb in pool["kubernetes_config"].get("labels") or []},
+            },
+            "created": _iso(ctx.now()),
+            "_join_at": at,
+            "_remove_at": None,
+            "_failed": bool(fault),
+            "_error": (fault or {}).get("message") if fault else None,
+            "_route_id": None,
+        }
+        _add_route(ctx, doc, node)
+        doc.setdefault("_nodes", []).append(node)
+    doc["size"] = len(doc["_nodes"])
+    return at
+
+
+def _remove_nodes(ctx: Any, doc: dict[str, Any], pool: dict[str, Any], count: int | None, start: float) -> float:
+    """Remove ``count`` nodes of ``pool`` (None: all), newest first (UNCONFIRMED: which nodes a
+    scale-in removes), one by one; returns the time the last one is gone."""
+    np_id = pool["nodepool_info"]["nodepool_id"]
+    mine = [n for n in doc.get("_nodes") or [] if n.get("nodepool_id") == np_id and n.get("_remove_at") is None]
+    victims = list(reversed(mine))[: len(mine) if count is None else count]
+    step = float(ctx.delay("node_remove"))
+    at = start
+    for i, node in enumerate(victims):
+        at = max(start + step * (i + 1), float(node.get("_join_at") or 0))
+        node["_remove_at"] = at
+        _drop_route(ctx, node, at)
+    return at
+
+
+def _pool_view(ctx: Any, doc: dict[str, Any], pool: dict[str, Any]) -> dict[str, Any]:
+    now = ctx.now()
+    np_id = pool["nodepool_info"]["nodepool_id"]
+    nodes = [n for n in doc.get("_nodes") or [] if n.get("nodepool_id") == np_id]
+    states = [_node_state(n, now) for n in nodes]
+    if pool.get("_deleting"):
+        state = "deleting"
+    elif "removing" in states:
+        state = "removing"
+    elif "initial" in states:
+        state = "scaling"
+    elif float(pool.get("_update_until") or 0) > now:
+        state = "updating"
+    else:
+        state = "active"
+    sg = {k: v for k, v in pool["scaling_group"].items() if not k.startswith("_")}
+    running = states.count("running")
+    return {
+        "nodepool_info": dict(pool["nodepool_info"]),
+        "scaling_group": sg,
+        "kubernetes_config": dict(pool["kubernetes_config"]),
+        "status": {
+            "state": state,
+            "total_nodes": len(nodes),
+            "healthy_nodes": running,
+            "serving_nodes": running,
+            "initial_nodes": states.count("initial"),
+            "failed_nodes": states.count("failed"),
+            "offline_nodes": 0,
+            "removing_nodes": states.count("removing"),
+        },
+    }
+
+
+def _node_view(ctx: Any, node: dict[str, Any], pool: dict[str, Any] | None) -> dict[str, Any]:
+    state = _node_state(node, ctx.now())
+    sg = (pool or {}).get("scaling_group") or {}
+    return {
+        "node_name": node["node_name"],
+        "host_name": node["node_name"],
+        "instance_id": node["instance_id"],
+        "instance_name": f"worker-k8s-for-cs-{node['instance_id']}",
+        "instance_type": node.get("instance_type"),
+        "instance_type_family": str(node.get("instance_type") or "").rsplit(".", 1)[0],
+        "instance_role": "Worker",
+        "instance_charge_type": sg.get("instance_charge_type") or "PostPaid",
+        "instance_status": {"initial": "Pending", "running": "Running", "removing": "Stopping"}.get(state, "Stopped"),
+        "ip_address": [node["ip"]],
+        "nodepool_id": node.get("nodepool_id"),
+        "state": state,
+        "node_status": {"running": "Ready", "initial": "Unknown", "failed": "NotReady"}.get(state, "NotReady"),
+        "creation_time": node.get("created"),
+        "error_message": node.get("_error") or "",
+        "is_aliyun_node": True,
+        "source": "ess_attach",
+        "image_id": "aliyun_3_x64_20G_alibase",  # UNCONFIRMED: default image id
+    }
+
+
+def _cluster_for_nodepools(ctx: Any, p: dict[str, Any], write: bool) -> dict[str, Any]:
+    cluster_id = str(p.get("ClusterId"))
+    doc = get_cluster(ctx, cluster_id)
+    if doc is None:
+        raise _not_found(cluster_id)
+    if write and doc.get("state") != "running":
+        # UNCONFIRMED: node pool changes are refused unless the cluster runs.
+        raise ApiError("ErrorClusterState", f"cluster {cluster_id} is in state {doc.get('state')}", status=400)
+    return doc
+
+
+def _pool_busy(ctx: Any, doc: dict[str, Any], pool: dict[str, Any]) -> None:
+    state = _pool_view(ctx, doc, pool)["status"]["state"]
+    if state != "active":
+        # UNCONFIRMED: code for a change to a node pool that is still scaling/removing/updating.
+        raise ApiError(
+            "ErrorNodePoolState",
+            f"node pool {pool['nodepool_info']['nodepool_id']} is in state {state}; wait until it is active",
+            status=400,
+        )
+
+
+@roa(PRODUCT, VERSION, "CreateClusterNodePool", "POST", "/clusters/{ClusterId}/nodepools", write=True)
+def create_cluster_node_pool(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    doc = _cluster_for_nodepools(ctx, p, write=True)
+    spec = _validate_pool(ctx, p, doc["vpc_id"], doc["current_version"], "", in_create_cluster=False)
+    pool = _new_pool_doc(ctx, doc, spec, is_default=False)
+    now = ctx.now()
+    start = now + float(ctx.delay("nodepool_create"))
+    end = _add_nodes(ctx, doc, pool, spec["desired_size"], start)
+    fault = _scenario(ctx, "nodepool_scale_fail", spec["name"]) if spec["desired_size"] else None
+    task_id = _new_task(ctx, doc["cluster_id"], "nodepool_create", end - now, error=fault, target=pool)
+    pool["_task_id"] = task_id
+    doc.setdefault("_nodepools", []).append(pool)
+    ctx.store.put(CLUSTER_KIND, doc["cluster_id"], doc)
+    return {"nodepool_id": pool["nodepool_info"]["nodepool_id"], "task_id": task_id}
+
+
+@roa(
+    PRODUCT,
+    VERSION,
+    "DescribeClusterNodePoolDetail",
+    "GET",
+    "/clusters/{ClusterId}/nodepools/{NodepoolId}",
+    write=False,
+)
+def describe_cluster_node_pool_detail(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    doc = _cluster_for_nodepools(ctx, p, write=False)
+    return _pool_view(ctx, doc, _find_pool(doc, str(p.get("NodepoolId"))))
+
+
+@roa(PRODUCT, VERSION, "DescribeClusterNodePools", "GET", "/clusters/{ClusterId}/nodepools", write=False)
+def describe_cluster_node_pools(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    doc = _cluster_for_nodepools(ctx, p, write=False)
+    wanted = p.get("NodepoolName")
+    pools = [pool for pool in doc.get("_nodepools") or [] if not wanted or pool["nodepool_info"]["name"] == wanted]
+    return {"nodepools": [_pool_view(ctx, doc, pool) for pool in pools]}
+
+
+@roa(PRODUCT, VERSION, "ModifyClusterNodePool", "PUT", "/clusters/{ClusterId}/nodepools/{NodepoolId}", write=True)
+def modify_cluster_node_pool(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    doc = _cluster_for_nodepools(ctx, p, write=True)
+    pool = _find_pool(doc, str(p.get("NodepoolId")))
+    _pool_busy(ctx, doc, pool)
+    info = p.get("nodepool_info") or {}
+    sg = p.get("scaling_group") or {}
+    kc = p.get("kubernetes_config") or {}
+    now = ctx.now()
+    # validate everything before changing anything
+    desired = _int_field(sg.get("desired_size"), "scaling_group.desired_size", None)
+    if desired is not None and desired < 0:
+        raise _pool_invalid("scaling_group.desired_size", f"{desired} must be 0 or more")
+    types = None
+    if sg.get("instance_types") is not None:
+        types = _str_list(sg.get("instance_types"), "scaling_group.instance_types", *INSTANCE_TYPES_RANGE)
+    vsw_ids = None
+    if sg.get("vswitch_ids") is not None:
+        vsw_ids = _str_list(sg.get("vswitch_ids"), "scaling_group.vswitch_ids", *VSWITCH_IDS_RANGE)
+        _check_vswitches(ctx, vsw_ids, doc["vpc_id"], "scaling_group.vswitch_ids")
+    size = _int_field(sg.get("system_disk_size"), "scaling_group.system_disk_size", None)
+    if size is not None and not SYSTEM_DISK_SIZE_RANGE[0] <= size <= SYSTEM_DISK_SIZE_RANGE[1]:
+        raise _pool_invalid("scaling_group.system_disk_size", f"{size} must be between 20 and 2048 GiB")
+    if sg.get("key_pair") and sg.get("login_password"):
+        raise _pool_invalid("scaling_group", "exactly one of key_pair and login_password is allowed")
+    labels = _key_values(kc.get("labels"), "kubernetes_config.labels") if "labels" in kc else None
+    taints = _key_values(kc.get("taints"), "kubernetes_config.taints", taints=True) if "taints" in kc else None
+
+    stored = pool["scaling_group"]
+    if info.get("name"):
+        pool["nodepool_info"]["name"] = str(info["name"])
+    for key, val in (("instance_types", types), ("vswitch_ids", vsw_ids), ("system_disk_size", size)):
+        if val is not None:
+            stored[key] = val
+    if sg.get("system_disk_category"):
+        stored["system_disk_category"] = str(sg["system_disk_category"])
+    if sg.get("key_pair"):
+        stored["key_pair"], stored["_has_password"] = str(sg["key_pair"]), False
+    elif sg.get("login_password"):
+        stored.pop("key_pair", None)
+        stored["_has_password"] = True
+    if labels is not None:
+        pool["kubernetes_config"]["labels"] = labels
+    if taints is not None:
+        pool["kubernetes_config"]["taints"] = taints
+    pool["nodepool_info"]["updated"] = _iso(now)
+    end = now + float(ctx.delay("nodepool_update"))
+    fault = None
+    if desired is not None and desired != stored.get("desired_size"):
+        live = [n for n in doc.get("_nodes") or [] if n.get("nodepool_id") == pool["nodepool_info"]["nodepool_id"]]
+        if desired > len(live):
+            fault = _scenario(ctx, "nodepool_scale_fail", pool["nodepool_info"]["name"])
+            end = _add_nodes(ctx, doc, pool, desired - len(live), now)
+        elif desired < len(live):
+            end = _remove_nodes(ctx, doc, pool, len(live) - desired, now)
+        stored["desired_size"] = desired
+    else:
+        pool["_update_until"] = end  # attribute-only change: transient `updating`
+    task_id = _new_task(ctx, doc["cluster_id"], "nodepool_update", end - now, error=fault, target=pool)
+    pool["_task_id"] = task_id
+    ctx.store.put(CLUSTER_KIND, doc["cluster_id"], doc)
+    return {"nodepool_id": pool["nodepool_info"]["nodepool_id"], "task_id": task_id}
+
+
+@roa(PRODUCT, VERSION, "DeleteClusterNodepool", "DELETE", "/clusters/{ClusterId}/nodepools/{NodepoolId}", write=True)
+def delete_cluster_nodepool(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    doc = _cluster_for_nodepools(ctx, p, write=True)
+    pool = _find_pool(doc, str(p.get("NodepoolId")))
+    if pool.get("_deleting"):
+        # UNCONFIRMED: a repeated delete answers with the running deletion task.
+        return {"task_id": pool.get("_task_id")}
+    _pool_busy(ctx, doc, pool)
+    force = _bool(p, "force", False)
+    np_id = pool["nodepool_info"]["nodepool_id"]
+    live = [n for n in doc.get("_nodes") or [] if n.get("nodepool_id") == np_id]
+    if live and not force:
+        # Documented: force=false "prohibits deleting a node pool that still has nodes; the call
+        # returns an error" (DeleteClusterNodepool API reference). UNCONFIRMED: the code.
+        raise ApiError(
+            "ErrorNodePoolNotEmpty",
+            f"node pool {np_id} still has {len(live)} nodes; remove them or delete with force=true",
+            status=400,
+        )
+    now = ctx.now()
+    end = _remove_nodes(ctx, doc, pool, None, now) + float(ctx.delay("nodepool_delete"))
+    pool["_deleting"] = True
+    pool["_delete_at"] = end
+    task_id = _new_task(ctx, doc["cluster_id"], "nodepool_delete", end - now, target=pool)
+    pool["_task_id"] = task_id
+    ctx.store.put(CLUSTER_KIND, doc["cluster_id"], doc)
+    return {"task_id": task_id}
+
+
+@roa(PRODUCT, VERSION, "DescribeClusterNodes", "GET", "/clusters/{ClusterId}/nodes", write=False)
+def describe_cluster_nodes(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    doc = _cluster_for_nodepools(ctx, p, write=False)
+    page_number = _page_arg(p, "pageNumber", 1, 10**6)
+    page_size = _page_arg(p, "pageSize", 10, 100)
+    state = str(p.get("state") or "all")
+    if state not in NODE_STATES:
+        raise _invalid(f"state {state!r} must be one of {', '.join(NODE_STATES)}")
+    pools = {pool["nodepool_info"]["nodepool_id"]: pool for pool in doc.get("_nodepools") or []}
+    np_id = p.get("nodepool_id")
+    if np_id and np_id not in pools:
+        raise ApiError("ErrorNodePoolNotFound", f"node pool {np_id} not found", status=404)
+    now = ctx.now()
+    nodes = [n for n in doc.get("_nodes") or [] if not np_id or n.get("nodepool_id") == np_id]
+    if state != "all":
+        nodes = [n for n in nodes if _node_state(n, now) == state]
+    for key, field in (("instanceIds", "instance_id"), ("nodeNames", "node_name"), ("nodeIps", "ip")):
+        wanted = _json_list(p, key) if p.get(key) else None
+        if wanted:
+            nodes = [n for n in nodes if n.get(field) in {str(w) for w in wanted}]
+    start = (page_number - 1) * page_size
+    return {
+        "nodes": [_node_view(ctx, n, pools.get(n.get("nodepool_id"))) for n in nodes[start : start + page_size]],
+        "page": {"page_number": page_number, "page_size": page_size, "total_count": len(nodes)},
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# scenario faults (chosen per test: POST /_emulator/faults/cs, see scenarios.py)
+# ------------------------------------------------------------------------------------------
+def _fault_spec(fault: str) -> Any:
+    def validate(spec: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(spec) - {"name", "code", "message", "count"}
+        if unknown:
+            raise ValueError(f"unknown {fault} keys: {sorted(unknown)}")
+        if not isinstance(spec.get("name"), str) or not spec["name"]:
+            raise ValueError(f"{fault}: name required (the cluster or node pool name it targets)")
+        for key in ("code", "message"):
+            if spec.get(key) is not None and not isinstance(spec[key], str):
+                raise ValueError(f"{fault}: {key} must be a string")
+        return spec
+
+    return validate
+
+
+# {"name": "<cluster name>", "code": "...", "message": "..."}: CreateCluster of that name answers
+# normally, but its task ends `fail` with error{code, message} and the cluster `failed`.
+scenarios.kind(PRODUCT, "cluster_task_fail")(_fault_spec("cluster_task_fail"))
+# {"name": "<node pool name>", "code", "message"}: new nodes of that pool (create or scale-out)
+# end `failed` (NotReady, no route) and the task ends `fail` with the error.
+scenarios.kind(PRODUCT, "nodepool_scale_fail")(_fault_spec("nodepool_scale_fail"))
+
+
+def _scenario(ctx: Any, key: str, name: str) -> dict[str, Any] | None:
+    """The error of scenario fault ``key`` when one targets ``name``."""
+    spec = ctx.emulator.scenarios.take(PRODUCT, key, name=name)
+    if spec is None:
+        return None
+    return {
+        "code": str(spec.get("code") or "InternalError"),
+        "message": str(spec.get("message") or f"{key}: injected failure"),
+    }
+
+
+def _new_task(
     ctx: Any,
     cluster_id: str,
-    region: str,
-    vpc_id: str,
-    pools: list[dict[str, Any]],
-    plugin: str,
-    pod: ipaddress.IPv4Network | None,
-    mask: int,
-    security_group_id: str,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    total = sum(p["desired_size"] for p in pools)
-    pod_subnets: list[str] = []
-    if plugin == _FLANNEL and pod is not None and total:
-        capacity = 2 ** (mask - pod.prefixlen)
-        if total > capacity:
-            raise _invalid(
-                f"container_cidr {pod} with node_cidr_mask {mask} allows {capacity} nodes, {total} requested"
-            )
-        it = pod.subnets(new_prefix=mask)
-        pod_subnets = [str(next(it)) for _node in range(total)]
-    used = _used_ips(ctx)
-    nodes: list[dict[str, Any]] = []
-    pool_docs: list[dict[str, Any]] = []
-    now_s = _iso(ctx.now())
-    for pool in pools:
-        np_id = "np" + uuid.uuid4().hex
-        vsws = _check_vswitches(ctx, pool["vswitch_ids"], vpc_id, "nodepools.scaling_group.vswitch_ids")
-        if pool["desired_size"] and not vsws:
-            raise _invalid(f"node pool {pool['name']}: scaling_group.vswitch_ids is required")
-        for i in range(pool["desired_size"]):
-            vsw = vsws[i % len(vsws)]
-            ip = _alloc_ip(vsw, used)
-            zone = vsw.get("ZoneId") or f"{region}-a"
-            node = {
-                "node_name": f"{region}.{ip}",
-                "instance_id": ctx.new_id("i"),
-                "ip": ip,
-                "vswitch_id": vsw.get("VSwitchId"),
-                "zone_id": zone,
-                "region_id": region,
-                "pod_cidr": pod_subnets[len(nodes)] if pod_subnets else None,
-                "nodepool_id": np_id,
-                "instance_type": (pool["instance_types"] or ["ecs.g7.xlarge"])[0],
-                "labels": {
-                    "topology.kubernetes.io/region": region,
-                    "topology.kubernetes.io/zone": zone,
-                    "failure-domain.beta.kubernetes.io/region": region,
-                    "failure-domain.beta.kubernetes.io/zone": zone,
-                    "alibabacloud.com/nodepool-id": np_id,
-                    "kubernetes.io/hostname": f"{region}.{ip}",
-                },
-            }
-            nodes.append(node)
-        sg = dict(pool["scaling_group"])
-        sg.setdefault("vswitch_ids", pool["vswitch_ids"])
-        sg.setdefault("instance_types", pool["instance_types"])
-        sg["desired_size"] = pool["desired_size"]
-        sg["security_group_id"] = security_group_id
-        pool_docs.append(
-            {
-                "nodepool_info": {
-                    "nodepool_id": np_id,
-                    "name": pool["name"],
-                    "type": "ess",
-                    "is_default": not pool_docs,
-                    "region_id": region,
-                    "created": now_s,
-                    "updated": now_s,
-                },
-                "scaling_group": sg,
-                "kubernetes_config": pool["kubernetes_config"],
-            }
-        )
-    return nodes, pool_docs
-
-
-def _add_node_routes(ctx: Any, doc: dict[str, Any]) -> None:
-    """Flannel: ACK installs one custom route per node (pod CIDR -> ECS instance) in the VPC
-    system route table (alicloud-api.md section 8.1)."""
-    if doc.get("_network_plugin") != _FLANNEL:
-        return
-    from geomesh_emulator.products import vpc as vpc_product  # core-owned
-
-    for node in cluster_nodes(doc):
-        if node.get("pod_cidr"):
-            vpc_product.add_system_route_entry(
-                ctx,
-                vpc_id=doc["vpc_id"],
-                destination_cidr=node["pod_cidr"],
-                next_hop_type="Instance",
-                next_hop_id=node["instance_id"],
-                description=f"ack:{doc['cluster_id']}:{node['node_name']}",
-            )
-
-
-def _remove_node_routes(ctx: Any, doc: dict[str, Any]) -> None:
-    if doc.get("_network_plugin") != _FLANNEL:
-        return
-    from geomesh_emulator.products import vpc as vpc_product  # core-owned
-
-    for node in cluster_nodes(doc):
-        if node.get("pod_cidr"):
-            vpc_product.remove_system_route_entry(
-                ctx, vpc_id=doc["vpc_id"], destination_cidr=node["pod_cidr"], next_hop_id=node["instance_id"]
-            )
-
-
-def _new_task(ctx: Any, cluster_id: str, task_type: str, delay: float) -> str:
+    task_type: str,
+    delay: float,
+    error: dict[str, str] | None = None,
+    target: dict[str, Any] | None = None,
+) -> str:
     task_id = "T-" + uuid.uuid4().hex[:24]
     now = ctx.now()
+    delay = max(0.0, float(delay))
     doc = {
         "task_id": task_id,
         "cluster_id": cluster_id,
         "task_type": task_type,
         "created": _iso(now),
         "updated": _iso(now),
-        "target": {"id": cluster_id, "type": "cluster"},
+        "target": (
+            {"id": target["nodepool_info"]["nodepool_id"], "type": "nodepool"}
+            if target
+            else {"id": cluster_id, "type": "cluster"}
+        ),
         "_end": _iso(now + delay),
+        "_error": error,
     }
-    lifecycle.set_timeline(doc, "state", [("running", 0), ("success", delay)], now)
+    lifecycle.set_timeline(doc, "state", [("running", 0), ("fail" if error else "success", delay)], now)
     ctx.store.put(TASK_KIND, task_id, doc)
     return task_id
 
@@ -485,7 +1042,15 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         # UNCONFIRMED: the emulator only models ACK managed clusters.
         raise _invalid(f"cluster_type {cluster_type!r} is not supported by the emulator (ManagedKubernetes only)")
     profile = p.get("profile") or "Default"
-    cluster_spec = p.get("cluster_spec") or "ack.standard"
+    if profile != "Default":
+        # UNCONFIRMED: the emulator models the Default profile only (Edge/Serverless/Lingjun not).
+        raise _invalid(f"profile {profile!r} is not supported by the emulator (Default only)")
+    cluster_spec = p.get("cluster_spec") or "ack.standard"  # SDK: ack.standard when empty
+    if cluster_spec not in CLUSTER_SPECS:
+        raise _invalid(f"cluster_spec {cluster_spec!r} must be one of {', '.join(CLUSTER_SPECS)}")
+    proxy_mode = str(p.get("proxy_mode") or "ipvs")  # SDK: default ipvs
+    if proxy_mode not in ("ipvs", "iptables", "nftables"):
+        raise _invalid(f"proxy_mode {proxy_mode!r} must be ipvs, iptables or nftables")
 
     vpc_id = p.get("vpcid")
     if not vpc_id:
@@ -514,8 +1079,21 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         if not _is_private(pod):
             raise _invalid(f"container_cidr {pod} must be within 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
     else:
+        # SDK CreateClusterRequest.pod_vswitch_ids: "When the Terway network plugin is selected,
+        # specify vSwitches for Pod IP address allocation" (UNCONFIRMED: refused when empty).
         pod_vswitch_ids = [str(v) for v in (p.get("pod_vswitch_ids") or [])]
-        _check_vswitches(ctx, pod_vswitch_ids, str(vpc_id), "pod_vswitch_ids")
+        if not pod_vswitch_ids:
+            raise _invalid("pod_vswitch_ids is required for the Terway network plugin (terway-eniip)")
+        pod_vsws = _check_vswitches(ctx, pod_vswitch_ids, str(vpc_id), "pod_vswitch_ids")
+        # SDK: "the zones of the Pod vSwitch and the worker node vSwitch must be the same".
+        pod_zones = {v.get("ZoneId") for v in pod_vsws}
+        for raw in p.get("nodepools") or []:
+            for vsw_id in ((raw or {}).get("scaling_group") or {}).get("vswitch_ids") or []:
+                vsw = _vswitch(ctx, str(vsw_id))
+                if vsw is not None and vsw.get("ZoneId") not in pod_zones:
+                    raise _invalid(
+                        f"pod_vswitch_ids: no pod vSwitch in zone {vsw.get('ZoneId')} of node vSwitch {vsw_id}"
+                    )
     svc = _network(p.get("service_cidr") or DEFAULT_SERVICE_CIDR, "service_cidr")
     if not _is_private(svc) or not 16 <= svc.prefixlen <= 24:
         raise _invalid(
@@ -531,6 +1109,34 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     if pod is not None and pod.prefixlen > mask:
         raise _invalid(f"container_cidr {pod} is smaller than one node block /{mask}")
 
+    creatable = [v["version"] for v in _versions(str(region), cluster_type, profile) if v["creatable"]]
+    # SDK: kubernetes_version defaults to the latest creatable version.
+    version = str(p.get("kubernetes_version") or (creatable[0] if creatable else ""))
+    if version not in creatable:
+        # UNCONFIRMED: code for a version the region does not offer for creation.
+        raise _invalid(
+            f"kubernetes_version {version!r} cannot be created in {region}; creatable versions "
+            f"(DescribeKubernetesVersionMetadata): {', '.join(creatable)}"
+        )
+    if proxy_mode == "nftables" and _vkey(version) < (1, 35):
+        raise _invalid(f"proxy_mode nftables needs Kubernetes 1.35 or later, not {version}")
+    raw_pools = p.get("nodepools") or []
+    if not isinstance(raw_pools, list):
+        raise _invalid("nodepools must be a list")
+    specs = [
+        _validate_pool(ctx, raw, str(vpc_id), version, f"nodepools[{i}].", in_create_cluster=True)
+        for i, raw in enumerate(raw_pools)
+    ]
+    if p.get("num_of_nodes") and not specs:
+        # UNCONFIRMED: the deprecated worker_* / num_of_nodes fields are not modelled.
+        raise _invalid("num_of_nodes and worker_* are deprecated and not supported by the emulator; use nodepools")
+    total = sum(sp["desired_size"] for sp in specs)
+    if plugin == _FLANNEL and pod is not None and total > 2 ** (mask - pod.prefixlen):
+        raise _invalid(
+            f"container_cidr {pod} with node_cidr_mask {mask} allows {2 ** (mask - pod.prefixlen)} nodes, "
+            f"{total} requested"
+        )
+
     sg_id = p.get("security_group_id")
     if sg_id and p.get("is_enterprise_security_group") is True:
         raise _invalid("security_group_id and is_enterprise_security_group are mutually exclusive")
@@ -543,18 +1149,15 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     else:
         sg_created = True
         sg_id = _create_security_group(
-            ctx, str(vpc_id), str(region), f"alicloud-cs-auto-created-security-group-{cluster_id}"
+            ctx,
+            str(vpc_id),
+            str(region),
+            f"alicloud-cs-auto-created-security-group-{cluster_id}",
+            _bool(p, "is_enterprise_security_group", True),
         )
-
-    pools = _nodepool_specs(p)
-    nodes, pool_docs = _build_nodes(ctx, cluster_id, str(region), str(vpc_id), pools, plugin, pod, mask, str(sg_id))
 
     now = ctx.now()
     delay = float(ctx.delay("cluster_create"))
-    version = p.get("kubernetes_version") or DEFAULT_KUBERNETES_VERSION
-    if version not in [v for v, _r, _e in KUBERNETES_VERSIONS]:
-        # UNCONFIRMED: code for a version that cannot be created.
-        raise _invalid(f"kubernetes_version {version} is not supported; see DescribeKubernetesVersionMetadata")
     public = _bool(p, "endpoint_public_access", False)
     kube_url = f"{ctx.kube_base_url}/clusters/{cluster_id}"
     tags = [
@@ -578,7 +1181,7 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         "subnet_cidr": str(pod) if pod is not None else "",
         "service_cidr": str(svc),
         "node_cidr_mask": str(mask),
-        "proxy_mode": p.get("proxy_mode") or "ipvs",
+        "proxy_mode": proxy_mode,
         "current_version": version,
         "init_version": version,
         "next_version": "",
@@ -592,7 +1195,7 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         "tags": tags,
         "created": _iso(now),
         "updated": _iso(now + delay),
-        "size": len(nodes),
+        "size": 0,
         "resource_group_id": p.get("resource_group_id") or "",
         "worker_ram_role_name": f"KubernetesWorkerRole-{uuid.uuid4()}",
         "network_mode": "vpc",
@@ -621,16 +1224,25 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         "_network_plugin": plugin,
         "_endpoint_public_access": public,
         "_kube_token": secrets.token_urlsafe(32),
-        "_nodes": nodes,
-        "_nodepools": pool_docs,
+        "_nodes": [],
+        "_nodepools": [],
         "_pod_vswitch_ids": pod_vswitch_ids,
         "_sg_created": sg_created,
     }
-    lifecycle.set_timeline(doc, "state", [("initial", 0), ("running", delay)], now)
-    task_id = _new_task(ctx, cluster_id, "cluster_create", delay)
+    # The initial node pools: same machinery as CreateClusterNodePool; their nodes join one by
+    # one while the cluster is created, and the create task ends when the last one is Ready.
+    fault = _scenario(ctx, "cluster_task_fail", str(name))
+    end = now + delay
+    for i, spec in enumerate(specs):
+        pool = _new_pool_doc(ctx, doc, spec, is_default=i == 0)
+        doc["_nodepools"].append(pool)
+        if not fault:
+            end = max(end, _add_nodes(ctx, doc, pool, spec["desired_size"], now))
+    lifecycle.set_timeline(doc, "state", [("initial", 0), ("failed" if fault else "running", end - now)], now)
+    doc["updated"] = _iso(end)
+    task_id = _new_task(ctx, cluster_id, "cluster_create", end - now, error=fault)
     doc["_create_task_id"] = task_id
     ctx.store.put(CLUSTER_KIND, cluster_id, doc)
-    _add_node_routes(ctx, doc)
     response = {"cluster_id": cluster_id, "task_id": task_id}
     ctx.remember_token(p, response)
     return response
@@ -748,42 +1360,6 @@ def describe_cluster_user_kubeconfig(ctx: Any, p: dict[str, Any]) -> dict[str, A
     return {"config": config, "expiration": _iso(expires)}
 
 
-@roa(PRODUCT, VERSION, "DescribeClusterNodePools", "GET", "/clusters/{ClusterId}/nodepools", write=False)
-def describe_cluster_node_pools(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
-    cluster_id = str(p.get("ClusterId"))
-    doc = get_cluster(ctx, cluster_id)
-    if doc is None:
-        raise _not_found(cluster_id)
-    wanted = p.get("NodepoolName")
-    state = doc.get("state")
-    out = []
-    for pool in doc.get("_nodepools") or []:
-        info = pool["nodepool_info"]
-        if wanted and info.get("name") != wanted:
-            continue
-        nodes = [n for n in cluster_nodes(doc) if n.get("nodepool_id") == info.get("nodepool_id")]
-        ready = state == "running"
-        out.append(
-            {
-                "nodepool_info": info,
-                "scaling_group": pool.get("scaling_group") or {},
-                "kubernetes_config": pool.get("kubernetes_config") or {},
-                "status": {
-                    # UNCONFIRMED: pool state while the cluster is still being created.
-                    "state": "active" if ready else "initial",
-                    "total_nodes": len(nodes),
-                    "healthy_nodes": len(nodes) if ready else 0,
-                    "serving_nodes": len(nodes) if ready else 0,
-                    "initial_nodes": 0 if ready else len(nodes),
-                    "failed_nodes": 0,
-                    "offline_nodes": 0,
-                    "removing_nodes": 0,
-                },
-            }
-        )
-    return {"nodepools": out}
-
-
 # ------------------------------------------------------------------------------------------
 # DeleteCluster
 # ------------------------------------------------------------------------------------------
@@ -796,6 +1372,13 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     if doc.get("state") == "deleting":
         # UNCONFIRMED: a repeated delete returns the running deletion task instead of failing.
         return {"cluster_id": cluster_id, "task_id": doc.get("_delete_task_id")}
+    if doc.get("state") in ("initial", "updating"):
+        # UNCONFIRMED: deleting a cluster that is still being created or updated is refused.
+        raise ApiError(
+            "ErrorClusterState",
+            f"cluster {cluster_id} is in state {doc.get('state')}, wait until it runs",
+            status=400,
+        )
     if doc.get("deletion_protection"):
         # UNCONFIRMED: code for a delete refused by deletion protection.
         raise ApiError(
@@ -803,9 +1386,6 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
             f"cluster {cluster_id} has deletion protection enabled; disable it (ModifyCluster) before deleting",
             status=400,
         )
-    if doc.get("state") == "initial":
-        # UNCONFIRMED: deleting a cluster that is still being created is refused.
-        raise ApiError("ErrorClusterState", f"cluster {cluster_id} is in state initial, wait until it runs", status=400)
     params.json_param(p, "delete_options", [])  # validated for shape only
     params.json_param(p, "retain_resources", [])
     # UNCONFIRMED: deleting a cluster that is still a member of an ASM mesh is allowed; the mesh
@@ -815,7 +1395,8 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     task_id = _new_task(ctx, cluster_id, "cluster_delete", delay)
     doc["_delete_task_id"] = task_id
     doc["updated"] = _iso(now)
-    _remove_node_routes(ctx, doc)
+    for node in doc.get("_nodes") or []:
+        _drop_route(ctx, node)
     if doc.get("_sg_created"):
         # UNCONFIRMED: ACK removes the security group it created together with the cluster.
         _delete_security_group(ctx, doc["security_group_id"])
@@ -854,31 +1435,62 @@ def modify_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         doc["resource_group_id"] = str(p["resource_group_id"])
     now = ctx.now()
     doc["updated"] = _iso(now)
-    # UNCONFIRMED: the cluster stays "running" while the modification task runs.
-    task_id = _new_task(ctx, cluster_id, "cluster_update", float(ctx.delay("cluster_update", 0.5)))
+    # The cluster is `updating` (a DescribeClusterDetail state, alicloud-api.md section 4) while the
+    # modification task runs; meanwhile other changes answer ErrorClusterState (UNCONFIRMED: how
+    # long, and that every ModifyCluster passes through it).
+    delay = float(ctx.delay("cluster_update"))
+    lifecycle.set_timeline(doc, "state", [("updating", 0), ("running", delay)], now)
+    task_id = _new_task(ctx, cluster_id, "cluster_update", delay)
     ctx.store.put(CLUSTER_KIND, cluster_id, doc)
     return {"cluster_id": cluster_id, "task_id": task_id}
 
 
-@roa(PRODUCT, VERSION, "DescribeKubernetesVersionMetadata", "GET", "/api/v1/metadata/versions", write=False)
-def describe_kubernetes_version_metadata(ctx: Any, p: dict[str, Any]) -> list[dict[str, Any]]:
-    wanted = p.get("KubernetesVersion")
+def _versions(region: str, cluster_type: str, profile: str) -> list[dict[str, Any]]:
+    """The version metadata of a region, newest first."""
+    if cluster_type != "ManagedKubernetes" or profile != "Default":
+        return []  # UNCONFIRMED: only ACK managed clusters (Default profile) are modelled
     out = []
-    for version, released, expires in KUBERNETES_VERSIONS:
-        if wanted and version != wanted and not version.startswith(f"{wanted}-"):
-            continue
+    table = REGION_KUBERNETES_VERSIONS.get(region, KUBERNETES_VERSIONS)
+    for version, released, expires, creatable in table:
         out.append(
             {
                 "version": version,
-                "creatable": True,
+                "creatable": creatable,
                 "release_date": f"{released}T00:00:00+08:00",
                 "expiration_date": f"{expires}T00:00:00+08:00",
-                "runtimes": [{"name": "containerd", "version": "1.6.36"}],
+                "runtimes": _runtime_versions(version),
                 "capabilities": {},
                 "meta_data": {},
-                "upgradable_versions": [v for v, _r, _e in KUBERNETES_VERSIONS if _vkey(v) > _vkey(version)],
+                "upgradable_versions": [v for v, *_rest in table if _vkey(v) > _vkey(version)],
             }
         )
+    return out
+
+
+@roa(PRODUCT, VERSION, "DescribeKubernetesVersionMetadata", "GET", "/api/v1/metadata/versions", write=False)
+def describe_kubernetes_version_metadata(ctx: Any, p: dict[str, Any]) -> list[dict[str, Any]]:
+    # ack-nodepools-preflight.md section 3: Region and ClusterType are required (SDK);
+    # KubernetesVersion, Profile, Mode (supported | creatable), runtime are optional.
+    for key in ("Region", "ClusterType"):
+        if not p.get(key):
+            raise _invalid(f"{key} is required")  # UNCONFIRMED code
+    mode = str(p.get("Mode") or "supported")
+    if mode not in ("supported", "creatable"):
+        raise _invalid(f"Mode {mode!r} must be supported or creatable")
+    region = str(p["Region"])
+    from geomesh_emulator.products._common import REGIONS  # core-owned region table
+
+    if region not in REGIONS:
+        raise _invalid(f"Region {region!r} is not a known region")  # UNCONFIRMED code
+    out = _versions(region, str(p["ClusterType"]), str(p.get("Profile") or "Default"))
+    wanted = p.get("KubernetesVersion")
+    if wanted:
+        out = [v for v in out if v["version"] == wanted or v["version"].startswith(f"{wanted}-")]
+    if mode == "creatable":
+        out = [v for v in out if v["creatable"]]
+    runtime = p.get("runtime")
+    if runtime:
+        out = [v for v in out if any(r["name"] == runtime for r in v["runtimes"])]
     return out
 
 
