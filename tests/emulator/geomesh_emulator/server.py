@@ -18,9 +18,10 @@ from . import products, registry, routing, signing
 from .clock import Clock
 from .context import Context
 from .errors import ApiError
-from .faults import FaultProfile, Faults, ScenarioFaults
+from .faults import FaultProfile, Faults
 from .params import flag
 from .reqlog import RequestLog, scrub
+from .scenarios import Scenarios
 from .store import Store, StoreView
 
 HOST = "127.0.0.1"
@@ -69,7 +70,7 @@ class Emulator:
         self.clock = Clock(delay_scale, offset=float(self.store.meta_get("clock_offset", 0.0) or 0.0))
         self.startup_faults = faults or FaultProfile()
         self.faults = Faults(self.startup_faults)
-        self.scenario_faults = ScenarioFaults()
+        self.scenarios = Scenarios()
         self.reqlog = RequestLog(os.path.join(self.state_dir, "requests.jsonl"))
         self.keys = keys if keys is not None else signing.default_keys()
         self.nonces = signing.NonceCache()
@@ -148,7 +149,7 @@ class Emulator:
             self.store.reset()
         self.reqlog.truncate()
         self.faults.set(self.startup_faults)
-        self.scenario_faults.clear()
+        self.scenarios.clear()
         self.clock.offset = 0.0
 
     @contextlib.contextmanager
@@ -168,6 +169,17 @@ class Emulator:
                 self.store.rollback()
                 raise
             self.store.commit()
+
+    def set_scenarios(self, product: str, data: Any) -> dict[str, list[dict[str, Any]]]:
+        """Replace ``product``'s scenario faults (scenarios.py): every spec is validated first,
+        then applied at once where its kind can, the others armed. Returns the armed ones."""
+        checked = self.scenarios.normalise(product, data)
+        armed = []
+        with self.transaction(product=product) as ctx:
+            for found, spec in checked:
+                if found.apply is None or not found.apply(ctx, spec):
+                    armed.append((found.name, spec))
+        return self.scenarios.replace(product, armed)
 
     def advance_clock(self, seconds: float) -> float:
         with self.store.lock:
@@ -302,13 +314,13 @@ class ApiHandler(_BaseHandler):
                 emu.faults.set(prof)
                 self._send_json(200, prof.to_dict())
             elif path.startswith("/_emulator/faults/") and method in ("GET", "POST"):
-                # scenario faults of one product (faults.ScenarioFaults)
+                # scenario faults of one product (scenarios.py)
                 product = path[len("/_emulator/faults/") :]
                 if method == "POST":
-                    self._send_json(200, emu.scenario_faults.set(product, json.loads(body or b"{}")))
+                    self._send_json(200, emu.set_scenarios(product, json.loads(body or b"{}")))
                 else:
-                    emu.scenario_faults.known(product)
-                    self._send_json(200, emu.scenario_faults.get(product))
+                    emu.scenarios.check_product(product)
+                    self._send_json(200, emu.scenarios.get(product))
             elif path == "/_emulator/reset" and method == "POST":
                 emu.reset()
                 self._send_json(200, {"status": "reset"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import urllib.error
 
 import pytest
 import yaml
@@ -19,6 +20,7 @@ from alibabacloud_servicemesh20200111.client import Client as AsmClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
+from conftest import control
 
 HZ = "cn-hangzhou"
 _seq = itertools.count(1)
@@ -179,6 +181,11 @@ class Cloud:
             am.AddClusterIntoServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cluster_id)
         ).body
 
+    def members(self, mesh_id: str) -> list[am.DescribeClustersInServiceMeshResponseBodyClusters]:
+        return self.asm.describe_clusters_in_service_mesh(
+            am.DescribeClustersInServiceMeshRequest(service_mesh_id=mesh_id)
+        ).body.clusters
+
     def candidates(self, mesh_id: str) -> dict[str, am.DescribeServiceMeshClustersResponseBodyClusters]:
         body = self.asm.describe_service_mesh_clusters(
             am.DescribeServiceMeshClustersRequest(service_mesh_id=mesh_id)
@@ -250,12 +257,15 @@ def test_create_describe_lifecycle(cloud, mesh_net):
     ).body.service_meshes
     assert by_tag == []
 
-    err = error_of(
-        lambda: cloud.asm.create_service_mesh(
-            am.CreateServiceMeshRequest(region_id=HZ, vpc_id=vpc_id, v_switches=json.dumps(vsws[:1]), name="asm-dr")
-        )
+    # Names are not unique and there is no ClientToken: the same request again is a second mesh.
+    twin = cloud.asm.create_service_mesh(
+        am.CreateServiceMeshRequest(region_id=HZ, vpc_id=vpc_id, v_switches=json.dumps(vsws[:1]), name="asm-dr")
+    ).body.service_mesh_id
+    assert twin != mesh_id
+    listed = cloud.asm.describe_service_meshes(am.DescribeServiceMeshesRequest()).body.service_meshes
+    assert sorted((m.service_mesh_info.service_mesh_id, m.service_mesh_info.name) for m in listed) == sorted(
+        [(mesh_id, "asm-dr"), (twin, "asm-dr")]
     )
-    assert err.code == "NameAlreadyExist"
 
 
 def test_versions_and_default_version(cloud, mesh_net):
@@ -270,6 +280,10 @@ def test_versions_and_default_version(cloud, mesh_net):
 @pytest.mark.parametrize(
     "overrides, code",
     [
+        (dict(vpc_id=None), "MissingParameter"),
+        (dict(v_switches=None), "MissingParameter"),
+        (dict(v_switches='"vsw-a"'), "InvalidParameter"),
+        (dict(cluster_spec="huge"), "InvalidParameter"),
         (dict(v_switches="vsw-not-json"), "InvalidParameter"),
         (dict(v_switches="[]"), "InvalidParameter"),
         (dict(v_switches='["vsw-doesnotexist"]'), "InvalidVSwitchId.NotFound"),
@@ -356,14 +370,14 @@ def test_join_refused_without_cen_then_accepted(cloud, mesh_net):
     cloud.connect((mesh_vpc, mesh_vsws), (ack_vpc, ack_vsws))
     assert cloud.candidates(mesh_id)[cluster_id].forbidden_flag == 0
     assert cloud.add(mesh_id, cluster_id).code == "200"
+    # The join takes time: the mesh is busy and the cluster is not listed yet.
     mesh = cloud.detail(mesh_id)
-    assert mesh.service_mesh_info.state == "updating" and cluster_id in mesh.clusters
+    assert mesh.service_mesh_info.state == "updating" and mesh.clusters == []
+    assert cloud.members(mesh_id) == []
     assert error_of(lambda: cloud.add(mesh_id, cluster_id)).code == "StatusForbidden"  # busy
     cloud.settle()
-    assert cloud.state(mesh_id) == "running"
-    members = cloud.asm.describe_clusters_in_service_mesh(
-        am.DescribeClustersInServiceMeshRequest(service_mesh_id=mesh_id)
-    ).body.clusters
+    assert cloud.state(mesh_id) == "running" and cloud.detail(mesh_id).clusters == [cluster_id]
+    members = cloud.members(mesh_id)
     assert [(c.cluster_id, c.vpc_id, c.state) for c in members] == [(cluster_id, ack_vpc, "running")]
     assert cluster_id not in cloud.candidates(mesh_id)
     assert error_of(lambda: cloud.add(mesh_id, cluster_id)).code == "ClusterAlreadyInServiceMesh"
@@ -454,8 +468,11 @@ def test_delete_rules(cloud, mesh_net):
     cloud.asm.remove_cluster_from_service_mesh(
         am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid)
     )
-    assert cloud.state(mesh_id) == "updating" and cloud.detail(mesh_id).clusters == []
+    # The removal takes time too: still listed while the mesh is updating.
+    assert cloud.state(mesh_id) == "updating" and cloud.detail(mesh_id).clusters == [cid]
+    assert [c.cluster_id for c in cloud.members(mesh_id)] == [cid]
     cloud.settle()
+    assert cloud.detail(mesh_id).clusters == [] and cloud.members(mesh_id) == []
     err = error_of(
         lambda: cloud.asm.remove_cluster_from_service_mesh(
             am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid)
@@ -624,3 +641,186 @@ def test_candidates_paging_and_deleted_member(cloud, mesh_net):
         am.DescribeClustersInServiceMeshRequest(service_mesh_id=mesh_id)
     ).body.clusters
     assert [(c.cluster_id, c.state) for c in members] == [(ids[0], "failed")]
+
+
+# ------------------------------------------------------------------------------------------ membership over time
+def test_join_in_progress_blocks_other_meshes_and_delete(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    cid = cloud.cluster(mesh_vpc, mesh_vsws, "10.30.0.0/16", "172.30.0.0/20")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    other = cloud.mesh(mesh_vpc, mesh_vsws)
+    cloud.add(mesh_id, cid)
+    # Joining: not listed yet, but already taken (no second mesh) and the mesh refuses changes.
+    assert cloud.candidates(other)[cid].service_mesh_id == mesh_id
+    assert cid not in cloud.candidates(mesh_id)
+    assert error_of(lambda: cloud.add(other, cid)).code == "ClusterAlreadyInServiceMesh"
+    for call in (
+        lambda: cloud.asm.delete_service_mesh(am.DeleteServiceMeshRequest(service_mesh_id=mesh_id, force=True)),
+        lambda: cloud.asm.remove_cluster_from_service_mesh(
+            am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid)
+        ),
+        lambda: cloud.locality(mesh_id, True, None),
+    ):
+        err = error_of(call)
+        assert err.code == "StatusForbidden" and "updating" in err.message
+    cloud.settle()
+    assert [c.cluster_id for c in cloud.members(mesh_id)] == [cid]
+
+
+def test_update_mesh_feature_without_locality_switch_turns_it_off(cloud, mesh_net):
+    mesh_id = cloud.mesh(*mesh_net)
+    cloud.locality(mesh_id, True, {"failover": [{"from": "cn-hangzhou", "to": "cn-shanghai"}]})
+    cloud.settle()
+    assert cloud.detail(mesh_id).spec.mesh_config.locality_lb.enabled is True
+    # SDK: UpdateMeshFeatureRequest.locality_load_balancing "Default value: false".
+    cloud.asm.update_mesh_feature(am.UpdateMeshFeatureRequest(service_mesh_id=mesh_id, tracing=True))
+    assert cloud.state(mesh_id) == "updating"
+    cloud.settle()
+    mesh_config = cloud.detail(mesh_id).spec.mesh_config
+    assert mesh_config.locality_lb.enabled is False and mesh_config.enable_locality_lb is False
+
+
+# ------------------------------------------------------------------------------------------ scenario faults
+FAULTS = "/_emulator/faults/servicemesh"
+ANY_MESSAGE = "failed to install the data-plane components into the cluster: timeout"
+
+
+def test_scenario_join_failure(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    bad = cloud.cluster(mesh_vpc, mesh_vsws, "10.31.0.0/16", "172.31.0.0/20")
+    good = cloud.cluster(mesh_vpc, mesh_vsws, "10.32.0.0/16", "172.29.0.0/20")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    armed = control(cloud.emu, FAULTS, {"join_failure": {"cluster_id": bad, "message": "istiod sync timeout"}})
+    assert armed == {"join_failure": [{"cluster_id": bad, "message": "istiod sync timeout"}]}
+    assert control(cloud.emu, FAULTS) == armed
+
+    cloud.add(mesh_id, good)  # another cluster: not matched
+    cloud.settle()
+    cloud.add(mesh_id, bad)
+    assert cloud.members(mesh_id)[0].error_message == ""
+    cloud.settle()
+    rows = {c.cluster_id: c for c in cloud.members(mesh_id)}
+    assert (rows[bad].state, rows[bad].error_message) == ("failed", "istiod sync timeout")
+    assert (rows[good].state, rows[good].error_message) == ("running", "")
+    info = cloud.detail(mesh_id).service_mesh_info
+    assert info.state == "running" and info.error_message == "istiod sync timeout"
+
+    # leaving clears the error; with the fault cleared, the join succeeds
+    cloud.asm.remove_cluster_from_service_mesh(
+        am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=bad)
+    )
+    cloud.settle()
+    assert cloud.detail(mesh_id).service_mesh_info.error_message == ""
+    assert [c.cluster_id for c in cloud.members(mesh_id)] == [good]
+    assert control(cloud.emu, FAULTS, {}) == {}
+    cloud.add(mesh_id, bad)
+    cloud.settle()
+    assert {(c.cluster_id, c.state) for c in cloud.members(mesh_id)} == {(good, "running"), (bad, "running")}
+
+
+def test_scenario_join_failure_count(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    a = cloud.cluster(mesh_vpc, mesh_vsws, "10.34.0.0/16", "172.27.0.0/20")
+    b = cloud.cluster(mesh_vpc, mesh_vsws, "10.35.0.0/16", "172.26.0.0/20")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    control(cloud.emu, FAULTS, {"join_failure": [{"count": 1}]})  # any cluster, once
+    cloud.add(mesh_id, a)
+    cloud.settle()
+    assert control(cloud.emu, FAULTS) == {}
+    cloud.add(mesh_id, b)
+    cloud.settle()
+    states = {c.cluster_id: c.state for c in cloud.members(mesh_id)}
+    assert states == {a: "failed", b: "running"}
+
+
+def test_scenario_mesh_busy_now_and_on_create(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    cid = cloud.cluster(mesh_vpc, mesh_vsws, "10.33.0.0/16", "172.28.0.0/20")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    out = control(cloud.emu, FAULTS, {"mesh_busy": {"mesh_id": mesh_id, "state": "upgrading", "seconds": 120}})
+    assert out == {}  # applied at once, not kept
+    assert cloud.state(mesh_id) == "upgrading"
+    err = error_of(lambda: cloud.add(mesh_id, cid))
+    assert err.code == "StatusForbidden" and "upgrading" in err.message
+    cloud.settle(100)
+    assert cloud.state(mesh_id) == "upgrading"
+    cloud.settle(30)
+    assert cloud.state(mesh_id) == "running"
+    cloud.add(mesh_id, cid)
+
+    # without mesh_id: a mesh created while it is set comes up, then stays updating for the time given
+    control(cloud.emu, FAULTS, {"mesh_busy": {"seconds": 50, "count": 1}})
+    young = cloud.asm.create_service_mesh(
+        am.CreateServiceMeshRequest(region_id=HZ, vpc_id=mesh_vpc, v_switches=json.dumps(mesh_vsws[:1]))
+    ).body.service_mesh_id
+    assert cloud.state(young) == "initial" and control(cloud.emu, FAULTS) == {}
+    cloud.settle(30)
+    assert cloud.state(young) == "updating"
+    assert error_of(lambda: cloud.locality(young, True, None)).code == "StatusForbidden"
+    cloud.settle(60)
+    assert cloud.state(young) == "running"
+
+
+@pytest.mark.parametrize(
+    "path, body, needle",
+    [
+        (FAULTS, {"meteor": {}}, "unknown servicemesh scenario faults: meteor"),
+        (FAULTS, {"mesh_busy": {}}, "seconds"),
+        (FAULTS, {"mesh_busy": {"seconds": 5, "state": "stopped"}}, "state"),
+        (FAULTS, {"mesh_busy": {"seconds": 5, "mesh_id": "c" + "0" * 32}}, "no service mesh"),
+        (FAULTS, {"join_failure": {"colour": "red"}}, "colour"),
+        (FAULTS, {"join_failure": {"count": 0}}, "count"),
+        (FAULTS, {"join_failure": "x"}, "object"),
+        (FAULTS, ["join_failure"], "JSON object"),
+        ("/_emulator/faults/nosuchproduct", {}, "no scenario faults"),
+    ],
+)
+def test_scenario_validation(cloud, path, body, needle):
+    control(cloud.emu, FAULTS, {"join_failure": {"cluster_id": "c1"}})
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        control(cloud.emu, path, body)
+    assert exc.value.code == 400 and needle in json.loads(exc.value.read())["message"]
+    # a refused body changes nothing
+    assert control(cloud.emu, FAULTS) == {"join_failure": [{"cluster_id": "c1", "message": ANY_MESSAGE}]}
+
+
+def test_istio_system_namespace_forbidden_flag_4(cloud, mesh_net):
+    mesh_vpc, mesh_vsws = mesh_net
+    cid = cloud.cluster(mesh_vpc, mesh_vsws, "10.36.0.0/16", "172.25.0.0/20")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    assert control(cloud.emu, FAULTS, {"istio_system_namespace": {"cluster_id": cid}}) == {}  # applied
+    cand = cloud.candidates(mesh_id)[cid]
+    assert cand.forbidden_flag == 4
+    err = error_of(lambda: cloud.add(mesh_id, cid))
+    assert err.code == "ErrorPermitted.IstioSystemNamespaceExists"
+    assert "istio-system" in err.message and "IgnoreNamespaceCheck" in err.message
+    assert cloud.state(mesh_id) == "running"
+
+    # the documented way around it: IgnoreNamespaceCheck
+    cloud.asm.add_cluster_into_service_mesh(
+        am.AddClusterIntoServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, ignore_namespace_check=True)
+    )
+    cloud.settle()
+    assert cloud.detail(mesh_id).clusters == [cid]
+
+    # leaving with ReserveNamespace keeps istio-system: flag 4 again; leaving without it does not
+    cloud.asm.remove_cluster_from_service_mesh(
+        am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, reserve_namespace=True)
+    )
+    cloud.settle()
+    assert cloud.candidates(mesh_id)[cid].forbidden_flag == 4
+    cloud.asm.add_cluster_into_service_mesh(
+        am.AddClusterIntoServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid, ignore_namespace_check=True)
+    )
+    cloud.settle()
+    cloud.asm.remove_cluster_from_service_mesh(
+        am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh_id, cluster_id=cid)
+    )
+    cloud.settle()
+    assert cloud.candidates(mesh_id)[cid].forbidden_flag == 0
+    cloud.add(mesh_id, cid)
+    cloud.settle()
+    assert cloud.detail(mesh_id).clusters == [cid]
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        control(cloud.emu, FAULTS, {"istio_system_namespace": {"cluster_id": "c" + "0" * 32}})
+    assert exc.value.code == 400

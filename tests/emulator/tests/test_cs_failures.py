@@ -35,8 +35,9 @@ def _routes(emu):
 
 def test_scenario_fault_endpoint_validates_and_resets(emu, cs):
     spec = {"cluster_task_fail": {"name": "ack-x", "code": "QuotaExceeded.Node", "message": "no ECS stock"}}
-    assert control(emu, "/_emulator/faults/cs", spec) == spec
-    assert control(emu, "/_emulator/faults/cs") == spec
+    armed = {"cluster_task_fail": [spec["cluster_task_fail"]]}
+    assert control(emu, "/_emulator/faults/cs", spec) == armed
+    assert control(emu, "/_emulator/faults/cs") == armed
     for path, body in (
         ("/_emulator/faults/cs", {"cluster_explodes": {"name": "x"}}),  # unknown fault
         ("/_emulator/faults/cs", {"cluster_task_fail": {"message": "no name"}}),  # target missing
@@ -45,7 +46,7 @@ def test_scenario_fault_endpoint_validates_and_resets(emu, cs):
         with pytest.raises(urllib.error.HTTPError) as info:
             control(emu, path, body)
         assert info.value.code == 400
-    assert control(emu, "/_emulator/faults/cs") == spec  # a refused request changes nothing
+    assert control(emu, "/_emulator/faults/cs") == armed  # a refused request changes nothing
     emu.reset()
     assert control(emu, "/_emulator/faults/cs") == {}
     control(emu, "/_emulator/faults/cs", spec)

@@ -2,13 +2,27 @@
 
 Meshes with a lazily computed ``ServiceMeshInfo.State`` (``initial`` -> ``running``; joins,
 removals and feature updates go through ``updating`` -> ``running``; delete: ``deleting`` ->
-gone), the cluster-join checks behind ``ForbiddenFlag`` (2: mesh VPC cannot reach the cluster
-VPC, 3: CIDR conflict), kubeconfigs pointing at the emulator's Kubernetes API port and the
-geolocation load-balancing settings of ``UpdateMeshFeature``.
+gone). A busy mesh (anything but ``running``) refuses every change. Membership changes take
+time: a join / leave is pending until the mesh is ``running`` again and only then shows in
+``ServiceMesh.Clusters`` and DescribeClustersInServiceMesh (``fold_membership``). A mesh with
+clusters refuses DeleteServiceMesh with ``ErrorPermitted.ClustersNotEmpty`` unless ``Force``.
+Mesh names are not unique and CreateServiceMesh has no ClientToken: the same request twice makes
+two meshes (callers look up first). The cluster-join checks behind ``ForbiddenFlag`` (2: mesh VPC
+cannot reach the cluster VPC, 3: CIDR conflict, 4: an ``istio-system`` namespace exists, see
+``istio_namespace``); kubeconfigs pointing at the emulator's
+Kubernetes API port; the geolocation load-balancing settings of ``UpdateMeshFeature`` (an absent
+``LocalityLoadBalancing`` is false, as the SDK documents).
+
+Scenario faults (``POST /_emulator/faults/servicemesh``): ``join_failure`` (a join
+that leaves the cluster ``failed`` with an ErrorMessage, mirrored in the mesh's ErrorMessage) and
+``mesh_busy`` (``updating`` / ``upgrading`` for N seconds), ``istio_system_namespace``
+(ForbiddenFlag 4); see tests/emulator/INTERFACE.md.
 
 Documents (``ctx.store``): ``asm_mesh`` with PascalCase fields mirroring the response models
 plus private ``_`` fields: ``_kube_token`` (bearer token of the mesh's Kubernetes API),
-``_locality_lb`` (``{"Enabled", "Failover", "Distribute", "FailoverPriority"}`` as returned).
+``_locality_lb`` (``{"Enabled", "Failover", "Distribute", "FailoverPriority"}`` as returned),
+``_pending`` (membership changes in progress), ``_cluster_errors`` (cluster id -> error of a
+failed join).
 
 Facts come from the SDK (``alibabacloud_servicemesh20200111`` 3.4.0),
 ``/work/shared/reference/alicloud-api.md`` section 5 and ``asm-details.md``; guesses are
@@ -24,7 +38,7 @@ import secrets
 import uuid
 from typing import Any
 
-from geomesh_emulator import lifecycle, params
+from geomesh_emulator import lifecycle, params, scenarios
 from geomesh_emulator.errors import ApiError
 from geomesh_emulator.registry import action
 
@@ -59,6 +73,12 @@ _RETRY_MSG = "The current status of the resource does not support this operation
 FLAG_OK = 0
 FLAG_VPC_UNREACHABLE = 2
 FLAG_CIDR_CONFLICT = 3
+FLAG_ISTIO_NAMESPACE = 4
+# Clusters known to hold an ``istio-system`` namespace outside any mesh (left with
+# ReserveNamespace=true, or injected with the ``istio_system_namespace`` scenario fault):
+# documents ``{"ClusterId", "Reason"}`` keyed by cluster id. A member cluster has one too (ASM
+# installs its data-plane components there); see istio_namespace().
+NS_KIND = "asm_istio_namespace"
 
 
 # ------------------------------------------------------------------------------------------
@@ -103,10 +123,57 @@ def _get_mesh(ctx: Any, mesh_id: str) -> dict[str, Any]:
     doc = ctx.store.get(MESH_KIND, mesh_id)
     if doc is None:
         raise _mesh_not_found(mesh_id)
+    return fold_membership(doc, ctx.now())
+
+
+def _meshes(ctx: Any) -> list[dict[str, Any]]:
+    return [fold_membership(doc, ctx.now()) for doc in ctx.store.list(MESH_KIND)]
+
+
+# ------------------------------------------------------------------------------------------
+# membership over time
+# ------------------------------------------------------------------------------------------
+# A join or a leave is recorded as a pending change (``_pending``: ``{"ClusterId", "Op": "add" |
+# "remove", "At": <time>, "Error": <message or "">}``) and folded into ``Clusters`` once its time
+# has come (the mesh is ``updating`` until then). asm-details/alicloud-api.md section 5: TF waits
+# for ``running`` *and* the id in ``ServiceMesh.Clusters`` -- the id is not there at once.
+# UNCONFIRMED: the cluster appears exactly when the mesh returns to ``running``.
+def fold_membership(doc: dict[str, Any], now: float) -> dict[str, Any]:
+    """Apply the due pending membership changes to ``Clusters`` (pure on the doc)."""
+    pending = list(doc.get("_pending") or [])
+    if not pending:
+        return doc
+    clusters = list(doc.get("Clusters") or [])
+    errors = dict(doc.get("_cluster_errors") or {})
+    left = []
+    for change in pending:
+        if change["At"] > now:
+            left.append(change)
+            continue
+        cid = change["ClusterId"]
+        if change["Op"] == "add":
+            if cid not in clusters:
+                clusters.append(cid)
+            if change.get("Error"):
+                errors[cid] = change["Error"]
+                doc["ErrorMessage"] = change["Error"]
+        else:
+            clusters = [c for c in clusters if c != cid]
+            errors.pop(cid, None)
+            if not errors:
+                doc["ErrorMessage"] = ""
+    doc["Clusters"] = clusters
+    doc["_cluster_errors"] = errors
+    doc["_pending"] = left
     return doc
 
 
+def _pending_of(doc: dict[str, Any], op: str) -> list[str]:
+    return [c["ClusterId"] for c in doc.get("_pending") or [] if c["Op"] == op]
+
+
 def _require_running(doc: dict[str, Any]) -> None:
+    """Refuse a change while the mesh is not ``running`` (initial, updating, upgrading, deleting)."""
     state = doc.get("State")
     if state == "initial":
         raise ApiError("StillInitializing", f"The service mesh {doc['ServiceMeshId']} is still initializing.")
@@ -334,13 +401,14 @@ def _summary(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _mark_busy(ctx: Any, doc: dict[str, Any], delay_name: str) -> None:
-    """Mesh goes ``updating`` now and ``running`` after the named delay."""
+def _mark_busy(ctx: Any, doc: dict[str, Any], delay_name: str) -> float:
+    """Mesh goes ``updating`` now and ``running`` after the named delay; returns the delay."""
     now = ctx.now()
     delay = float(ctx.delay(delay_name))
     # UNCONFIRMED: ASM's in-progress state name for joins and feature updates.
     lifecycle.set_timeline(doc, "State", [("updating", 0), ("running", delay)], now)
     doc["UpdateTime"] = _iso(now)
+    return delay
 
 
 # ------------------------------------------------------------------------------------------
@@ -415,7 +483,30 @@ def forbidden(ctx: Any, mesh: dict[str, Any], cl: dict[str, Any]) -> tuple[int, 
             for a, b in zip(conflicts[0::2], conflicts[1::2], strict=True)
         )
         return FLAG_CIDR_CONFLICT, f"CIDR conflict: {pairs}", conflicts
+    ns = istio_namespace(ctx, cl["cluster_id"])
+    if ns:
+        return (
+            FLAG_ISTIO_NAMESPACE,
+            f"the cluster {cl['cluster_id']} already has a namespace istio-system ({ns}); delete it, or "
+            "join with IgnoreNamespaceCheck=true when migrating from a self-managed Istio",
+            [],
+        )
     return FLAG_OK, "", []
+
+
+def istio_namespace(ctx: Any, cluster_id: str) -> str:
+    """Why the cluster has an ``istio-system`` namespace ("" = it has none).
+
+    ForbiddenFlag 4 (SDK, DescribeServiceMeshClusters): the cluster already has a namespace named
+    istio-system. RemoveClusterFromServiceMesh ReserveNamespace (SDK: "whether to reserve the
+    istio-system namespace") keeps it after a leave. UNCONFIRMED: a leave without it (and a
+    forced mesh delete) removes the namespace.
+    """
+    doc = ctx.store.get(NS_KIND, cluster_id)
+    if doc is not None:
+        return str(doc.get("Reason") or "exists")
+    mesh_id = _mesh_of_cluster(ctx, cluster_id)
+    return f"installed by the service mesh {mesh_id}" if mesh_id else ""
 
 
 def _cluster_state(cl: dict[str, Any] | None) -> str:
@@ -429,10 +520,103 @@ def _cluster_state(cl: dict[str, Any] | None) -> str:
 
 
 def _mesh_of_cluster(ctx: Any, cluster_id: str) -> str | None:
-    for mesh in ctx.store.list(MESH_KIND):
-        if cluster_id in (mesh.get("Clusters") or []):
+    """The mesh the cluster belongs to or is joining."""
+    for mesh in _meshes(ctx):
+        if cluster_id in (mesh.get("Clusters") or []) or cluster_id in _pending_of(mesh, "add"):
             return mesh["ServiceMeshId"]
     return None
+
+
+# ------------------------------------------------------------------------------------------
+# scenario faults (POST /_emulator/faults/servicemesh, see scenarios.py and INTERFACE.md)
+# ------------------------------------------------------------------------------------------
+BUSY_STATES = ("updating", "upgrading")  # UNCONFIRMED: ASM's busy state names
+
+
+def _opt_id(spec: dict[str, Any], key: str) -> None:
+    val = spec.get(key)
+    if val is not None and (not isinstance(val, str) or not val):
+        raise ValueError(f"{key} must be a non-empty string or absent")
+
+
+@scenarios.kind(PRODUCT, "join_failure")
+def _scenario_join_failure(spec: dict[str, Any]) -> dict[str, Any]:
+    """An AddClusterIntoServiceMesh (of ``cluster_id`` into ``mesh_id``, each optional) is
+    accepted, but when the join completes the cluster is listed ``failed`` with ``message`` in
+    DescribeClustersInServiceMesh and the mesh's ``ServiceMeshInfo.ErrorMessage`` carries it."""
+    unknown = set(spec) - {"count", "mesh_id", "cluster_id", "message"}
+    if unknown:
+        raise ValueError(f"unknown join_failure keys: {sorted(unknown)}")
+    _opt_id(spec, "mesh_id")
+    _opt_id(spec, "cluster_id")
+    message = spec.get("message")
+    if message is None:
+        # UNCONFIRMED: wording of a failed join (no example is documented).
+        message = "failed to install the data-plane components into the cluster: timeout"
+    if not isinstance(message, str) or not message:
+        raise ValueError("message must be a non-empty string")
+    spec["message"] = message
+    return spec
+
+
+def _busy_timeline(doc: dict[str, Any], state: str, seconds: float, now: float) -> None:
+    """``state`` from the end of the current timeline (or now) for ``seconds``, then ``running``."""
+    start = max(now, lifecycle.settle_time(doc))
+    steps = [s for s in (doc.get(lifecycle.TIMELINES) or {}).get("State", []) if s[1] < start]
+    doc.setdefault(lifecycle.TIMELINES, {})["State"] = steps + [[state, start], ["running", start + seconds]]
+    lifecycle.resolve(doc, now)
+
+
+def _apply_mesh_busy(ctx: Any, spec: dict[str, Any]) -> bool:
+    if not spec.get("mesh_id"):
+        return False  # armed: for the meshes created while it is set
+    doc = ctx.store.get(MESH_KIND, spec["mesh_id"])
+    if doc is None or lifecycle.is_deleting(doc):
+        raise ValueError(f"no service mesh {spec['mesh_id']} (or it is being deleted)")
+    _busy_timeline(doc, spec["state"], spec["seconds"], ctx.now())
+    ctx.store.put(MESH_KIND, doc["ServiceMeshId"], doc)
+    return True
+
+
+@scenarios.kind(PRODUCT, "mesh_busy", apply=_apply_mesh_busy)
+def _scenario_mesh_busy(spec: dict[str, Any]) -> dict[str, Any]:
+    """Mesh ``mesh_id`` (now; or, without it, every mesh created while the fault is set -- ``count``
+    limits it -- once it is up) is ``state`` (updating | upgrading) for ``seconds`` (emulator
+    clock, not scaled), refusing every change meanwhile with StatusForbidden, then ``running``."""
+    unknown = set(spec) - {"count", "mesh_id", "state", "seconds"}
+    if unknown:
+        raise ValueError(f"unknown mesh_busy keys: {sorted(unknown)}")
+    _opt_id(spec, "mesh_id")
+    state = spec.setdefault("state", "updating")
+    if state not in BUSY_STATES:
+        raise ValueError(f"state must be one of {list(BUSY_STATES)}")
+    seconds = spec.get("seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise ValueError("seconds must be a positive number")
+    spec["seconds"] = float(seconds)
+    return spec
+
+
+def _apply_istio_namespace(ctx: Any, spec: dict[str, Any]) -> bool:
+    if _cluster(ctx, spec["cluster_id"]) is None:
+        raise ValueError(f"no cluster {spec['cluster_id']}")
+    ctx.store.put(NS_KIND, spec["cluster_id"], {"ClusterId": spec["cluster_id"], "Reason": spec["reason"]})
+    return True
+
+
+@scenarios.kind(PRODUCT, "istio_system_namespace", apply=_apply_istio_namespace)
+def _scenario_istio_namespace(spec: dict[str, Any]) -> dict[str, Any]:
+    """Cluster ``cluster_id`` has an ``istio-system`` namespace (e.g. a self-managed Istio):
+    ForbiddenFlag 4 until it joins with IgnoreNamespaceCheck=true. Applied at once."""
+    unknown = set(spec) - {"cluster_id", "reason"}
+    if unknown:
+        raise ValueError(f"unknown istio_system_namespace keys: {sorted(unknown)}")
+    if not isinstance(spec.get("cluster_id"), str) or not spec["cluster_id"]:
+        raise ValueError("cluster_id required")
+    spec.setdefault("reason", "created outside ASM")
+    if not isinstance(spec["reason"], str) or not spec["reason"]:
+        raise ValueError("reason must be a non-empty string")
+    return spec
 
 
 # ------------------------------------------------------------------------------------------
@@ -465,6 +649,8 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     vpc_id = _required(p, "VpcId")
     _required(p, "VSwitches")
     vswitches = _check_network(ctx, region, vpc_id, params.json_param(p, "VSwitches"))
+    # Edition: Default | Pro (TF validation, alicloud-api.md section 5); UNCONFIRMED: Default
+    # when absent (the SDK documents no default).
     edition = p.get("Edition") or "Default"
     if edition not in VERSIONS:
         raise ApiError("InvalidParameter", f"Edition {edition!r} must be Default or Pro.")
@@ -474,15 +660,15 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         raise ApiError(
             "InvalidParameter.IstioVersion", f"IstioVersion {version} is not available for edition {edition}."
         )
+    # UNCONFIRMED: the ClusterSpec default per edition.
     cluster_spec = p.get("ClusterSpec") or ("standard" if edition == "Default" else "enterprise")
     if cluster_spec not in ("standard", "enterprise", "ultimate"):
         raise ApiError("InvalidParameter", f"ClusterSpec {cluster_spec!r} must be standard, enterprise or ultimate.")
     mesh_id = _new_mesh_id()
+    # Names are NOT unique: CreateServiceMesh has no ClientToken and nothing documents a name
+    # check (TF's NameAlreadyExist retry is not evidence of one), so a second call with the same
+    # name creates a second mesh. Callers must look up by name + VPC first (issue 8).
     name = p.get("Name") or mesh_id
-    # UNCONFIRMED: names are unique per account (TF retries NameAlreadyExist on create).
-    for other in ctx.store.list(MESH_KIND):
-        if other.get("Name") == name:
-            raise ApiError("NameAlreadyExist", f"A service mesh named {name} already exists.")
 
     enable_lb = params.flag(p, "LocalityLoadBalancing", False)
     conf = None
@@ -542,6 +728,9 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     }
     _apply_locality(doc, bool(enable_lb), conf)
     lifecycle.set_timeline(doc, "State", [("initial", 0), ("running", delay)], now)
+    busy = ctx.emulator.scenarios.take(PRODUCT, "mesh_busy", mesh_id=mesh_id)
+    if busy:
+        _busy_timeline(doc, busy["state"], busy["seconds"], now)
     ctx.store.put(MESH_KIND, mesh_id, doc)
     return {"ServiceMeshId": mesh_id}
 
@@ -554,7 +743,7 @@ def describe_service_meshes(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     wanted = params.tags(p)
     out = []
     # UNCONFIRMED: the central endpoint returns meshes of every region (filter by RegionId).
-    for doc in ctx.store.list(MESH_KIND):
+    for doc in _meshes(ctx):
         tags = {t["Key"]: t["Value"] for t in doc.get("Tags") or []}
         if any(tags.get(t["Key"]) != t["Value"] for t in wanted):
             continue
@@ -593,14 +782,23 @@ def _cluster_row(ctx: Any, cl: dict[str, Any]) -> dict[str, Any]:
 @action(PRODUCT, VERSION, "DescribeClustersInServiceMesh", write=False)
 def describe_clusters_in_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     doc = _get_mesh(ctx, _required(p, "ServiceMeshId"))
+    errors = doc.get("_cluster_errors") or {}
     rows = []
+    # Only members whose join has completed are listed (a join in progress is not; see
+    # fold_membership), a cluster being removed stays until its removal completes.
     for cluster_id in doc.get("Clusters") or []:
         cl = _cluster(ctx, cluster_id)
         if cl is None:
             # UNCONFIRMED: a member cluster deleted in ACK stays listed, as failed.
             rows.append({"ClusterId": cluster_id, "State": "failed", "ErrorMessage": f"cluster {cluster_id} not found"})
             continue
-        rows.append(_cluster_row(ctx, cl))
+        row = _cluster_row(ctx, cl)
+        if errors.get(cluster_id):
+            # A join that left an error (injected, see SCENARIOS): State failed + ErrorMessage, the
+            # documented fields of DescribeClustersInServiceMesh. UNCONFIRMED: exact wording.
+            row["State"] = "failed"
+            row["ErrorMessage"] = errors[cluster_id]
+        rows.append(row)
     return {"Clusters": rows}
 
 
@@ -617,7 +815,7 @@ def describe_service_mesh_clusters(ctx: Any, p: dict[str, Any]) -> dict[str, Any
     # UNCONFIRMED: candidates are all managed clusters of the account in every region, minus the
     # members of this mesh; clusters in another mesh carry that mesh's id.
     for cl in ctx.store.list(cs.CLUSTER_KIND):
-        if cl["cluster_id"] in (mesh.get("Clusters") or []):
+        if cl["cluster_id"] in (mesh.get("Clusters") or []) or cl["cluster_id"] in _pending_of(mesh, "add"):
             continue
         row = _cluster_row(ctx, cl)
         flag, _reason, info = forbidden(ctx, mesh, cl)
@@ -640,7 +838,7 @@ def add_cluster_into_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]
         # UNCONFIRMED: code for an unknown cluster (400 so that it is not read as "mesh gone").
         raise ApiError("ErrorClusterNotFound", f"The cluster {cluster_id} does not exist.")
     _require_running(mesh)
-    if cluster_id in (mesh.get("Clusters") or []):
+    if cluster_id in (mesh.get("Clusters") or []) or cluster_id in _pending_of(mesh, "add"):
         # UNCONFIRMED: adding a member again is refused rather than ignored.
         raise ApiError("ClusterAlreadyInServiceMesh", f"The cluster {cluster_id} is already in the service mesh.")
     other = _mesh_of_cluster(ctx, cluster_id)
@@ -659,8 +857,21 @@ def add_cluster_into_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]
     if flag == FLAG_CIDR_CONFLICT:
         # UNCONFIRMED: code; the condition is ForbiddenFlag 3.
         raise ApiError("ErrorPermitted.CidrConflict", f"ForbiddenFlag 3: {reason}")
-    mesh.setdefault("Clusters", []).append(cluster_id)
-    _mark_busy(ctx, mesh, "mesh_join")
+    # SDK: IgnoreNamespaceCheck skips the istio-system check (migration from self-managed Istio).
+    if flag == FLAG_ISTIO_NAMESPACE and not params.flag(p, "IgnoreNamespaceCheck", False):
+        # UNCONFIRMED: code; the condition is ForbiddenFlag 4.
+        raise ApiError("ErrorPermitted.IstioSystemNamespaceExists", f"ForbiddenFlag 4: {reason}")
+    ctx.store.delete(NS_KIND, cluster_id)  # from now on the mesh owns istio-system
+    failure = ctx.emulator.scenarios.take(PRODUCT, "join_failure", mesh_id=mesh["ServiceMeshId"], cluster_id=cluster_id)
+    delay = _mark_busy(ctx, mesh, "mesh_join")
+    mesh.setdefault("_pending", []).append(
+        {
+            "ClusterId": cluster_id,
+            "Op": "add",
+            "At": ctx.now() + delay,
+            "Error": (failure or {}).get("message") or "",
+        }
+    )
     ctx.store.put(MESH_KIND, mesh["ServiceMeshId"], mesh)
     return {"Code": "200", "Message": "success"}
 
@@ -673,9 +884,17 @@ def remove_cluster_from_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, A
     if cluster_id not in (mesh.get("Clusters") or []):
         # UNCONFIRMED: code for removing a cluster that is not a member.
         raise ApiError("ClusterNotInServiceMesh", f"The cluster {cluster_id} is not in the service mesh.")
-    params.flag(p, "ReserveNamespace", False)
-    mesh["Clusters"] = [c for c in mesh["Clusters"] if c != cluster_id]
-    _mark_busy(ctx, mesh, "mesh_join")
+    if params.flag(p, "ReserveNamespace", False):
+        ctx.store.put(
+            NS_KIND,
+            cluster_id,
+            {"ClusterId": cluster_id, "Reason": "kept by RemoveClusterFromServiceMesh ReserveNamespace=true"},
+        )
+    else:
+        ctx.store.delete(NS_KIND, cluster_id)
+    delay = _mark_busy(ctx, mesh, "mesh_join")
+    # The cluster stays listed until the removal completes (UNCONFIRMED: same delay as a join).
+    mesh.setdefault("_pending", []).append({"ClusterId": cluster_id, "Op": "remove", "At": ctx.now() + delay})
     ctx.store.put(MESH_KIND, mesh["ServiceMeshId"], mesh)
     return {"Code": "200", "Message": "success"}
 
@@ -697,6 +916,7 @@ def delete_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         )
     now = ctx.now()
     mesh["Clusters"] = []
+    mesh["_pending"] = []
     from geomesh_emulator.products import ecs  # core-owned
 
     ecs.delete_security_group(ctx, mesh["SecurityGroupId"])  # UNCONFIRMED: ASM removes its group
@@ -755,14 +975,14 @@ def describe_service_mesh_kubeconfig(ctx: Any, p: dict[str, Any]) -> dict[str, A
 def update_mesh_feature(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     mesh = _get_mesh(ctx, _required(p, "ServiceMeshId"))
     _require_running(mesh)
-    # UNCONFIRMED: an absent LocalityLoadBalancing leaves the switch unchanged (docs: default false).
-    enabled = params.flag(p, "LocalityLoadBalancing", None)
+    # An absent LocalityLoadBalancing is false: the SDK documents "Default value: `false`." for
+    # UpdateMeshFeatureRequest.locality_load_balancing (alibabacloud_servicemesh20200111 3.4.0
+    # models.py, UpdateMeshFeatureRequest), so any UpdateMeshFeature call that omits it switches
+    # locality load balancing off -- a caller changing another feature must resend it.
+    enabled = bool(params.flag(p, "LocalityLoadBalancing", False))
     conf = None
     if p.get("LocalityLBConf") not in (None, ""):
         conf = parse_locality_conf(p["LocalityLBConf"], mesh.get("Version") or "")
-    if enabled is None and conf is None:
-        # Other features: accepted and ignored by the emulator.
-        return {}
     _apply_locality(mesh, enabled, conf)
     _mark_busy(ctx, mesh, "mesh_update")
     ctx.store.put(MESH_KIND, mesh["ServiceMeshId"], mesh)
@@ -818,7 +1038,7 @@ def list_tag_resources(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     ids = set(params.str_list(p, "ResourceId"))
     wanted = params.tags(p)
     rows = []
-    for mesh in ctx.store.list(MESH_KIND):
+    for mesh in _meshes(ctx):
         if mesh.get("RegionId") != region or (ids and mesh["ServiceMeshId"] not in ids):
             continue
         tags = {t["Key"]: t["Value"] for t in mesh.get("Tags") or []}

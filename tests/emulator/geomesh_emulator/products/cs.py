@@ -17,7 +17,7 @@ exists from the moment the node is Ready (``store.VISIBLE_FROM``) until its remo
 Pool ``status.state``: ``scaling`` (nodes joining), ``removing`` (nodes leaving), ``updating``
 (attribute change), ``deleting``, else ``active``.
 
-Scenario faults (``SCENARIO_FAULTS``; ``POST /_emulator/faults/cs``): ``cluster_task_fail`` and
+Scenario faults (``scenarios.kind``; ``POST /_emulator/faults/cs``): ``cluster_task_fail`` and
 ``nodepool_scale_fail``, see INTERFACE.md.
 
 Documents (``ctx.store``):
@@ -45,7 +45,7 @@ import secrets
 import uuid
 from typing import Any
 
-from geomesh_emulator import lifecycle, params
+from geomesh_emulator import lifecycle, params, scenarios
 from geomesh_emulator.errors import ApiError
 from geomesh_emulator.registry import roa
 from geomesh_emulator.store import VISIBLE_FROM
@@ -954,28 +954,40 @@ def describe_cluster_nodes(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------
-# scenario faults (chosen per test: POST /_emulator/faults/cs, see faults.ScenarioFaults)
+# scenario faults (chosen per test: POST /_emulator/faults/cs, see scenarios.py)
 # ------------------------------------------------------------------------------------------
-SCENARIO_FAULTS = {
-    # {"name": "<cluster name>", "code": "...", "message": "..."}: CreateCluster of that name
-    # answers normally, but its task ends `fail` with error{code, message} and the cluster `failed`.
-    "cluster_task_fail": ("name",),
-    # {"name": "<node pool name>", "code", "message"}: new nodes of that pool (create or scale-out)
-    # end `failed` (NotReady, no route) and the task ends `fail` with the error.
-    "nodepool_scale_fail": ("name",),
-}
+def _fault_spec(fault: str) -> Any:
+    def validate(spec: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(spec) - {"name", "code", "message", "count"}
+        if unknown:
+            raise ValueError(f"unknown {fault} keys: {sorted(unknown)}")
+        if not isinstance(spec.get("name"), str) or not spec["name"]:
+            raise ValueError(f"{fault}: name required (the cluster or node pool name it targets)")
+        for key in ("code", "message"):
+            if spec.get(key) is not None and not isinstance(spec[key], str):
+                raise ValueError(f"{fault}: {key} must be a string")
+        return spec
+
+    return validate
+
+
+# {"name": "<cluster name>", "code": "...", "message": "..."}: CreateCluster of that name answers
+# normally, but its task ends `fail` with error{code, message} and the cluster `failed`.
+scenarios.kind(PRODUCT, "cluster_task_fail")(_fault_spec("cluster_task_fail"))
+# {"name": "<node pool name>", "code", "message"}: new nodes of that pool (create or scale-out)
+# end `failed` (NotReady, no route) and the task ends `fail` with the error.
+scenarios.kind(PRODUCT, "nodepool_scale_fail")(_fault_spec("nodepool_scale_fail"))
 
 
 def _scenario(ctx: Any, key: str, name: str) -> dict[str, Any] | None:
-    """The scenario fault ``key`` if it targets ``name`` (one dict or a list of dicts)."""
-    spec = ctx.emulator.scenario_faults.get(PRODUCT, key)
-    for item in spec if isinstance(spec, list) else [spec]:
-        if isinstance(item, dict) and item.get("name") == name:
-            return {
-                "code": str(item.get("code") or "InternalError"),
-                "message": str(item.get("message") or f"{key}: injected failure"),
-            }
-    return None
+    """The error of scenario fault ``key`` when one targets ``name``."""
+    spec = ctx.emulator.scenarios.take(PRODUCT, key, name=name)
+    if spec is None:
+        return None
+    return {
+        "code": str(spec.get("code") or "InternalError"),
+        "message": str(spec.get("message") or f"{key}: injected failure"),
+    }
 
 
 def _new_task(
