@@ -216,7 +216,7 @@ def test_login_password_is_never_returned(run, args, log):
 def test_failed_creation_task_fails_with_the_task_message(run, args, emu, log, state):
     """The emulator's scenario fault: CreateCluster answers, its task ends `fail` with an error."""
     fault = {"name": "ack-a", "code": "ErrorQuota", "message": "node quota exceeded in zone h"}
-    emu.scenario_faults.set("cs", {"cluster_task_fail": fault})
+    emu.set_scenarios("cs", {"cluster_task_fail": fault})
     result = run(ack_cluster, args)
     assert result["failed"] is True and "node quota exceeded in zone h" in result["msg"], result
     (doc,) = clusters(state)
@@ -274,9 +274,9 @@ def test_no_wait_returns_the_initial_cluster(run, args, emu, log):
 
 
 def test_rerun_on_a_failed_cluster_says_what_to_do(run, args, emu, log, state):
-    emu.scenario_faults.set("cs", {"cluster_task_fail": {"name": "ack-a", "message": "boom"}})
+    emu.set_scenarios("cs", {"cluster_task_fail": {"name": "ack-a", "message": "boom"}})
     assert run(ack_cluster, args)["failed"] is True
-    emu.scenario_faults.clear()
+    emu.set_scenarios("cs", {})
     log.clear()
     result = run(ack_cluster, args)
     assert result["failed"] is True and "delete it (state: absent)" in result["msg"], result
