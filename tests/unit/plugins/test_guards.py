@@ -20,7 +20,7 @@ import yaml
 from ansible_collections.geomesh.alicloud.plugins.module_utils.clients import import_sdk
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, ecs, vpc
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, cs, ecs, vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import TAG_APIS
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
@@ -35,7 +35,7 @@ def sdk_actions(product: str) -> set:
 
 def product_of(path: Path) -> str:
     if path.parent.name == "products":
-        return {"vpc": "vpc", "cbn": "cbn", "ecs": "ecs"}[path.stem]
+        return {"vpc": "vpc", "cbn": "cbn", "ecs": "ecs", "cs": "cs", "servicemesh": "servicemesh"}[path.stem]
     return MODULE_PRODUCT[path.stem.split("_")[0]]
 
 
@@ -85,7 +85,7 @@ def test_the_action_scan_finds_actions_and_would_catch_a_typo():
     assert "listtransitrouterz" not in sdk_actions("cbn") and "listtransitrouters" in sdk_actions("cbn")
 
 
-@pytest.mark.parametrize("product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs)])
+@pytest.mark.parametrize("product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs), ("cs", cs)])
 def test_list_specs_name_real_actions(product, module):
     known = sdk_actions(product)
     specs = [v for v in vars(module).values() if isinstance(v, ListSpec)]
@@ -129,6 +129,8 @@ def sample(normalize) -> dict:
 
 # module -> (return key, normaliser): every resource module and _info twin with a normaliser
 RETURNS = {
+    "ack_cluster": ("cluster", cs.normalize_cluster),
+    "ack_cluster_info": ("clusters", cs.normalize_cluster),
     "vpc": ("vpc", vpc.normalize_vpc),
     "vpc_info": ("vpcs", vpc.normalize_vpc),
     "vpc_vswitch": ("vswitch", vpc.normalize_vswitch),
