@@ -33,17 +33,30 @@ class ListSpec:
     paging: str = PAGES
     page_size: int = 50
     not_found: tuple = ()
+    # PAGES: the request keys of the page number and size, and the JMESPath of the total count
+    # (ROA APIs such as ACK's DescribeClustersV1 spell them page_number, page_size, page_info.total_count).
+    page_number_key: str = "PageNumber"
+    page_size_key: str = "PageSize"
+    total_path: str = "TotalCount"
 
 
-def paginate_pages(call, items_path: str, page_size: int = 50, params=None, max_pages: int = 1000) -> list:
-    """``call(**params)`` returns a body dict with ``TotalCount``; items at ``items_path``."""
+def paginate_pages(
+    call,
+    items_path: str,
+    page_size: int = 50,
+    params=None,
+    max_pages: int = 1000,
+    keys=("PageNumber", "PageSize"),
+    total_path: str = "TotalCount",
+) -> list:
+    """``call(**params)`` returns a body dict with a total count at ``total_path``; items at ``items_path``."""
     items = []
     params = dict(params or {})
     for page in range(1, max_pages + 1):
-        body = call(**dict(params, PageNumber=page, PageSize=page_size))
+        body = call(**dict(params, **{keys[0]: page, keys[1]: page_size}))
         chunk = search(items_path, body) or []
         items.extend(chunk)
-        total = body.get("TotalCount")
+        total = search(total_path, body)
         if not chunk or len(chunk) < page_size or (total is not None and len(items) >= int(total)):
             break
     return items
@@ -82,7 +95,10 @@ def list_items(client, spec: ListSpec, quiet: bool = True, **params) -> list:
             return search(spec.items, call(**params)) or []
         if spec.paging == TOKEN:
             return paginate_token(call, spec.items, max_results=spec.page_size, params=params)
-        return paginate_pages(call, spec.items, page_size=spec.page_size, params=params)
+        keys = (spec.page_number_key, spec.page_size_key)
+        return paginate_pages(
+            call, spec.items, page_size=spec.page_size, params=params, keys=keys, total_path=spec.total_path
+        )
     except AlicloudError as err:
         if quiet and (err.code in spec.not_found or err.is_not_found):
             return []

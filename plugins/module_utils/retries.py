@@ -58,6 +58,8 @@ PRODUCT_RETRY_CODES = {
         ]
     ),
     "ecs": frozenset(["OperationConflict", "IncorrectStatus", "LastTokenProcessing"]),
+    # alicloud-api.md section 4: ErrorClusterState (400, the cluster is busy: wait); throttling
+    # ("QPS Limit Exceeded", retried by TF for ModifyCluster) is covered by _THROTTLING.
     "cs": frozenset(["ErrorClusterState"]),
     "servicemesh": frozenset(["StillInitializing", "RelatedResourceReused", "InvalidActiveState.ACK"]),
 }
@@ -74,6 +76,15 @@ ACTION_RETRY_CODES = {
 }
 
 
+# Creates without a trustworthy idempotency token: only answers that prove the request was not
+# served (throttling) are retried by the client; after a 5xx or a lost answer the caller looks
+# the resource up before it sends the create again (alicloud-api.md section 4: the semantics of
+# CreateCluster's client_token are UNCONFIRMED).
+NOT_REPLAYABLE_ACTIONS = {
+    "cs": frozenset(["CreateCluster"]),
+}
+
+
 def _matches(code: str, patterns) -> bool:
     return any(code.startswith(p[:-1]) if p.endswith("*") else code == p for p in patterns)
 
@@ -82,7 +93,11 @@ def is_retryable(error: AlicloudError, product: str | None = None, action: str |
     """True when the error is transient: throttling, 5xx, in-progress or status conflicts, or a code
     the retry table lists for this product or this action."""
     code = error.code or ""
-    if _THROTTLING.match(code) or code in GENERIC_RETRY_CODES:
+    if _THROTTLING.match(code):
+        return True
+    if action in NOT_REPLAYABLE_ACTIONS.get(product or "", ()):
+        return False
+    if code in GENERIC_RETRY_CODES:
         return True
     if error.status_code is not None and 500 <= error.status_code <= 599:
         return True

@@ -4,8 +4,10 @@
 """Tags: API tag lists <-> dicts, the difference to apply, and the one implementation that applies it.
 
 Products differ only in data - the action names (VPC spells ``UnTagResources``, CBN
-``UntagResources``), whether the call carries ``RegionId`` - so each product has a row in
-``TAG_APIS`` and each taggable resource a ``ResourceType`` value in its product module.
+``UntagResources``), the request shape (RPC ``RegionId`` / ``ResourceId.N`` / ``Tag.N.Key`` for
+VPC and CBN, ROA snake_case ``region_id`` / ``resource_ids`` / ``tags: [{key, value}]`` for ACK) -
+so each product has a row in ``TAG_APIS`` and each taggable resource a ``ResourceType`` value in
+its product module.
 """
 
 from __future__ import annotations
@@ -15,10 +17,17 @@ from dataclasses import dataclass
 RESERVED_PREFIXES = ("acs:", "aliyun")
 
 
+RPC = "rpc"
+ROA = "roa"
+
+
 @dataclass(frozen=True)
 class TagApi:
+    """A product's tag actions and the shape of their requests (``RPC`` or ``ROA``)."""
+
     tag_action: str
     untag_action: str
+    shape: str = RPC
 
 
 TAG_APIS = {
@@ -26,6 +35,10 @@ TAG_APIS = {
     # both RPC with RegionId, ResourceType, ResourceId.N, Tag.N.Key/Value and TagKey.N.
     "vpc": TagApi("TagResources", "UnTagResources"),
     "cbn": TagApi("TagResources", "UntagResources"),
+    # alicloud-api.md section 4 (Tags) and the cs 2015-12-15 SDK models: TagResources is
+    # PUT /tags with body {region_id, resource_ids, resource_type: "CLUSTER", tags: [{key, value}]};
+    # UntagResources is DELETE /tags with query region_id, resource_ids, resource_type, tag_keys.
+    "cs": TagApi("TagResources", "UntagResources", ROA),
 }
 
 
@@ -79,6 +92,14 @@ def predict_tags(current: dict, desired: dict | None, purge: bool) -> dict:
 
 
 def apply_tags(client, api: TagApi, region: str, resource_type: str, resource_id: str, to_set, to_unset) -> None:
+    if api.shape == ROA:
+        common = {"region_id": region, "resource_type": resource_type, "resource_ids": [resource_id]}
+        if to_unset:
+            client.call(api.untag_action, tag_keys=list(to_unset), **common)
+        if to_set:
+            tags = [{"key": str(k), "value": "" if v is None else str(v)} for k, v in sorted(to_set.items())]
+            client.call(api.tag_action, tags=tags, **common)
+        return
     common = {"RegionId": region, "ResourceType": resource_type, "ResourceId": [resource_id]}
     if to_unset:
         client.call(api.untag_action, TagKey=list(to_unset), **common)

@@ -294,7 +294,7 @@ class NodePoolManager(ResourceManager):
         return self.get(cs.node_pool_id(found)) if found else None
 
     def find(self):
-        if self.params["state"] == "present" and cs.get_cluster_detail(self.client, self.cluster_id) is None:
+        if self.params["state"] == "present" and cs.get_cluster(self.client, self.cluster_id) is None:
             self.module.fail_json(msg="cluster_id %s was not found" % self.cluster_id, field="cluster_id")
         return super().find()
 

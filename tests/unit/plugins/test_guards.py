@@ -85,7 +85,7 @@ def test_the_action_scan_finds_actions_and_would_catch_a_typo():
     assert "listtransitrouterz" not in sdk_actions("cbn") and "listtransitrouters" in sdk_actions("cbn")
 
 
-@pytest.mark.parametrize("product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs)])
+@pytest.mark.parametrize("product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs), ("cs", cs)])
 def test_list_specs_name_real_actions(product, module):
     known = sdk_actions(product)
     specs = [v for v in vars(module).values() if isinstance(v, ListSpec)]
@@ -129,6 +129,8 @@ def sample(normalize) -> dict:
 
 # module -> (return key, normaliser): every resource module and _info twin with a normaliser
 RETURNS = {
+    "ack_cluster": ("cluster", cs.normalize_cluster),
+    "ack_cluster_info": ("clusters", cs.normalize_cluster),
     "vpc": ("vpc", vpc.normalize_vpc),
     "vpc_info": ("vpcs", vpc.normalize_vpc),
     "vpc_vswitch": ("vswitch", vpc.normalize_vswitch),
