@@ -8,11 +8,15 @@ Clusters come first in this file, node pools and nodes after them.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
+import time
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.clients import ApiClient
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec, list_items, only_one
+from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import WaiterSpec
 
@@ -179,3 +183,236 @@ def normalize_cluster(cluster: dict | None) -> dict:
 # ------------------------------------------------------------------------------------------
 # node pools and nodes
 # ------------------------------------------------------------------------------------------
+# Node pools are ROA calls with the cluster (and pool) id in the path:
+# ``client.call("DescribeClusterNodePoolDetail", cluster_id, nodepool_id)``. Wire names are the
+# SDK's snake_case body fields (alibabacloud_cs20151215 models; preflight reference section 1).
+
+# Not-found codes of node-pool calls (terraform-provider-alicloud service_alicloud_ack_v2.go:57).
+NODE_POOL_NOT_FOUND = ("ErrorNodePoolNotFound", "ErrorClusterNotFound")
+
+# DescribeClusterNodePoolDetail ``status.state`` (cs models describe_cluster_node_pool_detail_response_body).
+NODE_POOL_WAITER = WaiterSpec(
+    "status.state",
+    ("active",),
+    pending=("initial", "scaling", "updating", "removing"),
+    in_progress=("initial", "scaling", "updating", "removing"),
+)
+NODE_POOL_DELETING_STATES = ("deleting",)
+# DescribeClusterNodes: pageSize 1..100 (cs models describe_cluster_nodes_request).
+NODES_PAGE_SIZE = 100
+# The taint effects of the SDK's Taint model (default NoSchedule).
+TAINT_EFFECTS = ("NoSchedule", "NoExecute", "PreferNoSchedule")
+
+
+def get_node_pool(client, cluster_id: str, nodepool_id: str) -> dict | None:
+    """DescribeClusterNodePoolDetail, or None when the pool (or its cluster) is not found."""
+    try:
+        return client.call("DescribeClusterNodePoolDetail", cluster_id, nodepool_id) or None
+    except AlicloudError as err:
+        if err.code in NODE_POOL_NOT_FOUND or err.is_not_found:
+            return None
+        raise
+
+
+def list_node_pools(client, cluster_id: str, name: str | None = None) -> list:
+    """DescribeClusterNodePools (one unpaged list), filtered by exact name when given."""
+    try:
+        body = client.call("DescribeClusterNodePools", cluster_id, nodepool_name=name)
+    except AlicloudError as err:
+        if err.code in CLUSTER_NOT_FOUND or err.is_not_found:
+            return []
+        raise
+    pools = body.get("nodepools") or []
+    if name is not None:
+        pools = [p for p in pools if (p.get("nodepool_info") or {}).get("name") == name]
+    return pools
+
+
+def find_node_pool(client, cluster_id: str, name: str) -> dict | None:
+    """The pool of the cluster with this exact name; more than one is an error listing them."""
+    pools = list_node_pools(client, cluster_id, name)
+    if len(pools) > 1:
+        ids = ", ".join(str((p.get("nodepool_info") or {}).get("nodepool_id")) for p in pools)
+        raise AlicloudError(
+            "AmbiguousName",
+            "%d node pools named %r in cluster %s (%s): pass node_pool_id" % (len(pools), name, cluster_id, ids),
+        )
+    return pools[0] if pools else None
+
+
+def node_pool_id(pool: dict) -> str | None:
+    return (pool.get("nodepool_info") or {}).get("nodepool_id")
+
+
+def list_nodes(client, cluster_id: str, nodepool_id: str | None = None) -> list:
+    """Every node of the cluster (of one pool), all pages of DescribeClusterNodes."""
+    nodes = []
+    page = 1
+    while True:
+        body = client.call(
+            "DescribeClusterNodes",
+            cluster_id,
+            nodepool_id=nodepool_id,
+            page_number=str(page),
+            page_size=str(NODES_PAGE_SIZE),
+        )
+        chunk = body.get("nodes") or []
+        nodes.extend(chunk)
+        total = (body.get("page") or {}).get("total_count")
+        if not chunk or len(chunk) < NODES_PAGE_SIZE or (total is not None and len(nodes) >= int(total)):
+            return nodes
+        page += 1
+
+
+def wait_task(module, client, task_id: str, what: str) -> dict:
+    """Poll DescribeTaskInfo until the task succeeds; a failed task raises with the task's error."""
+    spec = WAITERS["task"]
+    try:
+        return module.waiter(
+            "%s: task %s" % (what, task_id),
+            lambda: client.call("DescribeTaskInfo", task_id),
+            spec.status,
+            spec.success,
+            pending=spec.pending,
+            failure=spec.failure,
+        ).wait()
+    except WaiterError as err:
+        error = (err.last or {}).get("error") or {}
+        if err.code == "WaiterFailure" and error:
+            raise AlicloudError(
+                error.get("code") or "TaskFailed",
+                "%s: task %s failed: %s" % (what, task_id, error.get("message") or "no message"),
+            ) from err
+        raise
+
+
+def single_try(client):
+    """A twin of ``client`` that sends each call once: a create without ClientToken must not be
+    repeated blindly after a 5xx (``create_without_token`` decides)."""
+    return ApiClient(client.product, client.sdk, client.models, Backoff(max_attempts=1))
+
+
+def create_without_token(send, lookup, backoff=None):
+    """Send a create call that carries no ClientToken, without ever making a second resource.
+
+    ``send()`` makes the call once (no automatic retry); ``lookup()`` returns the resource when
+    it exists. An answer that proves the call was not executed (a 4xx: throttling, busy state) is
+    retried after a pause; an answer that may have come after the server acted (5xx, network
+    error) is retried only when ``lookup()`` still finds nothing. Returns ``("created", answer)``
+    or ``("found", resource)``.
+    """
+    backoff = backoff or Backoff()
+    attempt = 0
+    while True:
+        try:
+            return "created", send()
+        except AlicloudError as err:
+            maybe_done = err.code == "NetworkError" or (err.status_code is not None and err.status_code >= 500)
+            if attempt + 1 >= backoff.max_attempts or not (maybe_done or is_retryable(err, "cs")):
+                raise
+            if maybe_done:
+                found = lookup()
+                if found is not None:
+                    return "found", found
+            pause = backoff.delay(attempt)
+            if err.retry_after_ms:
+                pause = max(pause, err.retry_after_ms / 1000.0)
+            time.sleep(pause)
+            attempt += 1
+
+
+def _kv_list_to_dict(items) -> dict:
+    return {str(i.get("key")): str(i.get("value") or "") for i in items or [] if isinstance(i, dict) and i.get("key")}
+
+
+def normalize_taints(taints) -> list:
+    """Taints as sorted ``{key, value, effect}`` dicts (effect defaults to NoSchedule, as the API)."""
+    out = [
+        {"key": str(t.get("key")), "value": str(t.get("value") or ""), "effect": t.get("effect") or "NoSchedule"}
+        for t in taints or []
+        if isinstance(t, dict) and t.get("key")
+    ]
+    return sorted(out, key=lambda t: (t["key"], t["effect"], t["value"]))
+
+
+def normalize_node_pool(pool: dict | None, cluster_id: str | None = None) -> dict:
+    """A DescribeClusterNodePoolDetail body (or DescribeClusterNodePools item), snake_cased and flat."""
+    if not pool:
+        return {}
+    info = pool.get("nodepool_info") or {}
+    group = pool.get("scaling_group") or {}
+    kube = pool.get("kubernetes_config") or {}
+    status = pool.get("status") or {}
+    groups = list(group.get("security_group_ids") or [])
+    if not groups and group.get("security_group_id"):
+        groups = [group["security_group_id"]]
+    return {
+        "node_pool_id": info.get("nodepool_id"),
+        "cluster_id": cluster_id,
+        "name": info.get("name"),
+        "state": status.get("state"),
+        "desired_size": group.get("desired_size"),
+        "total_nodes": status.get("total_nodes"),
+        "healthy_nodes": status.get("healthy_nodes"),
+        "instance_types": list(group.get("instance_types") or []),
+        "vswitch_ids": list(group.get("vswitch_ids") or []),
+        "system_disk_category": group.get("system_disk_category"),
+        "system_disk_size": group.get("system_disk_size"),
+        "key_pair": group.get("key_pair") or None,
+        "instance_charge_type": group.get("instance_charge_type"),
+        "labels": _kv_list_to_dict(kube.get("labels")),
+        "taints": normalize_taints(kube.get("taints")),
+        "security_group_ids": groups,
+    }
+
+
+def zone_of(ip: str | None, vswitches) -> str | None:
+    """The zone of the vSwitch whose CIDR block holds ``ip`` (DescribeClusterNodes has no zone; a
+    node's primary address is in one of its pool's vSwitches, and a vSwitch is in one zone)."""
+    if not ip:
+        return None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    for vswitch in vswitches or []:
+        try:
+            if address in ipaddress.ip_network(vswitch.get("CidrBlock") or "", strict=False):
+                return vswitch.get("ZoneId")
+        except ValueError:
+            continue
+    return None
+
+
+def routes_within(routes: dict, pod_cidr: str) -> dict:
+    """The ``instance -> destination`` routes whose destination lies in the cluster's Pod CIDR."""
+    try:
+        cluster_net = ipaddress.ip_network(pod_cidr, strict=False)
+    except ValueError:
+        return {}
+    inside = {}
+    for instance_id, destination in routes.items():
+        try:
+            if ipaddress.ip_network(destination, strict=False).subnet_of(cluster_net):
+                inside[instance_id] = destination
+        except (TypeError, ValueError):
+            continue
+    return inside
+
+
+def normalize_node(node: dict | None, pod_cidrs: dict | None = None, vswitches=None) -> dict:
+    """A DescribeClusterNodes item; ``pod_cidrs`` maps instance id -> Pod CIDR (Flannel routes),
+    ``vswitches`` (DescribeVSwitches items of the cluster's VPC) give the zone."""
+    if not node:
+        return {}
+    addresses = node.get("ip_address") or []
+    return {
+        "node_name": node.get("node_name"),
+        "instance_id": node.get("instance_id"),
+        "node_pool_id": node.get("nodepool_id"),
+        "ip_address": addresses[0] if addresses else None,
+        "zone_id": zone_of(addresses[0] if addresses else None, vswitches),
+        "state": node.get("state"),
+        "node_status": node.get("node_status"),
+        "pod_cidr": (pod_cidrs or {}).get(node.get("instance_id")),
+    }

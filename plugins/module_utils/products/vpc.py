@@ -12,6 +12,7 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import (
     get_item,
     list_items,
     only_one,
+    paginate_token,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import WaiterSpec
@@ -23,6 +24,8 @@ VPCS = ListSpec("DescribeVpcs", "Vpcs.Vpc", "VpcId", not_found=VPC_NOT_FOUND)
 VSWITCHES = ListSpec("DescribeVSwitches", "VSwitches.VSwitch", "VSwitchId", not_found=VPC_NOT_FOUND + VSWITCH_NOT_FOUND)
 REGIONS = ListSpec("DescribeRegions", "Regions.Region", "RegionId", SINGLE)
 ZONES = ListSpec("DescribeZones", "Zones.Zone", "ZoneId", SINGLE)
+# DescribeRouteEntryList pages with NextToken / MaxResult (1..100) (vpc SDK describe_route_entry_list_request).
+ROUTE_ENTRIES = ListSpec("DescribeRouteEntryList", "RouteEntrys.RouteEntry", "RouteEntryId")
 
 WAITERS = {
     "vpc": WaiterSpec("Status", ("Available",), pending=("Pending",), in_progress=("Pending",)),
@@ -71,6 +74,31 @@ def find_vswitch(client, region: str, vpc_id: str, cidr_block: str) -> dict | No
     """The vSwitch of a VPC with this CIDR block (vSwitch CIDRs never overlap within a VPC)."""
     found = list_items(client, VSWITCHES, RegionId=region, VpcId=vpc_id)
     return next((v for v in found if v.get("VpcId") == vpc_id and v.get("CidrBlock") == cidr_block), None)
+
+
+def instance_routes(client, region: str, route_table_id: str) -> dict:
+    """Instance id -> destination CIDR of the custom route entries of a route table whose next hop
+    is an ECS instance. On a Flannel ACK cluster the cloud controller manager creates one such
+    entry per node in the VPC's system route table: destination = the node's Pod CIDR, next hop =
+    its instance (cloud-provider-alibaba-cloud pkg/provider/alibaba/vpc/vpc.go CreateRoute;
+    https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/user-guide/work-with-flannel)."""
+
+    def call(**params):
+        return client.call(ROUTE_ENTRIES.action, **params)
+
+    entries = paginate_token(
+        call,
+        ROUTE_ENTRIES.items,
+        max_results=100,
+        params={"RegionId": region, "RouteTableId": route_table_id, "RouteEntryType": "Custom"},
+        size_key="MaxResult",
+    )
+    routes = {}
+    for entry in entries:
+        for hop in (entry.get("NextHops") or {}).get("NextHop") or []:
+            if hop.get("NextHopType") == "Instance" and hop.get("NextHopId"):
+                routes[hop["NextHopId"]] = entry.get("DestinationCidrBlock")
+    return routes
 
 
 def normalize_vpc(vpc: dict | None) -> dict:

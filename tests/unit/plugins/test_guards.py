@@ -147,6 +147,8 @@ RETURNS = {
     "vpc_zone_info": ("zones", vpc.normalize_zone),
     "ecs_security_group_rule": ("rules", ecs.normalize_rule),
     "ecs_security_group_rule_info": ("rules", ecs.normalize_rule),
+    "ack_node_pool": ("node_pool", cs.normalize_node_pool),
+    "ack_node_pool_info": ("node_pools", cs.normalize_node_pool),
 }
 
 
@@ -155,6 +157,11 @@ def test_return_documents_exactly_what_the_normaliser_produces(module_name):
     key, normalize = RETURNS[module_name]
     contains = documented(module_name)[key]["contains"]
     assert set(contains) == set(sample(normalize)), module_name
+
+
+def test_node_pool_info_documents_exactly_the_node_keys():
+    contains = documented("ack_node_pool_info")["nodes"]["contains"]
+    assert set(contains) == set(sample(cs.normalize_node))
 
 
 def test_every_resource_module_with_a_manager_is_checked():
