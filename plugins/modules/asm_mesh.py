@@ -348,7 +348,7 @@ class MeshManager(ResourceManager):
         return request
 
     def create(self):
-        """CreateServiceMesh has no ClientToken: the client never resends it (retries.UNSAFE_TO_RESEND);
+        """CreateServiceMesh has no ClientToken: the client never resends it (retries.NOT_REPLAYABLE_ACTIONS);
         after an answer that may hide a new mesh, look it up by name + VPC + region before sending again."""
         request = self.create_request()
         deadline = time.monotonic() + self.params["wait_timeout"]
