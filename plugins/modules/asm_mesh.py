@@ -355,7 +355,6 @@ class MeshManager(ResourceManager):
         for attempt in range(CREATE_ATTEMPTS):
             try:
                 mesh_id = self.client.call(self.create_action, **request)[self.create_id_path]
-                break
             except AlicloudError as err:
                 if not is_ambiguous(err) or attempt + 1 == CREATE_ATTEMPTS:
                     raise
@@ -363,11 +362,13 @@ class MeshManager(ResourceManager):
                 if time.monotonic() + pause > deadline:
                     raise
                 time.sleep(pause)
+                # the lost call may have made the mesh: find it before sending the create again
                 found = self.lookup()
-                if found is not None:
-                    mesh_id = found["ServiceMeshId"]
-                    break
-        return self.wait_ready(mesh_id, 30)
+                if found is None:
+                    continue
+                mesh_id = found["ServiceMeshId"]
+            return self.wait_ready(mesh_id, 30)
+        raise AlicloudError("CreateNotConfirmed", "no answer to %d CreateServiceMesh calls" % CREATE_ATTEMPTS)
 
     def wait_ready(self, resource_id, grace=None):
         spec = self.waiter
