@@ -73,8 +73,11 @@ ACTION_RETRY_CODES = {
         "DeleteVpc": ("DependencyViolation*",),
         "DeleteVSwitch": ("DependencyViolation*", "IncorrectStatus.VSwitch"),
     },
+    # alicloud-api.md section 5 (TF delete retry list): clusters still leaving the mesh.
+    "servicemesh": {
+        "DeleteServiceMesh": ("ErrorPermitted.ClustersNotEmpty",),
+    },
 }
-
 
 # Creates without a trustworthy idempotency token: only answers that prove the request was not
 # served (throttling) are retried by the client; after a 5xx or a lost answer the caller looks
@@ -82,7 +85,18 @@ ACTION_RETRY_CODES = {
 # CreateCluster's client_token are UNCONFIRMED).
 NOT_REPLAYABLE_ACTIONS = {
     "cs": frozenset(["CreateCluster"]),
+    # alicloud-api.md section 5: "No ClientToken on any ASM call" (asm_mesh: MeshManager.create).
+    "servicemesh": frozenset(["CreateServiceMesh"]),
 }
+
+
+def is_ambiguous(error: AlicloudError) -> bool:
+    """True when the request may have been executed although it failed: a 5xx, an internal error or
+    a lost answer (NetworkError)."""
+    code = error.code or ""
+    if code == "NetworkError" or code in GENERIC_RETRY_CODES:
+        return True
+    return error.status_code is not None and 500 <= error.status_code <= 599
 
 
 def _matches(code: str, patterns) -> bool:

@@ -39,6 +39,8 @@ TAG_APIS = {
     # PUT /tags with body {region_id, resource_ids, resource_type: "CLUSTER", tags: [{key, value}]};
     # UntagResources is DELETE /tags with query region_id, resource_ids, resource_type, tag_keys.
     "cs": TagApi("TagResources", "UntagResources", ROA),
+    # alicloud-api.md "Tags (ASM)": RPC with RegionId, ResourceType=servicemesh, ResourceId.N, Tag.N, TagKey.N.
+    "servicemesh": TagApi("TagResources", "UntagResources"),
 }
 
 

@@ -20,7 +20,7 @@ import yaml
 from ansible_collections.geomesh.alicloud.plugins.module_utils.clients import import_sdk
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, cs, ecs, vpc
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cbn, cs, ecs, servicemesh, vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import TAG_APIS
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
@@ -85,7 +85,9 @@ def test_the_action_scan_finds_actions_and_would_catch_a_typo():
     assert "listtransitrouterz" not in sdk_actions("cbn") and "listtransitrouters" in sdk_actions("cbn")
 
 
-@pytest.mark.parametrize("product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs), ("cs", cs)])
+@pytest.mark.parametrize(
+    "product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs), ("cs", cs), ("servicemesh", servicemesh)]
+)
 def test_list_specs_name_real_actions(product, module):
     known = sdk_actions(product)
     specs = [v for v in vars(module).values() if isinstance(v, ListSpec)]
@@ -149,6 +151,9 @@ RETURNS = {
     "ecs_security_group_rule_info": ("rules", ecs.normalize_rule),
     "ack_node_pool": ("node_pool", cs.normalize_node_pool),
     "ack_node_pool_info": ("node_pools", cs.normalize_node_pool),
+    "asm_mesh": ("mesh", servicemesh.normalize_mesh),
+    "asm_mesh_info": ("meshes", servicemesh.normalize_mesh),
+    "asm_mesh_cluster": ("membership", lambda row: servicemesh.normalize_membership("c1", "c2", row)),
 }
 
 

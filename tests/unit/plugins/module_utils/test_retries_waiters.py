@@ -10,6 +10,7 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import Ali
 from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import (
     RETRY_STATUS_MESSAGE,
     Backoff,
+    is_ambiguous,
     is_retryable,
 )
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import Waiter
@@ -53,6 +54,26 @@ def test_action_codes_of_the_retry_table_apply_to_their_action_only():
     assert not is_retryable(err, "cbn", "DeleteVpc")
     # a prefix entry does not match a code that merely contains it
     assert not is_retryable(AlicloudError("Not.DependencyViolation", "m", status_code=400), "vpc", "DeleteVpc")
+
+
+def test_creates_without_client_token_are_not_resent_after_an_ambiguous_answer():
+    """CreateServiceMesh takes no ClientToken: a 5xx may hide a mesh the server made, so the client does
+    not resend it (the module looks the mesh up first); throttling is still retried."""
+    for code, status in (("ServiceUnavailable", 503), ("InternalError", 500), ("Whatever", 502)):
+        err = AlicloudError(code, "m", status_code=status)
+        assert is_ambiguous(err)
+        assert not is_retryable(err, "servicemesh", "CreateServiceMesh")
+        assert is_retryable(err, "servicemesh", "DescribeServiceMeshes")
+        assert is_retryable(err, "vpc", "CreateVpc")
+    assert is_ambiguous(AlicloudError("NetworkError", "m"))
+    throttled = AlicloudError("Throttling.User", "m", status_code=400)
+    assert not is_ambiguous(throttled) and is_retryable(throttled, "servicemesh", "CreateServiceMesh")
+
+
+def test_delete_service_mesh_retries_clusters_not_empty():
+    err = AlicloudError("ErrorPermitted.ClustersNotEmpty", "m", status_code=400)
+    assert is_retryable(err, "servicemesh", "DeleteServiceMesh")
+    assert not is_retryable(err, "servicemesh", "AddClusterIntoServiceMesh")
 
 
 class UpperBound:
