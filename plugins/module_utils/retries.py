@@ -84,7 +84,7 @@ ACTION_RETRY_CODES = {
 # the resource up before it sends the create again (alicloud-api.md section 4: the semantics of
 # CreateCluster's client_token are UNCONFIRMED).
 NOT_REPLAYABLE_ACTIONS = {
-    "cs": frozenset(["CreateCluster"]),
+    "cs": frozenset(["CreateCluster", "CreateClusterNodePool"]),
     # alicloud-api.md section 5: "No ClientToken on any ASM call" (asm_mesh: MeshManager.create).
     "servicemesh": frozenset(["CreateServiceMesh"]),
 }

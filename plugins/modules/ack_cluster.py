@@ -263,15 +263,18 @@ import ipaddress
 import time
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, UPDATE, Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import (
+    FIXED,
+    UPDATE,
+    Attr,
+    ResourceManager,
+    create_without_token,
+)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cs, vpc
-from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
-
-CREATE_ATTEMPTS = 5
 
 
 class ClusterManager(ResourceManager):
@@ -555,24 +558,20 @@ class ClusterManager(ResourceManager):
         return {k: v for k, v in request.items() if v is not None}
 
     def create(self):
+        """The client_token's semantics are UNCONFIRMED (alicloud-api.md section 4): after an answer
+        that may hide a new cluster, look it up by name + VPC before sending the create again."""
         request = self.create_request()
         request["client_token"] = client_token(self.token_kind, self.identity())
-        backoff = Backoff(base=2.0, cap=30.0)
-        answer = None
-        for attempt in range(CREATE_ATTEMPTS):
-            if attempt:
-                # The last create may have reached the server: look before sending it again.
-                found = self.lookup()
-                if found is not None:
-                    return self.wait_created(found["cluster_id"], None)
-            try:
-                answer = self.client.call(self.create_action, **request)
-                break
-            except AlicloudError as err:
-                lost = err.code == "NetworkError" or is_retryable(err, self.product)
-                if not lost or attempt == CREATE_ATTEMPTS - 1:
-                    raise
-                time.sleep(backoff.delay(attempt))
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        outcome, answer = create_without_token(
+            lambda: self.client.call(self.create_action, **request),
+            self.lookup,
+            self.client.backoff,
+            self.product,
+            deadline,
+        )
+        if outcome == "found":
+            return self.wait_created(answer["cluster_id"], None)
         return self.wait_created(answer["cluster_id"], answer.get("task_id"))
 
     def wait_created(self, cluster_id, task_id):

@@ -11,12 +11,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import time
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.clients import ApiClient
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec, list_items, only_one
-from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import WaiterSpec
 
@@ -284,41 +281,6 @@ def wait_task(module, client, task_id: str, what: str) -> dict:
                 "%s: task %s failed: %s" % (what, task_id, error.get("message") or "no message"),
             ) from err
         raise
-
-
-def single_try(client):
-    """A twin of ``client`` that sends each call once: a create without ClientToken must not be
-    repeated blindly after a 5xx (``create_without_token`` decides)."""
-    return ApiClient(client.product, client.sdk, client.models, Backoff(max_attempts=1))
-
-
-def create_without_token(send, lookup, backoff=None):
-    """Send a create call that carries no ClientToken, without ever making a second resource.
-
-    ``send()`` makes the call once (no automatic retry); ``lookup()`` returns the resource when
-    it exists. An answer that proves the call was not executed (a 4xx: throttling, busy state) is
-    retried after a pause; an answer that may have come after the server acted (5xx, network
-    error) is retried only when ``lookup()`` still finds nothing. Returns ``("created", answer)``
-    or ``("found", resource)``.
-    """
-    backoff = backoff or Backoff()
-    attempt = 0
-    while True:
-        try:
-            return "created", send()
-        except AlicloudError as err:
-            maybe_done = err.code == "NetworkError" or (err.status_code is not None and err.status_code >= 500)
-            if attempt + 1 >= backoff.max_attempts or not (maybe_done or is_retryable(err, "cs")):
-                raise
-            if maybe_done:
-                found = lookup()
-                if found is not None:
-                    return "found", found
-            pause = backoff.delay(attempt)
-            if err.retry_after_ms:
-                pause = max(pause, err.retry_after_ms / 1000.0)
-            time.sleep(pause)
-            attempt += 1
 
 
 def _kv_list_to_dict(items) -> dict:
