@@ -507,7 +507,7 @@ def _validate_pool(
             "instance_charge_type": charge,
             "system_disk_category": str(sg.get("system_disk_category") or DEFAULT_SYSTEM_DISK_CATEGORY),
             "system_disk_size": size,
-            "login_as_non_root": bool(sg.get("login_as_non_root") or False),
+            "login_as_non_root": bool(sg.get("login_as_non_root")),
         }
     )
     stored_sg["_has_password"] = has_password
@@ -521,7 +521,7 @@ def _validate_pool(
             "runtime_version": str(runtime_version),
             "labels": labels,
             "taints": taints,
-            "cms_enabled": bool(kc.get("cms_enabled") or False),
+            "cms_enabled": bool(kc.get("cms_enabled")),
             "cpu_policy": str(kc.get("cpu_policy") or "none"),
         },
     }

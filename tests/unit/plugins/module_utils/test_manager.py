@@ -133,7 +133,7 @@ def test_create_without_token_raises_a_refusal_at_once():
 
 
 def test_create_without_token_gives_up_after_its_attempts():
-    send = _Sender(*[_lost() for _ in range(3)])
+    send = _Sender(*[_lost(), _lost(), _lost()])
     with pytest.raises(AlicloudError):
         create_without_token(send, lambda: None, Backoff(base=0.01), "cs", attempts=3)
     assert send.calls == 3
