@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paths import search
+from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_ambiguous, is_retryable
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import (
     TAG_APIS,
     apply_tags,
@@ -400,3 +401,33 @@ def create_once(kind: str, identity, create, wait_visible, max_generations: int 
         "CreateNotVisible",
         "%s: the API answered create calls with ids that never became visible (last %s)" % (kind, generation),
     )
+
+
+def create_without_token(
+    send, lookup, backoff: Backoff, product: str, deadline: float | None = None, attempts: int = 5
+):
+    """Send a create call whose API offers no trustworthy ClientToken, without ever making a second
+    resource; return ``("created", answer)`` or ``("found", resource)``.
+
+    The action is in ``retries.NOT_REPLAYABLE_ACTIONS``, so ``send()`` itself only retries
+    throttling. Here an answer that may hide a created resource (5xx, lost answer:
+    ``is_ambiguous``) or a transient refusal of the product is followed by a pause and a
+    ``lookup()`` (the identifying read the module found nothing with before); the create is sent
+    again only when that still finds nothing. ``deadline`` (``time.monotonic()``) bounds the pauses.
+    """
+    for attempt in range(attempts):
+        try:
+            return "created", send()
+        except AlicloudError as err:
+            if attempt + 1 == attempts or not (is_ambiguous(err) or is_retryable(err, product)):
+                raise
+            pause = backoff.delay(attempt)
+            if err.retry_after_ms:
+                pause = max(pause, err.retry_after_ms / 1000.0)
+            if deadline is not None and time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            found = lookup()
+            if found is not None:
+                return "found", found
+    raise AlicloudError("CreateNotConfirmed", "%d create calls were not answered" % attempts)

@@ -79,11 +79,13 @@ ACTION_RETRY_CODES = {
     },
 }
 
-# Creates that take no ClientToken (alicloud-api.md section 5: "No ClientToken on any ASM call"):
-# a 5xx or a lost answer may hide a resource the server made, so the client never resends them on
-# its own; the module looks the resource up again before another attempt
-# (asm_mesh: ``MeshManager.create``). Refusals (throttling, status codes) are still retried.
-UNSAFE_TO_RESEND = {
+# Creates without a trustworthy idempotency token: only answers that prove the request was not
+# served (throttling) are retried by the client; after a 5xx or a lost answer the caller looks
+# the resource up before it sends the create again (alicloud-api.md section 4: the semantics of
+# CreateCluster's client_token are UNCONFIRMED).
+NOT_REPLAYABLE_ACTIONS = {
+    "cs": frozenset(["CreateCluster", "CreateClusterNodePool"]),
+    # alicloud-api.md section 5: "No ClientToken on any ASM call" (asm_mesh: MeshManager.create).
     "servicemesh": frozenset(["CreateServiceMesh"]),
 }
 
@@ -97,15 +99,6 @@ def is_ambiguous(error: AlicloudError) -> bool:
     return error.status_code is not None and 500 <= error.status_code <= 599
 
 
-# Creates without a trustworthy idempotency token: only answers that prove the request was not
-# served (throttling) are retried by the client; after a 5xx or a lost answer the caller looks
-# the resource up before it sends the create again (alicloud-api.md section 4: the semantics of
-# CreateCluster's client_token are UNCONFIRMED).
-NOT_REPLAYABLE_ACTIONS = {
-    "cs": frozenset(["CreateCluster"]),
-}
-
-
 def _matches(code: str, patterns) -> bool:
     return any(code.startswith(p[:-1]) if p.endswith("*") else code == p for p in patterns)
 
@@ -114,8 +107,6 @@ def is_retryable(error: AlicloudError, product: str | None = None, action: str |
     """True when the error is transient: throttling, 5xx, in-progress or status conflicts, or a code
     the retry table lists for this product or this action."""
     code = error.code or ""
-    if action in UNSAFE_TO_RESEND.get(product or "", ()) and is_ambiguous(error):
-        return False
     if _THROTTLING.match(code):
         return True
     if action in NOT_REPLAYABLE_ACTIONS.get(product or "", ()):

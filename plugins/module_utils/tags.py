@@ -35,12 +35,12 @@ TAG_APIS = {
     # both RPC with RegionId, ResourceType, ResourceId.N, Tag.N.Key/Value and TagKey.N.
     "vpc": TagApi("TagResources", "UnTagResources"),
     "cbn": TagApi("TagResources", "UntagResources"),
-    # alicloud-api.md "Tags (ASM)": RPC with RegionId, ResourceType=servicemesh, ResourceId.N, Tag.N, TagKey.N.
-    "servicemesh": TagApi("TagResources", "UntagResources"),
     # alicloud-api.md section 4 (Tags) and the cs 2015-12-15 SDK models: TagResources is
     # PUT /tags with body {region_id, resource_ids, resource_type: "CLUSTER", tags: [{key, value}]};
     # UntagResources is DELETE /tags with query region_id, resource_ids, resource_type, tag_keys.
     "cs": TagApi("TagResources", "UntagResources", ROA),
+    # alicloud-api.md "Tags (ASM)": RPC with RegionId, ResourceType=servicemesh, ResourceId.N, Tag.N, TagKey.N.
+    "servicemesh": TagApi("TagResources", "UntagResources"),
 }
 
 

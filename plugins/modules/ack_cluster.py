@@ -259,18 +259,22 @@ cluster:
       type: str
 """
 
+import ipaddress
 import time
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, UPDATE, Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import (
+    FIXED,
+    UPDATE,
+    Attr,
+    ResourceManager,
+    create_without_token,
+)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
-from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cs
-from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
+from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cs, vpc
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
-
-CREATE_ATTEMPTS = 5
 
 
 class ClusterManager(ResourceManager):
@@ -336,8 +340,6 @@ class ClusterManager(ResourceManager):
         if p["service_cidr"]:
             nets["service_cidr"] = self.module.validate(validate_cidr, "service_cidr", p["service_cidr"], 16, 24)
         if "pod_cidr" in nets:
-            import ipaddress  # pylint: disable=import-outside-toplevel
-
             pod = ipaddress.IPv4Network(nets["pod_cidr"])
             svc = ipaddress.IPv4Network(nets.get("service_cidr") or cs.DEFAULT_SERVICE_CIDR)
             if pod.overlaps(svc):
@@ -383,6 +385,7 @@ class ClusterManager(ResourceManager):
             self.module.fail_json(msg="pod_cidr is required to create a Flannel cluster", field="pod_cidr")
         if self.plugin == "terway" and not p["pod_vswitch_ids"]:
             self.module.fail_json(msg="pod_vswitch_ids is required to create a Terway cluster", field="pod_vswitch_ids")
+        self.check_network()
         # The version (and the runtime version of the node pool) is resolved before the create call.
         metadata = cs.version_metadata(self.client, self.region)
         self.version = cs.resolve_version(metadata, p["kubernetes_version"])
@@ -402,11 +405,68 @@ class ClusterManager(ResourceManager):
                 field="node_pool.runtime",
             )
 
+    def check_network(self):
+        """Read calls before CreateCluster: the VPC exists in the region, the vSwitches are in it, the
+        Pod and Service CIDRs do not overlap the VPC (SDK CreateClusterRequest.container_cidr and
+        service_cidr: they must not overlap the VPC's CIDR blocks), and with Terway the Pod vSwitches
+        cover the zones of the node vSwitches (SDK pod_vswitch_ids: "the zones of the Pod vSwitch and
+        the worker node vSwitch must be the same")."""
+        p = self.params
+        client = self.module.client("vpc", self.region)
+        network = vpc.get_vpc(client, self.region, p["vpc_id"])
+        if network is None:
+            self.module.fail_json(msg="vpc_id: VPC %s was not found in %s" % (p["vpc_id"], self.region), field="vpc_id")
+        blocks = [network.get("CidrBlock")] + list(
+            (network.get("SecondaryCidrBlocks") or {}).get("SecondaryCidrBlock") or []
+        )
+        blocks = [ipaddress.IPv4Network(b) for b in blocks if b]
+        for option in ("pod_cidr", "service_cidr"):
+            value = p[option] or (cs.DEFAULT_SERVICE_CIDR if option == "service_cidr" else None)
+            if value is None:
+                continue
+            clash = [str(b) for b in blocks if b.overlaps(ipaddress.IPv4Network(value))]
+            if clash:
+                self.module.fail_json(
+                    msg="%s %s overlaps the CIDR block %s of VPC %s" % (option, value, ", ".join(clash), p["vpc_id"]),
+                    field=option,
+                )
+        node_ids = (p["node_pool"] or {}).get("vswitch_ids") or p["vswitch_ids"] or []
+        pod_ids = p["pod_vswitch_ids"] or []
+        zones = {}
+        for option, ids in (
+            ("vswitch_ids", p["vswitch_ids"]),
+            ("node_pool.vswitch_ids", node_ids),
+            ("pod_vswitch_ids", pod_ids),
+        ):
+            for vsw_id in ids:
+                if vsw_id not in zones:
+                    vsw = vpc.get_vswitch(client, self.region, vsw_id)
+                    if vsw is None or vsw.get("VpcId") != p["vpc_id"]:
+                        self.module.fail_json(
+                            msg="%s: vSwitch %s is not in VPC %s" % (option, vsw_id, p["vpc_id"]), field=option
+                        )
+                    zones[vsw_id] = vsw.get("ZoneId")
+        if self.plugin != "terway":
+            return
+        missing = sorted({zones[v] for v in node_ids} - {zones[v] for v in pod_ids})
+        if missing:
+            self.module.fail_json(
+                msg="pod_vswitch_ids has no vSwitch in zone(s) %s of the node vSwitches (Terway takes Pod IPs "
+                "from a vSwitch in the node's zone)" % ", ".join(missing),
+                field="pod_vswitch_ids",
+            )
+
     def check_existing(self, resource):
         current = self.normalize(resource)
+        if self.params["state"] == "present" and current["state"] in ("failed", "delete_failed"):
+            self.module.fail_json(
+                msg="cluster %s is %s: delete it (state: absent) and create it again"
+                % (current["cluster_id"], current["state"]),
+                cluster_id=current["cluster_id"],
+            )
         for attr in self.attributes:
             wanted = self.params[attr.option]
-            if attr.mode != FIXED or wanted is None or attr.option == "name":
+            if attr.mode != FIXED or wanted is None:
                 continue
             have = current.get(attr.key)
             if attr.option == "kubernetes_version":
@@ -498,24 +558,20 @@ class ClusterManager(ResourceManager):
         return {k: v for k, v in request.items() if v is not None}
 
     def create(self):
+        """The client_token's semantics are UNCONFIRMED (alicloud-api.md section 4): after an answer
+        that may hide a new cluster, look it up by name + VPC before sending the create again."""
         request = self.create_request()
         request["client_token"] = client_token(self.token_kind, self.identity())
-        backoff = Backoff(base=2.0, cap=30.0)
-        answer = None
-        for attempt in range(CREATE_ATTEMPTS):
-            if attempt:
-                # The last create may have reached the server: look before sending it again.
-                found = self.lookup()
-                if found is not None:
-                    return self.wait_created(found["cluster_id"], None)
-            try:
-                answer = self.client.call(self.create_action, **request)
-                break
-            except AlicloudError as err:
-                lost = err.code == "NetworkError" or is_retryable(err, self.product)
-                if not lost or attempt == CREATE_ATTEMPTS - 1:
-                    raise
-                time.sleep(backoff.delay(attempt))
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        outcome, answer = create_without_token(
+            lambda: self.client.call(self.create_action, **request),
+            self.lookup,
+            self.client.backoff,
+            self.product,
+            deadline,
+        )
+        if outcome == "found":
+            return self.wait_created(answer["cluster_id"], None)
         return self.wait_created(answer["cluster_id"], answer.get("task_id"))
 
     def wait_created(self, cluster_id, task_id):

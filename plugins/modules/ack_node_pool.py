@@ -228,7 +228,12 @@ node_pool:
 import time
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import (
+    FIXED,
+    Attr,
+    ResourceManager,
+    create_without_token,
+)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.products import cs
 
@@ -294,7 +299,7 @@ class NodePoolManager(ResourceManager):
         return self.get(cs.node_pool_id(found)) if found else None
 
     def find(self):
-        if self.params["state"] == "present" and cs.get_cluster_detail(self.client, self.cluster_id) is None:
+        if self.params["state"] == "present" and cs.get_cluster(self.client, self.cluster_id) is None:
             self.module.fail_json(msg="cluster_id %s was not found" % self.cluster_id, field="cluster_id")
         return super().find()
 
@@ -384,12 +389,11 @@ class NodePoolManager(ResourceManager):
     def create(self):
         request = self.create_request()
 
-        once = cs.single_try(self.client)
-
         def send():
-            return once.call(self.create_action, self.cluster_id, **request)
+            return self.client.call(self.create_action, self.cluster_id, **request)
 
-        outcome, answer = cs.create_without_token(send, self.lookup, self.client.backoff)
+        deadline = time.monotonic() + self.params["wait_timeout"]
+        outcome, answer = create_without_token(send, self.lookup, self.client.backoff, self.product, deadline)
         if outcome == "found":
             pool_id = cs.node_pool_id(answer)
             task_id = None

@@ -153,7 +153,7 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.products import c
 def read(module):
     cluster_id, pool_id = module.params["cluster_id"], module.params["node_pool_id"]
     client = module.client("cs")
-    cluster = cs.get_cluster_detail(client, cluster_id)
+    cluster = cs.get_cluster(client, cluster_id)
     if cluster is None:
         module.fail_json(msg="cluster_id %s was not found" % cluster_id, field="cluster_id")
     if pool_id:

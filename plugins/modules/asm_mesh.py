@@ -178,19 +178,21 @@ import json
 import time
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import (
-    AlicloudError,
     ValidationError,
     WaiterError,
 )
-from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, Attr, ResourceManager
+from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import (
+    FIXED,
+    Attr,
+    ResourceManager,
+    create_without_token,
+)
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.products import servicemesh
-from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import is_ambiguous
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import dict_to_tag_list
 from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_resource_id
 
 # How often a create whose answer was lost is looked up and, when still not found, sent again.
-CREATE_ATTEMPTS = 4
 
 
 class MeshManager(ResourceManager):
@@ -348,25 +350,18 @@ class MeshManager(ResourceManager):
         return request
 
     def create(self):
-        """CreateServiceMesh has no ClientToken: the client never resends it (retries.UNSAFE_TO_RESEND);
-        after an answer that may hide a new mesh, look it up by name + VPC + region before sending again."""
+        """CreateServiceMesh has no ClientToken: after an answer that may hide a new mesh, look it up
+        by name + VPC + region before sending it again (manager.create_without_token)."""
         request = self.create_request()
         deadline = time.monotonic() + self.params["wait_timeout"]
-        for attempt in range(CREATE_ATTEMPTS):
-            try:
-                mesh_id = self.client.call(self.create_action, **request)[self.create_id_path]
-                break
-            except AlicloudError as err:
-                if not is_ambiguous(err) or attempt + 1 == CREATE_ATTEMPTS:
-                    raise
-                pause = self.client.backoff.delay(attempt)
-                if time.monotonic() + pause > deadline:
-                    raise
-                time.sleep(pause)
-                found = self.lookup()
-                if found is not None:
-                    mesh_id = found["ServiceMeshId"]
-                    break
+        outcome, answer = create_without_token(
+            lambda: self.client.call(self.create_action, **request),
+            self.lookup,
+            self.client.backoff,
+            self.product,
+            deadline,
+        )
+        mesh_id = answer[self.create_id_path] if outcome == "created" else answer["ServiceMeshId"]
         return self.wait_ready(mesh_id, 30)
 
     def wait_ready(self, resource_id, grace=None):

@@ -190,7 +190,8 @@ class MembershipManager:
 
     # -- joining and leaving -----------------------------------------------------------------------
     def precheck(self):
-        """Read-only: fail, before any write call, when ASM says the cluster cannot join."""
+        """Read-only: fail, before any write call, when ASM says the cluster cannot join; return whether
+        the cluster is already joining this mesh (a join in progress, not listed as a member yet)."""
         rows = servicemesh.candidates(self.client, self.mesh_id)
         row = next((r for r in rows if r.get("ClusterId") == self.cluster_id), None)
         if row is None:
@@ -206,9 +207,11 @@ class MembershipManager:
                 % (self.cluster_id, other),
                 field="cluster_id",
             )
+        if other == self.mesh_id:
+            return True
         flag = int(row.get("ForbiddenFlag") or 0)
         if flag == 4 and self.params["ignore_namespace_check"]:
-            return
+            return False
         if flag:
             self.fail(
                 servicemesh.forbidden_message(self.mesh_id, row),
@@ -216,6 +219,7 @@ class MembershipManager:
                 forbidden_flag=flag,
                 forbidden_info=servicemesh.forbidden_info(row),
             )
+        return False
 
     def join(self):
         self.wait_mesh_running()
@@ -253,8 +257,10 @@ class MembershipManager:
                 return False, self.view(None), {"before": {"joined": False}, "after": {"joined": False}}
             self.fail("service mesh %s was not found in %s" % (self.mesh_id, self.region), field="mesh_id")
         row = self.member()
-        # a join or leave in progress is not listed yet (or still listed): wait for it first
-        if mesh.get("State") != "running" and self.params["wait"] and not self.module.check_mode:
+        # A join or leave in progress is not listed yet (or still listed) while the mesh is busy: wait for
+        # it first - with wait=false too when a change looks needed, since a busy mesh refuses changes.
+        busy = mesh.get("State") != "running"
+        if busy and not self.module.check_mode and (self.params["wait"] or present != (row is not None)):
             self.wait_mesh_running()
             row = self.member()
         before = {"joined": row is not None}
@@ -271,8 +277,11 @@ class MembershipManager:
             return False, self.view(row), {"before": before, "after": after}
         if not present and row is None:
             return False, self.view(None), {"before": before, "after": after}
-        if present:
-            self.precheck()
+        if present and self.precheck():
+            # joining already (an earlier run that did not wait): nothing to send
+            if self.params["wait"] and not self.module.check_mode:
+                row = self.wait(True, "joining")
+            return False, self.view(row), {"before": before, "after": after}
         if self.module.check_mode:
             return True, self.view(row if present else None), {"before": before, "after": after}
         if present:

@@ -11,12 +11,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import time
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.clients import ApiClient
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec, list_items, only_one
-from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import WaiterSpec
 
@@ -189,7 +186,6 @@ def normalize_cluster(cluster: dict | None) -> dict:
 
 # Not-found codes of node-pool calls (terraform-provider-alicloud service_alicloud_ack_v2.go:57).
 NODE_POOL_NOT_FOUND = ("ErrorNodePoolNotFound", "ErrorClusterNotFound")
-CLUSTER_NOT_FOUND = ("ErrorClusterNotFound",)
 
 # DescribeClusterNodePoolDetail ``status.state`` (cs models describe_cluster_node_pool_detail_response_body).
 NODE_POOL_WAITER = WaiterSpec(
@@ -199,10 +195,6 @@ NODE_POOL_WAITER = WaiterSpec(
     in_progress=("initial", "scaling", "updating", "removing"),
 )
 NODE_POOL_DELETING_STATES = ("deleting",)
-# DescribeTaskInfo ``state``: running, fail or success (cs models describe_task_info_response_body);
-# terraform-provider-alicloud also treats ``failed`` as the end of a failed task (A2:98-169).
-TASK_SUCCESS = ("success",)
-TASK_FAILURE = ("fail", "failed")
 # DescribeClusterNodes: pageSize 1..100 (cs models describe_cluster_nodes_request).
 NODES_PAGE_SIZE = 100
 # The taint effects of the SDK's Taint model (default NoSchedule).
@@ -269,27 +261,17 @@ def list_nodes(client, cluster_id: str, nodepool_id: str | None = None) -> list:
         page += 1
 
 
-def get_cluster_detail(client, cluster_id: str) -> dict | None:
-    """DescribeClusterDetail, or None when the cluster is not found (node-pool section's own read:
-    the clusters section may grow a richer one)."""
-    try:
-        return client.call("DescribeClusterDetail", cluster_id) or None
-    except AlicloudError as err:
-        if err.code in CLUSTER_NOT_FOUND or err.is_not_found:
-            return None
-        raise
-
-
 def wait_task(module, client, task_id: str, what: str) -> dict:
     """Poll DescribeTaskInfo until the task succeeds; a failed task raises with the task's error."""
+    spec = WAITERS["task"]
     try:
         return module.waiter(
             "%s: task %s" % (what, task_id),
             lambda: client.call("DescribeTaskInfo", task_id),
-            "state",
-            TASK_SUCCESS,
-            pending=("running",),
-            failure=TASK_FAILURE,
+            spec.status,
+            spec.success,
+            pending=spec.pending,
+            failure=spec.failure,
         ).wait()
     except WaiterError as err:
         error = (err.last or {}).get("error") or {}
@@ -299,41 +281,6 @@ def wait_task(module, client, task_id: str, what: str) -> dict:
                 "%s: task %s failed: %s" % (what, task_id, error.get("message") or "no message"),
             ) from err
         raise
-
-
-def single_try(client):
-    """A twin of ``client`` that sends each call once: a create without ClientToken must not be
-    repeated blindly after a 5xx (``create_without_token`` decides)."""
-    return ApiClient(client.product, client.sdk, client.models, Backoff(max_attempts=1))
-
-
-def create_without_token(send, lookup, backoff=None):
-    """Send a create call that carries no ClientToken, without ever making a second resource.
-
-    ``send()`` makes the call once (no automatic retry); ``lookup()`` returns the resource when
-    it exists. An answer that proves the call was not executed (a 4xx: throttling, busy state) is
-    retried after a pause; an answer that may have come after the server acted (5xx, network
-    error) is retried only when ``lookup()`` still finds nothing. Returns ``("created", answer)``
-    or ``("found", resource)``.
-    """
-    backoff = backoff or Backoff()
-    attempt = 0
-    while True:
-        try:
-            return "created", send()
-        except AlicloudError as err:
-            maybe_done = err.code == "NetworkError" or (err.status_code is not None and err.status_code >= 500)
-            if attempt + 1 >= backoff.max_attempts or not (maybe_done or is_retryable(err, "cs")):
-                raise
-            if maybe_done:
-                found = lookup()
-                if found is not None:
-                    return "found", found
-            pause = backoff.delay(attempt)
-            if err.retry_after_ms:
-                pause = max(pause, err.retry_after_ms / 1000.0)
-            time.sleep(pause)
-            attempt += 1
 
 
 def _kv_list_to_dict(items) -> dict:

@@ -103,10 +103,10 @@ class Scenarios:
         with self._lock:
             self._items = {}
 
-    def take(self, product: str, name: str, **resource: Any) -> dict[str, Any] | None:
-        """The first spec of fault ``name`` matching the resource ids (uses one ``count``)."""
+    def take(self, product: str, fault: str, /, **resource: Any) -> dict[str, Any] | None:
+        """The first spec of ``fault`` matching the resource ids or name (uses one ``count``)."""
         with self._lock:
-            specs = (self._items.get(product) or {}).get(name) or []
+            specs = (self._items.get(product) or {}).get(fault) or []
             for spec in specs:
                 if any(spec.get(k) not in (None, "", v) for k, v in resource.items()):
                     continue

@@ -18,11 +18,10 @@ from . import products, registry, routing, signing
 from .clock import Clock
 from .context import Context
 from .errors import ApiError
-from .faults import FaultProfile, Faults, ScenarioFaults
+from .faults import FaultProfile, Faults
 from .params import flag
 from .reqlog import RequestLog, scrub
 from .scenarios import Scenarios
-from .scenarios import products as scenario_products
 from .store import Store, StoreView
 
 HOST = "127.0.0.1"
@@ -72,7 +71,6 @@ class Emulator:
         self.startup_faults = faults or FaultProfile()
         self.faults = Faults(self.startup_faults)
         self.scenarios = Scenarios()
-        self.scenario_faults = ScenarioFaults()
         self.reqlog = RequestLog(os.path.join(self.state_dir, "requests.jsonl"))
         self.keys = keys if keys is not None else signing.default_keys()
         self.nonces = signing.NonceCache()
@@ -152,7 +150,6 @@ class Emulator:
         self.reqlog.truncate()
         self.faults.set(self.startup_faults)
         self.scenarios.clear()
-        self.scenario_faults.clear()
         self.clock.offset = 0.0
 
     @contextlib.contextmanager
@@ -317,20 +314,13 @@ class ApiHandler(_BaseHandler):
                 emu.faults.set(prof)
                 self._send_json(200, prof.to_dict())
             elif path.startswith("/_emulator/faults/") and method in ("GET", "POST"):
-                # scenario faults of one product: scenarios.py (servicemesh) or faults.ScenarioFaults
-                # (the others); both registries kept until the lead unifies them
+                # scenario faults of one product (scenarios.py)
                 product = path[len("/_emulator/faults/") :]
-                if product in scenario_products():
-                    if method == "POST":
-                        self._send_json(200, emu.set_scenarios(product, json.loads(body or b"{}")))
-                    else:
-                        emu.scenarios.check_product(product)
-                        self._send_json(200, emu.scenarios.get(product))
-                elif method == "POST":
-                    self._send_json(200, emu.scenario_faults.set(product, json.loads(body or b"{}")))
+                if method == "POST":
+                    self._send_json(200, emu.set_scenarios(product, json.loads(body or b"{}")))
                 else:
-                    emu.scenario_faults.known(product)
-                    self._send_json(200, emu.scenario_faults.get(product))
+                    emu.scenarios.check_product(product)
+                    self._send_json(200, emu.scenarios.get(product))
             elif path == "/_emulator/reset" and method == "POST":
                 emu.reset()
                 self._send_json(200, {"status": "reset"})

@@ -406,6 +406,7 @@ def test_modify_cluster_lifts_deletion_protection(emu, cs, net):
     assert resp.cluster_id == cid and resp.task_id
     assert cs.describe_cluster_detail(cid).body.deletion_protection is False
     cs.describe_cluster_user_kubeconfig(cid, csm.DescribeClusterUserKubeconfigRequest(private_ip_address=False))
+    _settle(emu)  # ModifyCluster leaves the cluster `updating` for a moment
     cs.delete_cluster(cid, csm.DeleteClusterRequest())
     assert cs.describe_cluster_detail(cid).body.state == "deleting"
 

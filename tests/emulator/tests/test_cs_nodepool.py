@@ -200,7 +200,8 @@ def test_empty_pool_deletes_without_force(emu, cs, running):
     cs.delete_cluster_nodepool(cid, np_id, csm.DeleteClusterNodepoolRequest())
     emu.advance_clock(50)
     pools = cs.describe_cluster_node_pools(cid, csm.DescribeClusterNodePoolsRequest()).body.nodepools
-    assert [p.nodepool_info.nodepool_id for p in pools] != [np_id] and len(pools) == 1
+    ids = [p.nodepool_info.nodepool_id for p in pools]
+    assert np_id not in ids and len(ids) == 1 and pools[0].nodepool_info.is_default
 
 
 def test_describe_cluster_nodes_paging_and_states(emu, cs, running):

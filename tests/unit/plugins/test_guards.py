@@ -86,7 +86,7 @@ def test_the_action_scan_finds_actions_and_would_catch_a_typo():
 
 
 @pytest.mark.parametrize(
-    "product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs), ("servicemesh", servicemesh), ("cs", cs)]
+    "product,module", [("vpc", vpc), ("cbn", cbn), ("ecs", ecs), ("cs", cs), ("servicemesh", servicemesh)]
 )
 def test_list_specs_name_real_actions(product, module):
     known = sdk_actions(product)
@@ -149,11 +149,11 @@ RETURNS = {
     "vpc_zone_info": ("zones", vpc.normalize_zone),
     "ecs_security_group_rule": ("rules", ecs.normalize_rule),
     "ecs_security_group_rule_info": ("rules", ecs.normalize_rule),
+    "ack_node_pool": ("node_pool", cs.normalize_node_pool),
+    "ack_node_pool_info": ("node_pools", cs.normalize_node_pool),
     "asm_mesh": ("mesh", servicemesh.normalize_mesh),
     "asm_mesh_info": ("meshes", servicemesh.normalize_mesh),
     "asm_mesh_cluster": ("membership", lambda row: servicemesh.normalize_membership("c1", "c2", row)),
-    "ack_node_pool": ("node_pool", cs.normalize_node_pool),
-    "ack_node_pool_info": ("node_pools", cs.normalize_node_pool),
 }
 
 

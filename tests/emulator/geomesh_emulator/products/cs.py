@@ -17,7 +17,7 @@ exists from the moment the node is Ready (``store.VISIBLE_FROM``) until its remo
 Pool ``status.state``: ``scaling`` (nodes joining), ``removing`` (nodes leaving), ``updating``
 (attribute change), ``deleting``, else ``active``.
 
-Scenario faults (``SCENARIO_FAULTS``; ``POST /_emulator/faults/cs``): ``cluster_task_fail`` and
+Scenario faults (``scenarios.kind``; ``POST /_emulator/faults/cs``): ``cluster_task_fail`` and
 ``nodepool_scale_fail``, see INTERFACE.md.
 
 Documents (``ctx.store``):
@@ -45,7 +45,7 @@ import secrets
 import uuid
 from typing import Any
 
-from geomesh_emulator import lifecycle, params
+from geomesh_emulator import lifecycle, params, scenarios
 from geomesh_emulator.errors import ApiError
 from geomesh_emulator.registry import roa
 from geomesh_emulator.store import VISIBLE_FROM
@@ -161,12 +161,19 @@ def _vpc_cidrs(vpc: dict[str, Any]) -> list[str]:
     return [c for c in cidrs if c]
 
 
-def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str) -> str:
-    """Create the cluster security group through the ecs product helper."""
+def _create_security_group(ctx: Any, vpc_id: str, region: str, name: str, enterprise: bool) -> str:
+    """Create the cluster security group through the ecs product helper: an enterprise (advanced)
+    group unless ``is_enterprise_security_group`` is false (SDK CreateClusterRequest: default true;
+    alicloud-api.md section 3 "Limits")."""
     from geomesh_emulator.products import ecs  # core-owned
 
     return ecs.create_security_group(
-        ctx, vpc_id=vpc_id, region_id=region, name=name, description="ACK cluster security group"
+        ctx,
+        vpc_id=vpc_id,
+        region_id=region,
+        name=name,
+        description="ACK cluster security group",
+        security_group_type="enterprise" if enterprise else "normal",
     )
 
 
@@ -500,7 +507,7 @@ def _validate_pool(
             "instance_charge_type": charge,
             "system_disk_category": str(sg.get("system_disk_category") or DEFAULT_SYSTEM_DISK_CATEGORY),
             "system_disk_size": size,
-            "login_as_non_root": bool(sg.get("login_as_non_root") or False),
+            "login_as_non_root": bool(sg.get("login_as_non_root")),
         }
     )
     stored_sg["_has_password"] = has_password
@@ -514,7 +521,7 @@ def _validate_pool(
             "runtime_version": str(runtime_version),
             "labels": labels,
             "taints": taints,
-            "cms_enabled": bool(kc.get("cms_enabled") or False),
+            "cms_enabled": bool(kc.get("cms_enabled")),
             "cpu_policy": str(kc.get("cpu_policy") or "none"),
         },
     }
@@ -947,28 +954,40 @@ def describe_cluster_nodes(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------
-# scenario faults (chosen per test: POST /_emulator/faults/cs, see faults.ScenarioFaults)
+# scenario faults (chosen per test: POST /_emulator/faults/cs, see scenarios.py)
 # ------------------------------------------------------------------------------------------
-SCENARIO_FAULTS = {
-    # {"name": "<cluster name>", "code": "...", "message": "..."}: CreateCluster of that name
-    # answers normally, but its task ends `fail` with error{code, message} and the cluster `failed`.
-    "cluster_task_fail": ("name",),
-    # {"name": "<node pool name>", "code", "message"}: new nodes of that pool (create or scale-out)
-    # end `failed` (NotReady, no route) and the task ends `fail` with the error.
-    "nodepool_scale_fail": ("name",),
-}
+def _fault_spec(fault: str) -> Any:
+    def validate(spec: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(spec) - {"name", "code", "message", "count"}
+        if unknown:
+            raise ValueError(f"unknown {fault} keys: {sorted(unknown)}")
+        if not isinstance(spec.get("name"), str) or not spec["name"]:
+            raise ValueError(f"{fault}: name required (the cluster or node pool name it targets)")
+        for key in ("code", "message"):
+            if spec.get(key) is not None and not isinstance(spec[key], str):
+                raise ValueError(f"{fault}: {key} must be a string")
+        return spec
+
+    return validate
+
+
+# {"name": "<cluster name>", "code": "...", "message": "..."}: CreateCluster of that name answers
+# normally, but its task ends `fail` with error{code, message} and the cluster `failed`.
+scenarios.kind(PRODUCT, "cluster_task_fail")(_fault_spec("cluster_task_fail"))
+# {"name": "<node pool name>", "code", "message"}: new nodes of that pool (create or scale-out)
+# end `failed` (NotReady, no route) and the task ends `fail` with the error.
+scenarios.kind(PRODUCT, "nodepool_scale_fail")(_fault_spec("nodepool_scale_fail"))
 
 
 def _scenario(ctx: Any, key: str, name: str) -> dict[str, Any] | None:
-    """The scenario fault ``key`` if it targets ``name`` (one dict or a list of dicts)."""
-    spec = ctx.emulator.scenario_faults.get(PRODUCT, key)
-    for item in spec if isinstance(spec, list) else [spec]:
-        if isinstance(item, dict) and item.get("name") == name:
-            return {
-                "code": str(item.get("code") or "InternalError"),
-                "message": str(item.get("message") or f"{key}: injected failure"),
-            }
-    return None
+    """The error of scenario fault ``key`` when one targets ``name``."""
+    spec = ctx.emulator.scenarios.take(PRODUCT, key, name=name)
+    if spec is None:
+        return None
+    return {
+        "code": str(spec.get("code") or "InternalError"),
+        "message": str(spec.get("message") or f"{key}: injected failure"),
+    }
 
 
 def _new_task(
@@ -1130,7 +1149,11 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     else:
         sg_created = True
         sg_id = _create_security_group(
-            ctx, str(vpc_id), str(region), f"alicloud-cs-auto-created-security-group-{cluster_id}"
+            ctx,
+            str(vpc_id),
+            str(region),
+            f"alicloud-cs-auto-created-security-group-{cluster_id}",
+            _bool(p, "is_enterprise_security_group", True),
         )
 
     now = ctx.now()
@@ -1349,6 +1372,13 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     if doc.get("state") == "deleting":
         # UNCONFIRMED: a repeated delete returns the running deletion task instead of failing.
         return {"cluster_id": cluster_id, "task_id": doc.get("_delete_task_id")}
+    if doc.get("state") in ("initial", "updating"):
+        # UNCONFIRMED: deleting a cluster that is still being created or updated is refused.
+        raise ApiError(
+            "ErrorClusterState",
+            f"cluster {cluster_id} is in state {doc.get('state')}, wait until it runs",
+            status=400,
+        )
     if doc.get("deletion_protection"):
         # UNCONFIRMED: code for a delete refused by deletion protection.
         raise ApiError(
@@ -1356,9 +1386,6 @@ def delete_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
             f"cluster {cluster_id} has deletion protection enabled; disable it (ModifyCluster) before deleting",
             status=400,
         )
-    if doc.get("state") == "initial":
-        # UNCONFIRMED: deleting a cluster that is still being created is refused.
-        raise ApiError("ErrorClusterState", f"cluster {cluster_id} is in state initial, wait until it runs", status=400)
     params.json_param(p, "delete_options", [])  # validated for shape only
     params.json_param(p, "retain_resources", [])
     # UNCONFIRMED: deleting a cluster that is still a member of an ASM mesh is allowed; the mesh
@@ -1408,8 +1435,12 @@ def modify_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         doc["resource_group_id"] = str(p["resource_group_id"])
     now = ctx.now()
     doc["updated"] = _iso(now)
-    # UNCONFIRMED: the cluster stays "running" while the modification task runs.
-    task_id = _new_task(ctx, cluster_id, "cluster_update", float(ctx.delay("cluster_update", 0.5)))
+    # The cluster is `updating` (a DescribeClusterDetail state, alicloud-api.md section 4) while the
+    # modification task runs; meanwhile other changes answer ErrorClusterState (UNCONFIRMED: how
+    # long, and that every ModifyCluster passes through it).
+    delay = float(ctx.delay("cluster_update"))
+    lifecycle.set_timeline(doc, "state", [("updating", 0), ("running", delay)], now)
+    task_id = _new_task(ctx, cluster_id, "cluster_update", delay)
     ctx.store.put(CLUSTER_KIND, cluster_id, doc)
     return {"cluster_id": cluster_id, "task_id": task_id}
 

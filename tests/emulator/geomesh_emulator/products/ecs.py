@@ -310,7 +310,10 @@ def _normalise(ctx, sg: dict[str, Any], perm: dict[str, Any], direction: str) ->
         _cidr(perm["DestCidrIp"], "InvalidDestCidrIp.Malformed")  # UNCONFIRMED code
     if group:
         if sg.get("SecurityGroupType") == "enterprise":
-            # Documented: advanced (enterprise) SGs cannot reference security groups. UNCONFIRMED code.
+            # Documented: advanced (enterprise) security groups do not support rules that reference
+            # security groups as authorization objects ("Basic and advanced security groups",
+            # https://www.alibabacloud.com/help/en/ecs/user-guide/basic-security-groups-and-advanced-security-groups;
+            # alicloud-api.md section 3 "Limits"). UNCONFIRMED: the error code.
             raise ApiError(
                 "InvalidSecurityGroup.NotSupportGroupAuthorization",
                 "Enterprise security groups cannot authorize security groups.",

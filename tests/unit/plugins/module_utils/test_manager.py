@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import (
     CREATE,
     FIXED,
     Attr,
     attribute_changes,
+    create_without_token,
 )
+from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff
 from ansible_collections.geomesh.alicloud.plugins.modules.cen_transit_router_peer_attachment import (
     PeerAttachmentManager,
 )
@@ -85,3 +88,52 @@ def test_peer_identity_does_not_depend_on_the_side():
 def test_predicted_diff_applies_every_set_option(resource, expected):
     manager = VpcManager(Module(**vpc_params(tags={"a": "1"})))
     assert manager.predicted(resource) == expected
+
+
+class _Sender:
+    """send() answers from a script: an AlicloudError is raised, anything else returned."""
+
+    def __init__(self, *answers):
+        self.answers = list(answers)
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        answer = self.answers.pop(0)
+        if isinstance(answer, AlicloudError):
+            raise answer
+        return answer
+
+
+def _lost():
+    return AlicloudError("InternalError", "answer lost after the write", status_code=503)
+
+
+def test_create_without_token_finds_what_a_lost_answer_created():
+    send, lookups = _Sender(_lost()), []
+    found = {"Id": "made-by-the-lost-call"}
+    outcome = create_without_token(send, lambda: lookups.append(1) or found, Backoff(base=0.01), "servicemesh")
+    assert outcome == ("found", found)
+    assert send.calls == 1 and len(lookups) == 1
+
+
+def test_create_without_token_resends_only_when_the_lookup_finds_nothing():
+    send, lookups = _Sender(_lost(), {"Id": "new"}), []
+    outcome = create_without_token(send, lambda: lookups.append(1), Backoff(base=0.01), "servicemesh")
+    assert outcome == ("created", {"Id": "new"})
+    assert send.calls == 2 and len(lookups) == 1
+
+
+def test_create_without_token_raises_a_refusal_at_once():
+    refusal = AlicloudError("InvalidParameter", "bad vSwitch", status_code=400)
+    send, lookups = _Sender(refusal), []
+    with pytest.raises(AlicloudError) as info:
+        create_without_token(send, lambda: lookups.append(1), Backoff(base=0.01), "servicemesh")
+    assert info.value is refusal and send.calls == 1 and not lookups
+
+
+def test_create_without_token_gives_up_after_its_attempts():
+    send = _Sender(*[_lost(), _lost(), _lost()])
+    with pytest.raises(AlicloudError):
+        create_without_token(send, lambda: None, Backoff(base=0.01), "cs", attempts=3)
+    assert send.calls == 3

@@ -58,7 +58,7 @@ def test_action_codes_of_the_retry_table_apply_to_their_action_only():
 
 def test_creates_without_client_token_are_not_resent_after_an_ambiguous_answer():
     """CreateServiceMesh takes no ClientToken: a 5xx may hide a mesh the server made, so the client does
-    not resend it (the module looks the mesh up first); refusals are still retried."""
+    not resend it (the module looks the mesh up first); throttling is still retried."""
     for code, status in (("ServiceUnavailable", 503), ("InternalError", 500), ("Whatever", 502)):
         err = AlicloudError(code, "m", status_code=status)
         assert is_ambiguous(err)
@@ -66,9 +66,8 @@ def test_creates_without_client_token_are_not_resent_after_an_ambiguous_answer()
         assert is_retryable(err, "servicemesh", "DescribeServiceMeshes")
         assert is_retryable(err, "vpc", "CreateVpc")
     assert is_ambiguous(AlicloudError("NetworkError", "m"))
-    for code in ("Throttling.User", "StillInitializing", "InvalidActiveState.ACK"):
-        err = AlicloudError(code, "m", status_code=400)
-        assert not is_ambiguous(err) and is_retryable(err, "servicemesh", "CreateServiceMesh")
+    throttled = AlicloudError("Throttling.User", "m", status_code=400)
+    assert not is_ambiguous(throttled) and is_retryable(throttled, "servicemesh", "CreateServiceMesh")
 
 
 def test_delete_service_mesh_retries_clusters_not_empty():

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.modules import ack_cluster
-from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules.conftest import _emulator_classes
 
 READS_ONLY = ("Describe", "List")
 
@@ -32,25 +31,8 @@ def args(net):
     }
 
 
-@pytest.fixture
-def cs_action(emu, monkeypatch):
-    """``cs_action(action, fn)``: the emulator serves the ACK ``action`` with ``fn(original, ctx, params)``."""
-    registry = _emulator_classes()[2]
-
-    def arm(action, fn):
-        (spec,) = [s for s in registry.ACTIONS.values() if s.name == action and s.product == "cs"]
-        original = spec.handler
-        monkeypatch.setattr(spec, "handler", lambda ctx, params: fn(original, ctx, params))
-
-    return arm
-
-
 def clusters(state):
     return state("cs_cluster")
-
-
-def writes(log):
-    return [a for a in log.writes()]
 
 
 def test_check_mode_create_writes_nothing(run, args, log, state):
@@ -99,12 +81,14 @@ def test_rerun_makes_no_write(run, args, log, state):
     assert len(clusters(state)) == 1
 
 
-def test_terway_create(run, args, net, log, state):
-    terway = dict(args, network_plugin="terway", pod_vswitch_ids=net[1][1:], pod_cidr=None)
+def test_terway_create(run, args, net, seed, log, state):
+    pod_vsw = seed("CreateVSwitch", VpcId=net[0], ZoneId="cn-hangzhou-h", CidrBlock="20.3.0.0/16")["VSwitchId"]
+    log.clear()
+    terway = dict(args, network_plugin="terway", pod_vswitch_ids=[pod_vsw], pod_cidr=None)
     result = run(ack_cluster, terway)
-    assert result["changed"] is True, result
+    assert not result.get("failed") and result["changed"] is True, result
     (body,) = log.calls("CreateCluster")
-    assert body["addons"] == [{"name": "terway-eniip"}] and body["pod_vswitch_ids"] == net[1][1:]
+    assert body["addons"] == [{"name": "terway-eniip"}] and body["pod_vswitch_ids"] == [pod_vsw]
     assert "container_cidr" not in body
     assert result["cluster"]["network_plugin"] == "terway" and result["cluster"]["pod_cidr"] is None
 
@@ -163,6 +147,13 @@ def test_fixed_change_is_refused_before_any_write(run, args, log, option, value)
     assert log.writes() == []
 
 
+def test_rename_by_id_is_refused(run, args, log):
+    created = run(ack_cluster, args)["cluster"]
+    log.clear()
+    result = run(ack_cluster, {"cluster_id": created["cluster_id"], "name": "ack-b"})
+    assert result["failed"] is True and result["field"] == "name" and log.writes() == []
+
+
 def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
     run(ack_cluster, dict(args, kubernetes_version="1.30.7-aliyun.1"))
     result = run(ack_cluster, dict(args, kubernetes_version="1.31.1-aliyun.1"))
@@ -177,9 +168,14 @@ def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
         ({"pod_cidr": "172.19.0.0/16"}, "pod_cidr"),  # overlaps the default service CIDR
         ({"network_plugin": "terway"}, "pod_cidr"),  # Flannel-only option with Terway
         ({"network_plugin": "terway", "pod_cidr": None}, "pod_vswitch_ids"),
+        ({"network_plugin": "terway", "pod_cidr": None, "pod_vswitch_ids": ["second"]}, "pod_vswitch_ids"),
         ({"node_cidr_mask": 30}, "node_cidr_mask"),
         ({"kubernetes_version": "1.20.0-aliyun.1"}, "kubernetes_version"),
         ({"vpc_id": "not-a-vpc"}, "vpc_id"),
+        ({"vpc_id": "vpc-doesnotexist"}, "vpc_id"),
+        ({"pod_cidr": "20.5.0.0/16"}, "pod_cidr"),  # inside the VPC 20.0.0.0/8
+        ({"service_cidr": "20.6.0.0/20"}, "service_cidr"),
+        ({"vswitch_ids": ["vsw-doesnotexist"]}, "vswitch_ids"),
         ({"node_pool": {"instance_types": ["ecs.g7.xlarge"], "desired_size": 1}}, "node_pool.key_pair"),
         (
             {
@@ -199,7 +195,9 @@ def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
         ({"node_pool": None}, "node_pool"),
     ],
 )
-def test_bad_input_fails_before_any_write(run, args, log, state, change, field):
+def test_bad_input_fails_before_any_write(run, args, net, log, state, change, field):
+    if change.get("pod_vswitch_ids") == ["second"]:  # a Pod vSwitch in the other zone than the nodes'
+        change = dict(change, pod_vswitch_ids=net[1][1:])
     result = run(ack_cluster, dict(args, **change))
     assert result["failed"] is True and result.get("field") == field, result
     assert log.writes() == [] and clusters(state) == []
@@ -215,16 +213,17 @@ def test_login_password_is_never_returned(run, args, log):
     assert group["login_password"] and "key_pair" not in group  # the emulator's log redacts the password
 
 
-def test_failed_creation_task_fails_with_the_task_message(run, args, cs_action, state):
-    def failed_task(original, ctx, params):
-        answer = original(ctx, params)
-        answer.update(state="failed", error={"code": "ErrorQuota", "message": "node quota exceeded in zone h"})
-        return answer
-
-    cs_action("DescribeTaskInfo", failed_task)
+def test_failed_creation_task_fails_with_the_task_message(run, args, emu, log, state):
+    """The emulator's scenario fault: CreateCluster answers, its task ends `fail` with an error."""
+    fault = {"name": "ack-a", "code": "ErrorQuota", "message": "node quota exceeded in zone h"}
+    emu.set_scenarios("cs", {"cluster_task_fail": fault})
     result = run(ack_cluster, args)
-    assert result["failed"] is True and "node quota exceeded in zone h" in result["msg"]
-    assert result["cluster_id"] == clusters(state)[0]["cluster_id"]
+    assert result["failed"] is True and "node quota exceeded in zone h" in result["msg"], result
+    (doc,) = clusters(state)
+    assert result["cluster_id"] == doc["cluster_id"] and log.writes() == ["CreateCluster"]
+    # the module failed on the task, not after waiting for the cluster
+    actions = log.actions()
+    assert actions[-1] == "DescribeTaskInfo"
 
 
 def test_lost_create_answer_never_makes_a_second_cluster(run, args, faults, log, state):
@@ -258,3 +257,27 @@ def test_delete_then_delete_again(run, args, log, state):
     log.clear()
     again = run(ack_cluster, dict(args, state="absent"))
     assert again["changed"] is False and log.writes() == []
+
+
+def test_create_waits_on_the_task_then_on_running(run, args, emu, log):
+    emu.clock.delay_scale = 0.2  # the creation takes a moment: the first polls see it running / initial
+    result = run(ack_cluster, args)
+    assert result["changed"] is True and result["cluster"]["state"] == "running"
+    assert log.actions().count("DescribeTaskInfo") >= 2
+
+
+def test_no_wait_returns_the_initial_cluster(run, args, emu, log):
+    emu.clock.delay_scale = 1.0
+    result = run(ack_cluster, dict(args, wait=False))
+    assert result["changed"] is True and result["cluster"]["state"] == "initial"
+    assert "DescribeTaskInfo" not in log.actions()
+
+
+def test_rerun_on_a_failed_cluster_says_what_to_do(run, args, emu, log, state):
+    emu.set_scenarios("cs", {"cluster_task_fail": {"name": "ack-a", "message": "boom"}})
+    assert run(ack_cluster, args)["failed"] is True
+    emu.set_scenarios("cs", {})
+    log.clear()
+    result = run(ack_cluster, args)
+    assert result["failed"] is True and "delete it (state: absent)" in result["msg"], result
+    assert log.writes() == [] and len(clusters(state)) == 1

@@ -288,7 +288,7 @@ def test_delete_removes_the_pool_and_its_nodes_then_delete_again_does_nothing(ru
 
 
 def test_a_failed_scaling_task_fails_the_module_with_the_task_error(run, cluster, log, emu):
-    emu.scenario_faults.set(
+    emu.set_scenarios(
         "cs", {"nodepool_scale_fail": {"name": "workers", "code": "NoStock", "message": "ecs.g7.xlarge is sold out"}}
     )
     result = run(ack_node_pool, pool_args(cluster, desired_size=1))

@@ -272,3 +272,19 @@ def test_info(run, emu, seed, log, net, args):
     assert run(asm_mesh_info, {"name": "nothing"})["meshes"] == []
     assert run(asm_mesh_info, {"region": "cn-shanghai"})["meshes"] == []
     assert log.writes() == []
+
+
+def test_create_waits_through_a_busy_state(run, emu, log, args):
+    emu.set_scenarios("servicemesh", {"mesh_busy": {"state": "upgrading", "seconds": 1}})
+    result = run(asm_mesh, args)
+    assert result["changed"] is True and result["mesh"]["state"] == "running"
+    assert log.writes() == ["CreateServiceMesh"]
+
+
+def test_tags_of_a_busy_mesh_change_once_it_is_running(run, emu, log, state, args):
+    mesh_id = run(asm_mesh, args)["mesh"]["mesh_id"]
+    emu.set_scenarios("servicemesh", {"mesh_busy": {"mesh_id": mesh_id, "seconds": 1}})
+    log.clear()
+    result = run(asm_mesh, {"mesh_id": mesh_id, "tags": {"x": "y"}})
+    assert result["changed"] is True and tag_dict(state("asm_mesh", mesh_id)) == {"x": "y"}
+    assert log.codes("TagResources") == [None] and log.codes("UntagResources") == [None]

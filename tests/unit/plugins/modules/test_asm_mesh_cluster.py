@@ -237,3 +237,12 @@ def test_rejoin_after_a_leave_that_kept_istio_system(run, log, world):
     assert refused["failed"] is True and refused["forbidden_flag"] == 4 and log.writes() == []
     joined = run(asm_mesh_cluster, world.args(ignore_namespace_check=True))
     assert joined["changed"] is True and world.members() == [world.cluster_id]
+
+
+def test_a_join_in_progress_is_not_sent_again(run, emu, log, world):
+    emu.clock.delay_scale = 0.75  # the join is pending (mesh updating) for 1.5 s
+    first = run(asm_mesh_cluster, world.args(wait=False))
+    assert first["changed"] is True and world.members() == []
+    log.clear()
+    again = run(asm_mesh_cluster, world.args(wait=False))  # waits for the busy mesh, finds the cluster
+    assert again["changed"] is False and again["membership"]["joined"] is True and log.writes() == []
