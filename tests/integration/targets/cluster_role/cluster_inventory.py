@@ -11,7 +11,8 @@ third region's cluster uses Terway with two pod vSwitches), or one mistake in th
 mesh VPC), ``terway-no-pod-vswitches``, ``pod-vswitch-outside`` (a Terway pod vSwitch outside its
 VPC), ``no-instance-types``, ``unknown-version`` (a new cluster ``PREFIX-ack-1v`` of a Kubernetes
 version no region offers),
-``no-mesh-name``.
+``no-mesh-name``; ``unknown-istio`` (a new mesh ``PREFIX-mesh2`` of an Istio version ASM does not
+offer).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ MODES = (
     "no-instance-types",
     "unknown-version",
     "no-mesh-name",
+    "unknown-istio",
 )
 
 
@@ -84,6 +86,8 @@ def main() -> int:
             cluster["kubernetes_version"] = "1.2.3-aliyun.1"
     mesh = root["children"]["mesh"]["hosts"]["asm-hangzhou"]
     mesh["geomesh_mesh"] = {} if mode == "no-mesh-name" else {"name": "%s-mesh" % prefix}
+    if mode == "unknown-istio":
+        mesh["geomesh_mesh"] = {"name": "%s-mesh2" % prefix, "istio_version": "v1.0.0.1-g0000000-aliyun"}
     with open(out, "w", encoding="utf-8") as handle:
         json.dump(inventory, handle, indent=2)
     return 0

@@ -113,3 +113,15 @@ grep -F "1.2.3-aliyun.1" "$work/$name.log" | grep -q "kubernetes_version" || { e
 grep -qF "The cluster plan does not fit the cloud" "$work/$name.log" || { echo "FAIL: $name: not the preflight"; cat "$work/$name.log"; exit 1; }
 [ "$((w1 - w0))" -eq 0 ] || { echo "FAIL: $name made $((w1 - w0)) write calls"; exit 1; }
 echo "$name (unknown-version): rejected with $((c1 - c0)) read calls, 0 writes"
+
+# An Istio version ASM does not offer is found with read calls by the mesh stage's check-mode
+# preflight: on cr2's converged network and clusters (a new mesh), the whole run makes no write call.
+inventory "$name" 2 unknown-istio
+read -r c0 w0 < <(counts)
+if play "$name" "$name-istio"; then echo "FAIL: $name (unknown-istio) converged"; exit 1; fi
+read -r c1 w1 < <(counts)
+grep -E "^fatal: \[asm-hangzhou\]" "$work/$name-istio.log" | grep -F "v1.0.0.1-g0000000-aliyun" | grep -q "istio_version" \
+  || { echo "FAIL: $name: the Istio version is not named"; cat "$work/$name-istio.log"; exit 1; }
+grep -qF "The mesh plan does not fit the cloud" "$work/$name-istio.log" || { echo "FAIL: $name: not the preflight"; cat "$work/$name-istio.log"; exit 1; }
+[ "$((w1 - w0))" -eq 0 ] || { echo "FAIL: $name (unknown-istio) made $((w1 - w0)) write calls"; exit 1; }
+echo "$name (unknown-istio): rejected with $((c1 - c0)) read calls, 0 writes"
