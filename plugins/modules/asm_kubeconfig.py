@@ -32,6 +32,13 @@ options:
       - A file that already holds a kubeconfig for the same API server that stays valid for more than 5 minutes is kept
         (only its mode is set to C(0600)), so a re-run changes nothing.
     type: path
+  return_content:
+    description:
+      - Return the kubeconfig in RV(kubeconfig). It holds credentials; set C(no_log) on the task.
+      - Without it the kubeconfig is only written to O(dest), so a task without C(no_log) never prints it. One of
+        O(dest) and O(return_content=true) is required.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - geomesh.alicloud.common
   - geomesh.alicloud.attributes
@@ -46,15 +53,22 @@ EXAMPLES = r"""
     mesh_id: "{{ mesh.mesh.mesh_id }}"
     private: true
     dest: "{{ playbook_dir }}/.kube/asm.yaml"
-  no_log: true
   register: kube
+
+- name: The kubeconfig as a value, for a later task (it holds credentials, hence no_log)
+  geomesh.alicloud.asm_kubeconfig:
+    region: cn-hangzhou
+    mesh_id: "{{ mesh.mesh.mesh_id }}"
+    return_content: true
+  no_log: true
+  register: kube_value
 """
 
 RETURN = r"""
 kubeconfig:
   description:
-    - The kubeconfig (YAML) in effect - the one kept in O(dest) when the file was kept. It holds credentials; set C(no_log)
-      on the task; the module never puts it in its diff or messages.
+    - The kubeconfig (YAML) in effect - the one kept in O(dest) when the file was kept - with O(return_content=true),
+      else null. It holds credentials; the module never puts it in its diff or messages.
   returned: always
   type: str
 expiration:
@@ -85,7 +99,7 @@ def main():
     argument_spec = {
         "mesh_id": {"type": "str", "required": True, "aliases": ["id", "service_mesh_id"]},
         "private": {"type": "bool", "default": False},
-        "dest": {"type": "path"},
+        **kubeconfig.FILE_OPTIONS,
     }
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
