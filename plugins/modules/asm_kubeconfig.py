@@ -25,21 +25,8 @@ options:
         the mesh only has with C(api_server_public_eip)).
     type: bool
     default: false
-  dest:
-    description:
-      - Write the kubeconfig to this file, mode C(0600), creating missing parent directories (mode C(0700)); the file is
-        replaced atomically. A first comment line records when it expires.
-      - A file that already holds a kubeconfig for the same API server that stays valid for more than 5 minutes is kept
-        (only its mode is set to C(0600)), so a re-run changes nothing.
-    type: path
-  return_content:
-    description:
-      - Return the kubeconfig in RV(kubeconfig). It holds credentials; set C(no_log) on the task.
-      - Without it the kubeconfig is only written to O(dest), so a task without C(no_log) never prints it. One of
-        O(dest) and O(return_content=true) is required.
-    type: bool
-    default: false
 extends_documentation_fragment:
+  - geomesh.alicloud.kubeconfig
   - geomesh.alicloud.common
   - geomesh.alicloud.attributes
 author:
