@@ -143,6 +143,13 @@ def iso(expiration) -> str | None:
     return parsed.isoformat() if parsed else expiration
 
 
+# The options ack_kubeconfig and asm_kubeconfig share (documented in each module).
+FILE_OPTIONS = {
+    "dest": {"type": "path"},
+    "return_content": {"type": "bool", "default": False},
+}
+
+
 def run(module, what: str, fetch) -> None:
     """The flow of ack_kubeconfig and asm_kubeconfig: ``fetch()`` -> ``(config, expiration)`` (a read
     call, made in check mode too), then the file at ``dest`` if one is asked for. Exits the module;
@@ -150,6 +157,13 @@ def run(module, what: str, fetch) -> None:
     if not HAS_YAML:  # pragma: no cover
         module.fail_json(msg="PyYAML is required to read kubeconfig files")
     dest = module.params["dest"]
+    show = module.params["return_content"]
+    if not dest and not show:
+        module.fail_json(
+            msg="set dest (the kubeconfig is written there, mode 0600) or return_content: true (then set no_log: true "
+            "on the task: the kubeconfig holds credentials)",
+            field="dest",
+        )
     try:
         config, expiration = fetch()
     except AlicloudError as err:
@@ -172,4 +186,7 @@ def run(module, what: str, fetch) -> None:
             "before": {"dest": path if before is not None else None, "expiration": iso(before_expiration)},
             "after": {"dest": path, "expiration": outcome["expiration"]},
         }
+    if not show:
+        # Credentials leave the module only when asked for: a task without no_log must not print them.
+        result["kubeconfig"] = None
     module.exit_json(**result)

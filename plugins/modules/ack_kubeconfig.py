@@ -28,14 +28,8 @@ options:
   temporary_duration_minutes:
     description: A temporary kubeconfig valid for this many minutes (15 to 4320); default the API's long validity.
     type: int
-  dest:
-    description:
-      - Write the kubeconfig to this file, mode C(0600), creating missing parent directories (mode C(0700)); the file is
-        replaced atomically. A first comment line records when it expires.
-      - A file that already holds a kubeconfig for the same API server that stays valid for more than 5 minutes is kept
-        (only its mode is set to C(0600)), so a re-run changes nothing.
-    type: path
 extends_documentation_fragment:
+  - geomesh.alicloud.kubeconfig
   - geomesh.alicloud.common
   - geomesh.alicloud.attributes
 author:
@@ -49,15 +43,22 @@ EXAMPLES = r"""
     cluster_id: "{{ cluster.cluster.cluster_id }}"
     private: true
     dest: "{{ playbook_dir }}/.kube/ack-hangzhou.yaml"
-  no_log: true
   register: kube
+
+- name: The kubeconfig as a value, for a later task (it holds credentials, hence no_log)
+  geomesh.alicloud.ack_kubeconfig:
+    region: cn-hangzhou
+    cluster_id: "{{ cluster.cluster.cluster_id }}"
+    return_content: true
+  no_log: true
+  register: kube_value
 """
 
 RETURN = r"""
 kubeconfig:
   description:
-    - The kubeconfig (YAML) in effect - the one kept in O(dest) when the file was kept. It holds credentials; set C(no_log)
-      on the task; the module never puts it in its diff or messages.
+    - The kubeconfig (YAML) in effect - the one kept in O(dest) when the file was kept - with O(return_content=true),
+      else null. It holds credentials; the module never puts it in its diff or messages.
   returned: always
   type: str
 expiration:
@@ -80,7 +81,7 @@ def main():
         "cluster_id": {"type": "str", "required": True, "aliases": ["id"]},
         "private": {"type": "bool", "default": False},
         "temporary_duration_minutes": {"type": "int"},
-        "dest": {"type": "path"},
+        **kubeconfig.FILE_OPTIONS,
     }
     module = AlicloudModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params

@@ -13,6 +13,8 @@ import urllib.request
 from typing import Any, Callable
 
 import pytest
+from alibabacloud_ecs20140526.client import Client as EcsClient
+from alibabacloud_vpc20160428.client import Client as VpcClient
 
 # Must be set before alibabacloud_credentials is imported (it reads env vars at import time).
 os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
@@ -94,3 +96,15 @@ def control(emu: Emulator, path: str, body: Any = None) -> Any:
     req = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET")
     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
         return json.loads(resp.read())
+
+
+@pytest.fixture
+def vpc(client_factory: Callable[..., Any]) -> VpcClient:
+    """A VPC client in the default region (test modules may define their own)."""
+    return client_factory(VpcClient)
+
+
+@pytest.fixture
+def ecs(client_factory: Callable[..., Any]) -> EcsClient:
+    """An ECS client in the default region (test modules may define their own)."""
+    return client_factory(EcsClient)

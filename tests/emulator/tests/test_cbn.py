@@ -246,6 +246,9 @@ def test_vpc_attachment_zone_mapping_validation(net):
 
 
 def test_attachment_delete_needs_force_when_bound(net):
+    # Real-scale delays: the Detaching state is asserted, then the clock is moved (settle); at the
+    # test scale (0.1 s) a loaded machine could pass it between two calls.
+    net.emu.clock.delay_scale = 1.0
     cen_id = net.cen()
     tr_id, rtb = net.tr(cen_id, HZ)
     vpc_id, vsws = net.network(HZ)

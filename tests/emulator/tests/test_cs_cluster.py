@@ -11,7 +11,6 @@ import yaml
 from alibabacloud_cs20151215 import models as csm
 from alibabacloud_cs20151215.client import Client as CsClient
 from alibabacloud_ecs20140526 import models as ecsm
-from alibabacloud_ecs20140526.client import Client as EcsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
@@ -26,16 +25,6 @@ def cs(emu, client_factory) -> CsClient:
     # Real-scale delays: intermediate states are asserted, then the clock is moved forward.
     emu.clock.delay_scale = 1.0
     return client_factory(CsClient)
-
-
-@pytest.fixture
-def vpc(client_factory) -> VpcClient:
-    return client_factory(VpcClient)
-
-
-@pytest.fixture
-def ecs(client_factory) -> EcsClient:
-    return client_factory(EcsClient)
 
 
 def _settle(emu, seconds: float = 30.0) -> None:

@@ -8,7 +8,6 @@ import urllib.error
 import pytest
 from alibabacloud_cs20151215 import models as csm
 from alibabacloud_cs20151215.client import Client as CsClient
-from alibabacloud_vpc20160428.client import Client as VpcClient
 from conftest import control
 from test_cs_cluster import cluster_request, error_of, make_network
 
@@ -17,11 +16,6 @@ from test_cs_cluster import cluster_request, error_of, make_network
 def cs(emu, client_factory) -> CsClient:
     emu.clock.delay_scale = 10.0  # steps far apart: the wall clock between calls cannot skip one
     return client_factory(CsClient)
-
-
-@pytest.fixture
-def vpc(client_factory) -> VpcClient:
-    return client_factory(VpcClient)
 
 
 @pytest.fixture

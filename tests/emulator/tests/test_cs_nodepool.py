@@ -9,7 +9,6 @@ import ipaddress
 import pytest
 from alibabacloud_cs20151215 import models as csm
 from alibabacloud_cs20151215.client import Client as CsClient
-from alibabacloud_vpc20160428.client import Client as VpcClient
 from test_cs_cluster import REGION, cluster_request, error_of, make_network
 
 
@@ -19,11 +18,6 @@ def cs(emu, client_factory) -> CsClient:
     # (a loaded machine) cannot move a node past a step the test asserts.
     emu.clock.delay_scale = 10.0
     return client_factory(CsClient)
-
-
-@pytest.fixture
-def vpc(client_factory) -> VpcClient:
-    return client_factory(VpcClient)
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from alibabacloud_cs20151215.client import Client as CsClient
 from alibabacloud_ecs20140526 import models as ecsm
-from alibabacloud_ecs20140526.client import Client as EcsClient
-from alibabacloud_vpc20160428.client import Client as VpcClient
 from test_cs_cluster import REGION, cluster_request, error_of, make_network
 
 
@@ -15,16 +13,6 @@ from test_cs_cluster import REGION, cluster_request, error_of, make_network
 def cs(emu, client_factory) -> CsClient:
     emu.clock.delay_scale = 1.0
     return client_factory(CsClient)
-
-
-@pytest.fixture
-def vpc(client_factory) -> VpcClient:
-    return client_factory(VpcClient)
-
-
-@pytest.fixture
-def ecs(client_factory) -> EcsClient:
-    return client_factory(EcsClient)
 
 
 @pytest.fixture

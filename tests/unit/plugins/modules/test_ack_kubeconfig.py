@@ -45,12 +45,16 @@ def test_writes_the_file_0600_with_parents(run, cluster, tmp_path, log):
     assert result["changed"] is True and result["dest"] == str(dest)
     assert mode(dest) == 0o600
     text = dest.read_text()
-    assert text.startswith(kubeconfig.MARKER) and text.endswith(result["kubeconfig"])
-    assert server_of(result["kubeconfig"]) == cluster["intranet_api_server_endpoint"]
+    assert text.startswith(kubeconfig.MARKER)
+    assert server_of(text) == cluster["intranet_api_server_endpoint"]
+    # without return_content the credentials stay in the file: nothing in the result carries them
+    assert result["kubeconfig"] is None
+    token = yaml.safe_load(text)["users"][0]["user"]
+    assert all(str(v) not in repr(result) for v in token.values() if v)
     assert kubeconfig.parse_time(result["expiration"]) is not None
     assert log.actions() == ["DescribeClusterUserKubeconfig"] and log.writes() == []
     assert log.calls()[0]["PrivateIpAddress"] in (True, "true", "True")
-    assert result["kubeconfig"] not in repr(result["diff"])
+    assert text not in repr(result["diff"])
     assert [p.name for p in dest.parent.iterdir()] == ["ack-a.yaml"]  # no temporary file left
 
 
@@ -77,7 +81,7 @@ def test_wrong_mode_is_fixed_and_content_kept(run, cluster, tmp_path):
 def test_expired_or_foreign_file_is_replaced(run, cluster, tmp_path):
     dest = tmp_path / "ack-a.yaml"
     args = {"cluster_id": cluster["cluster_id"], "private": True, "dest": str(dest)}
-    fresh = run(ack_kubeconfig, args)
+    fresh = run(ack_kubeconfig, dict(args, return_content=True))
     dest.write_text(kubeconfig.render(fresh["kubeconfig"], "2020-01-01T00:00:00Z"))
     result = run(ack_kubeconfig, args)
     assert result["changed"] is True and kubeconfig.recorded_expiration(dest.read_text()).year > 2020
@@ -93,10 +97,15 @@ def test_check_mode_writes_no_file(run, cluster, tmp_path):
     assert result["changed"] is True and not dest.exists()
 
 
+def test_without_dest_or_return_content_fails_before_any_call(run, cluster, log):
+    result = run(ack_kubeconfig, {"cluster_id": cluster["cluster_id"], "private": True})
+    assert result["failed"] is True and result["field"] == "dest" and "return_content" in result["msg"]
+    assert log.actions() == []
+
+
 def test_without_dest_only_returns(run, cluster, log):
-    result = run(
-        ack_kubeconfig, {"cluster_id": cluster["cluster_id"], "private": True, "temporary_duration_minutes": 60}
-    )
+    args = {"cluster_id": cluster["cluster_id"], "private": True, "temporary_duration_minutes": 60}
+    result = run(ack_kubeconfig, dict(args, return_content=True))
     assert result["changed"] is False and result["dest"] is None
     assert server_of(result["kubeconfig"]) == cluster["intranet_api_server_endpoint"]
     assert log.calls("DescribeClusterUserKubeconfig")[0]["TemporaryDurationMinutes"] in (60, "60")
@@ -109,5 +118,7 @@ def test_public_kubeconfig_of_a_private_cluster_fails(run, cluster, tmp_path):
 
 
 def test_bad_duration_fails_before_any_call(run, cluster, log):
-    result = run(ack_kubeconfig, {"cluster_id": cluster["cluster_id"], "temporary_duration_minutes": 5})
+    result = run(
+        ack_kubeconfig, {"cluster_id": cluster["cluster_id"], "temporary_duration_minutes": 5, "return_content": True}
+    )
     assert result["failed"] is True and result["field"] == "temporary_duration_minutes" and log.actions() == []

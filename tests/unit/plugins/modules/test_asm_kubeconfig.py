@@ -38,7 +38,7 @@ def server_of(text):
 def test_writes_then_keeps_the_file(run, mesh, tmp_path, log):
     dest = tmp_path / "asm" / "mesh.yaml"
     args = {"mesh_id": mesh, "private": True, "dest": str(dest)}
-    result = run(asm_kubeconfig, args)
+    result = run(asm_kubeconfig, dict(args, return_content=True))
     assert result["changed"] is True and stat.S_IMODE(os.stat(dest).st_mode) == 0o600
     assert mesh in server_of(result["kubeconfig"]) and dest.read_text().endswith(result["kubeconfig"])
     assert kubeconfig.parse_time(result["expiration"]).year >= 2026
@@ -48,13 +48,14 @@ def test_writes_then_keeps_the_file(run, mesh, tmp_path, log):
     text = dest.read_text()
     again = run(asm_kubeconfig, args)
     assert again["changed"] is False and dest.read_text() == text
+    assert again["kubeconfig"] is None  # credentials only with return_content
 
 
 def test_check_mode_and_no_dest(run, mesh, tmp_path):
     dest = tmp_path / "mesh.yaml"
     check = run(asm_kubeconfig, {"mesh_id": mesh, "private": True, "dest": str(dest)}, check_mode=True)
     assert check["changed"] is True and not dest.exists()
-    plain = run(asm_kubeconfig, {"mesh_id": mesh, "private": True})
+    plain = run(asm_kubeconfig, {"mesh_id": mesh, "private": True, "return_content": True})
     assert plain["changed"] is False and plain["dest"] is None and mesh in server_of(plain["kubeconfig"])
 
 
@@ -65,5 +66,7 @@ def test_public_kubeconfig_without_eip_fails_and_writes_nothing(run, mesh, tmp_p
 
 
 def test_unknown_mesh_fails(run, emu):
-    result = run(asm_kubeconfig, {"mesh_id": "c0000000000000000000000000000000", "private": True})
+    result = run(
+        asm_kubeconfig, {"mesh_id": "c0000000000000000000000000000000", "private": True, "return_content": True}
+    )
     assert result["failed"] is True and "c0000000000000000000000000000000" in result["msg"]
