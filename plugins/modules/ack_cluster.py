@@ -361,22 +361,8 @@ class ClusterManager(ResourceManager):
             self.module.fail_json(
                 msg="pod_vswitch_ids applies to Terway only (network_plugin: flannel)", field="pod_vswitch_ids"
             )
-        pool = p["node_pool"]
-        if pool:
-            if not pool["instance_types"] or len(pool["instance_types"]) > 10:
-                self.module.fail_json(
-                    msg="node_pool.instance_types needs 1 to 10 types", field="node_pool.instance_types"
-                )
-            if pool["desired_size"] < 0:
-                self.module.fail_json(msg="node_pool.desired_size must be 0 or more", field="node_pool.desired_size")
-            if bool(pool["key_pair"]) == bool(pool["login_password"]):
-                self.module.fail_json(
-                    msg="node_pool needs exactly one of key_pair and login_password", field="node_pool.key_pair"
-                )
-            if not 20 <= pool["system_disk_size"] <= 2048:
-                self.module.fail_json(
-                    msg="node_pool.system_disk_size must be 20 to 2048 GiB", field="node_pool.system_disk_size"
-                )
+        if p["node_pool"]:
+            self.module.validate(cs.validate_scaling_group, p["node_pool"], "node_pool.", require_login=True)
 
     def check_create(self):
         super().check_create()

@@ -241,12 +241,6 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.products import c
 SCALING_FIELDS = ("desired_size", "instance_types", "vswitch_ids", "system_disk_category", "system_disk_size")
 
 
-def password_is_strong(password: str) -> bool:
-    """8 to 30 characters, at least three of upper, lower, digit, special (CreateClusterNodePool)."""
-    classes = (str.isupper, str.islower, str.isdigit, lambda c: not c.isalnum())
-    return 8 <= len(password) <= 30 and sum(any(test(c) for c in password) for test in classes) >= 3
-
-
 class NodePoolManager(ResourceManager):
     product = "cs"
     resource = "node pool"
@@ -317,40 +311,14 @@ class NodePoolManager(ResourceManager):
         params = self.params
         if not params["cluster_id"]:
             self.module.fail_json(msg="cluster_id must not be empty", field="cluster_id")
-        types = params["instance_types"]
-        if types is not None and not 1 <= len(types) <= 10:
-            self.module.fail_json(msg="instance_types takes 1 to 10 instance types", field="instance_types")
-        vswitches = params["vswitch_ids"]
-        if vswitches is not None:
-            if not 1 <= len(vswitches) <= 8:
-                self.module.fail_json(msg="vswitch_ids takes 1 to 8 vSwitch IDs", field="vswitch_ids")
-            for index, vswitch_id in enumerate(vswitches):
-                if not str(vswitch_id).startswith("vsw-"):
-                    self.module.fail_json(
-                        msg="vswitch_ids[%d]: %r is not a vSwitch ID (vsw-...)" % (index, vswitch_id),
-                        field="vswitch_ids",
-                    )
-        if params["desired_size"] is not None and params["desired_size"] < 0:
-            self.module.fail_json(msg="desired_size must be 0 or more", field="desired_size")
-        size = params["system_disk_size"]
-        if size is not None and not 20 <= size <= 2048:
-            self.module.fail_json(msg="system_disk_size must be between 20 and 2048 (GiB)", field="system_disk_size")
-        if params["login_password"] is not None and not password_is_strong(params["login_password"]):
-            self.module.fail_json(
-                msg="login_password must be 8 to 30 characters with at least three of uppercase letters, "
-                "lowercase letters, digits and special characters",
-                field="login_password",
-            )
+        self.module.validate(cs.validate_scaling_group, params)
         for key in params["labels"] or {}:
             if not key:
                 self.module.fail_json(msg="labels: a label key must not be empty", field="labels")
 
     def check_create(self):
         super().check_create()
-        if not self.params["key_pair"] and not self.params["login_password"]:
-            self.module.fail_json(
-                msg="one of key_pair or login_password is required to create a node pool", field="key_pair"
-            )
+        self.module.validate(cs.validate_scaling_group, self.params, require_login=True)
 
     def check_existing(self, resource):
         current = self.normalize(resource)

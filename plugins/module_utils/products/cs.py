@@ -12,7 +12,7 @@ import ipaddress
 import json
 import re
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, ValidationError, WaiterError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import ListSpec, list_items, only_one
 from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import tag_list_to_dict
 from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import WaiterSpec
@@ -180,6 +180,50 @@ def normalize_cluster(cluster: dict | None) -> dict:
 # ------------------------------------------------------------------------------------------
 # node pools and nodes
 # ------------------------------------------------------------------------------------------
+
+
+def password_is_strong(password: str) -> bool:
+    """8 to 30 characters, at least three of upper, lower, digit, special (CreateClusterNodePool)."""
+    classes = (str.isupper, str.islower, str.isdigit, lambda c: not c.isalnum())
+    return 8 <= len(password) <= 30 and sum(any(test(c) for c in password) for test in classes) >= 3
+
+
+def validate_scaling_group(pool: dict, prefix: str = "", require_login: bool = False) -> None:
+    """The scaling-group rules the SDK's node-pool models mark (ack-nodepools-preflight.md section 1),
+    for CreateCluster's ``nodepools[]`` and CreateClusterNodePool alike: 1-10 instance types, 1-8
+    vSwitches, ``desired_size`` >= 0, a system disk of 20-2048 GiB, a strong ``login_password``, and
+    not both ``key_pair`` and ``login_password`` (exactly one with ``require_login``). ``pool`` holds
+    the module's option names; ``prefix`` names the enclosing option (``node_pool.``)."""
+    types = pool.get("instance_types")
+    if types is not None and not 1 <= len(types) <= 10:
+        raise ValidationError(prefix + "instance_types", "takes 1 to 10 instance types")
+    vswitches = pool.get("vswitch_ids")
+    if vswitches is not None:
+        if not 1 <= len(vswitches) <= 8:
+            raise ValidationError(prefix + "vswitch_ids", "takes 1 to 8 vSwitch IDs")
+        for index, vswitch_id in enumerate(vswitches):
+            if not str(vswitch_id).startswith("vsw-"):
+                raise ValidationError(
+                    prefix + "vswitch_ids", "[%d] %r is not a vSwitch ID (vsw-...)" % (index, vswitch_id)
+                )
+    if pool.get("desired_size") is not None and pool["desired_size"] < 0:
+        raise ValidationError(prefix + "desired_size", "must be 0 or more")
+    size = pool.get("system_disk_size")
+    if size is not None and not 20 <= size <= 2048:
+        raise ValidationError(prefix + "system_disk_size", "must be between 20 and 2048 (GiB)")
+    password = pool.get("login_password")
+    if password is not None and not password_is_strong(password):
+        raise ValidationError(
+            prefix + "login_password",
+            "must be 8 to 30 characters with at least three of uppercase letters, lowercase letters, digits and "
+            "special characters",
+        )
+    if pool.get("key_pair") and password:
+        raise ValidationError(prefix + "key_pair", "set one of key_pair and login_password, not both")
+    if require_login and not pool.get("key_pair") and not password:
+        raise ValidationError(prefix + "key_pair", "one of key_pair and login_password is required")
+
+
 # Node pools are ROA calls with the cluster (and pool) id in the path:
 # ``client.call("DescribeClusterNodePoolDetail", cluster_id, nodepool_id)``. Wire names are the
 # SDK's snake_case body fields (alibabacloud_cs20151215 models; preflight reference section 1).

@@ -192,6 +192,18 @@ def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
             {"node_pool": {"instance_types": ["t"], "desired_size": 1, "key_pair": "kp", "runtime": "docker"}},
             "node_pool.runtime",
         ),
+        (
+            {"node_pool": {"instance_types": ["t"], "desired_size": 1, "login_password": "weak"}},
+            "node_pool.login_password",
+        ),
+        (
+            {"node_pool": {"instance_types": ["t"] * 11, "desired_size": 1, "key_pair": "kp"}},
+            "node_pool.instance_types",
+        ),
+        (
+            {"node_pool": {"instance_types": ["t"], "desired_size": 1, "key_pair": "kp", "system_disk_size": 10}},
+            "node_pool.system_disk_size",
+        ),
         ({"node_pool": None}, "node_pool"),
     ],
 )
