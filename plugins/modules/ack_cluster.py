@@ -456,7 +456,7 @@ class ClusterManager(ResourceManager):
                 continue
             have = current.get(attr.key)
             if attr.option == "kubernetes_version":
-                if have and have != wanted and not have.startswith(wanted + "-"):
+                if have and not cs.version_matches(have, wanted):
                     self.module.fail_json(
                         msg="kubernetes_version cannot change: cluster %s runs %s, asked for %s "
                         "(upgrades are out of the scope of ack_cluster)" % (current["cluster_id"], have, wanted),

@@ -87,7 +87,7 @@ def find_cluster(client, region: str, name: str, vpc_id: str | None) -> dict | N
     return get_cluster(client, found["cluster_id"]) if found else None
 
 
-def _vkey(version: str) -> tuple:
+def version_key(version: str) -> tuple:
     return tuple(int(x) for x in re.findall(r"\d+", str(version).split("-", 1)[0]))
 
 
@@ -98,19 +98,42 @@ def version_metadata(client, region: str, cluster_type: str = CLUSTER_TYPE) -> l
     return body if isinstance(body, list) else []
 
 
+def version_matches(version: str, wanted: str) -> bool:
+    """``wanted`` names ``version``: the same (``1.31.1-aliyun.1``), or a prefix of whole parts
+    (``1.31`` or ``1.31.1``; ``1.3`` does not name ``1.31.1-aliyun.1``)."""
+    version = str(version or "")
+    return version == wanted or version.startswith((wanted + "-", wanted + "."))
+
+
 def resolve_version(metadata: list, wanted: str | None = None):
     """The metadata entry of ``wanted`` (exact, or a prefix such as ``1.31``: the newest it names)
     or, without ``wanted``, of the newest creatable version; None when there is none."""
     creatable = [m for m in metadata if m.get("creatable") and m.get("version")]
     if wanted:
-        creatable = [m for m in creatable if m["version"] == wanted or m["version"].startswith(wanted + "-")]
-    return max(creatable, key=lambda m: _vkey(m["version"]), default=None)
+        creatable = [m for m in creatable if version_matches(m["version"], wanted)]
+    return max(creatable, key=lambda m: version_key(m["version"]), default=None)
+
+
+def normalize_version(entry: dict) -> dict:
+    """A DescribeKubernetesVersionMetadata entry, as ack_version_info returns it."""
+    entry = entry or {}
+    return {
+        "version": entry.get("version"),
+        "creatable": bool(entry.get("creatable")),
+        "release_date": entry.get("release_date"),
+        "expiration_date": entry.get("expiration_date"),
+        "runtimes": [
+            {"name": r.get("name"), "version": r.get("version")}
+            for r in entry.get("runtimes") or []
+            if isinstance(r, dict)
+        ],
+    }
 
 
 def runtime_version(entry: dict, runtime: str) -> str | None:
     """The version the metadata lists for ``runtime`` (the newest when it lists several)."""
     versions = [r.get("version") for r in entry.get("runtimes") or [] if r.get("name") == runtime and r.get("version")]
-    return max(versions, key=_vkey, default=None)
+    return max(versions, key=version_key, default=None)
 
 
 def _json(value) -> dict:

@@ -194,14 +194,22 @@ def version_key(version: str) -> tuple:
     return tuple(int(p) for p in match.group(1).split(".")) if match else ()
 
 
+def version_rows(client) -> list:
+    """DescribeVersions as ``(edition, version)`` pairs, newest first."""
+    body = client.call("DescribeVersions")
+    rows = {(info.get("Edition"), v) for info in body.get("VersionInfo") or [] for v in info.get("Versions") or []}
+    return sorted(rows, key=lambda row: version_key(row[1]), reverse=True)
+
+
 def offered_versions(client, edition: str) -> list:
     """The Istio versions DescribeVersions offers for an edition, newest first."""
-    body = client.call("DescribeVersions")
-    versions = []
-    for info in body.get("VersionInfo") or []:
-        if info.get("Edition") == edition:
-            versions.extend(info.get("Versions") or [])
-    return sorted(set(versions), key=version_key, reverse=True)
+    return [version for offered, version in version_rows(client) if offered == edition]
+
+
+def normalize_version(row: tuple) -> dict:
+    """An ``(edition, version)`` pair of DescribeVersions, as asm_version_info returns it."""
+    edition, version = row if row else (None, None)
+    return {"edition": edition, "version": version}
 
 
 def resolve_version(client, edition: str, wanted: str | None) -> str:

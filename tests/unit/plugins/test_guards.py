@@ -133,6 +133,8 @@ def sample(normalize) -> dict:
 RETURNS = {
     "ack_cluster": ("cluster", cs.normalize_cluster),
     "ack_cluster_info": ("clusters", cs.normalize_cluster),
+    "ack_version_info": ("versions", cs.normalize_version),
+    "asm_version_info": ("versions", lambda item: servicemesh.normalize_version(("Pro", item["Id"]))),
     "vpc": ("vpc", vpc.normalize_vpc),
     "vpc_info": ("vpcs", vpc.normalize_vpc),
     "vpc_vswitch": ("vswitch", vpc.normalize_vswitch),

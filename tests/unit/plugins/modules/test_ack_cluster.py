@@ -154,6 +154,16 @@ def test_rename_by_id_is_refused(run, args, log):
     assert result["failed"] is True and result["field"] == "name" and log.writes() == []
 
 
+def test_a_minor_version_names_its_newest_patch_and_the_rerun_keeps_it(run, args, log):
+    created = run(ack_cluster, dict(args, kubernetes_version="1.30"))
+    assert created["changed"] is True and created["cluster"]["kubernetes_version"] == "1.30.7-aliyun.1"
+    log.clear()
+    again = run(ack_cluster, dict(args, kubernetes_version="1.30"))
+    assert again["changed"] is False and log.writes() == []
+    other = run(ack_cluster, dict(args, kubernetes_version="1.3"))  # not a whole-part prefix of 1.30.7
+    assert other["failed"] is True and other["field"] == "kubernetes_version" and log.writes() == []
+
+
 def test_version_upgrade_refusal_says_upgrades_are_out_of_scope(run, args, log):
     run(ack_cluster, dict(args, kubernetes_version="1.30.7-aliyun.1"))
     result = run(ack_cluster, dict(args, kubernetes_version="1.31.1-aliyun.1"))
