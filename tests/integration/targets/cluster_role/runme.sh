@@ -101,27 +101,28 @@ rejected "croutside-$$" pod-vswitch-outside 0 "cn-shanghai: geomesh_cluster.pod_
 rejected "critypes-$$" no-instance-types 0 "cn-shanghai: geomesh_cluster.instance_types: a non-empty list of ECS instance types is required"
 rejected "crmeshname-$$" no-mesh-name 0 "geomesh_mesh.name (cluster_join_mesh.name) is required"
 
-# A Kubernetes version the region does not offer is found with read calls by the cluster stage's
-# check-mode preflight: on the converged network of cr2 (a new cluster in its second region),
-# the whole run makes no write call.
+# A Kubernetes version the region does not offer is found by site.yml's preflight with read calls
+# only (ack_version_info), before the network stage: the whole run makes no write call.
 name="cr2-$$"
 inventory "$name" 2 unknown-version
 read -r c0 w0 < <(counts)
 if play "$name" "$name"; then echo "FAIL: $name converged"; exit 1; fi
 read -r c1 w1 < <(counts)
 grep -F "1.2.3-aliyun.1" "$work/$name.log" | grep -q "kubernetes_version" || { echo "FAIL: $name: the version is not named"; cat "$work/$name.log"; exit 1; }
-grep -qF "The cluster plan does not fit the cloud" "$work/$name.log" || { echo "FAIL: $name: not the preflight"; cat "$work/$name.log"; exit 1; }
+grep -qF "geomesh_cluster.kubernetes_version 1.2.3-aliyun.1 is not creatable in" "$work/$name.log" || { echo "FAIL: $name: not the preflight"; cat "$work/$name.log"; exit 1; }
+if grep -q "TASK \[geomesh.alicloud.network" "$work/$name.log"; then echo "FAIL: $name: the network stage ran"; exit 1; fi
 [ "$((w1 - w0))" -eq 0 ] || { echo "FAIL: $name made $((w1 - w0)) write calls"; exit 1; }
 echo "$name (unknown-version): rejected with $((c1 - c0)) read calls, 0 writes"
 
-# An Istio version ASM does not offer is found with read calls by the mesh stage's check-mode
-# preflight: on cr2's converged network and clusters (a new mesh), the whole run makes no write call.
+# An Istio version ASM does not offer is found by site.yml's preflight with a read call only
+# (asm_version_info), before the network stage: the whole run makes no write call.
 inventory "$name" 2 unknown-istio
 read -r c0 w0 < <(counts)
 if play "$name" "$name-istio"; then echo "FAIL: $name (unknown-istio) converged"; exit 1; fi
 read -r c1 w1 < <(counts)
 grep -E "^fatal: \[asm-hangzhou\]" "$work/$name-istio.log" | grep -F "v1.0.0.1-g0000000-aliyun" | grep -q "istio_version" \
   || { echo "FAIL: $name: the Istio version is not named"; cat "$work/$name-istio.log"; exit 1; }
-grep -qF "The mesh plan does not fit the cloud" "$work/$name-istio.log" || { echo "FAIL: $name: not the preflight"; cat "$work/$name-istio.log"; exit 1; }
+grep -qF "geomesh_mesh.istio_version v1.0.0.1-g0000000-aliyun is not offered for edition" "$work/$name-istio.log" || { echo "FAIL: $name: not the preflight"; cat "$work/$name-istio.log"; exit 1; }
+if grep -q "TASK \[geomesh.alicloud.network" "$work/$name-istio.log"; then echo "FAIL: $name (unknown-istio): the network stage ran"; exit 1; fi
 [ "$((w1 - w0))" -eq 0 ] || { echo "FAIL: $name (unknown-istio) made $((w1 - w0)) write calls"; exit 1; }
 echo "$name (unknown-istio): rejected with $((c1 - c0)) read calls, 0 writes"
