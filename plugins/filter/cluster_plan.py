@@ -276,7 +276,7 @@ def cluster_peer_rules(clusters, own):
                     "description": "%s pods of %s" % (RULE_MARKER, peer.get("name") or key),
                 },
             )
-    return [rules[cidr] for cidr in sorted(rules, key=lambda c: ipaddress.IPv4Network(c))]
+    return [rules[cidr] for cidr in sorted(rules, key=ipaddress.IPv4Network)]
 
 
 def cluster_check_errors(results):
