@@ -6,7 +6,14 @@ between the regions still up, their bindings, and the ids the role publishes in 
 
 from __future__ import annotations
 
+import ipaddress
+import re
+
 from ansible.errors import AnsibleFilterError
+
+# The names of the explicit routes the network role makes when route sync is off: only routes
+# whose name starts with this are ever removed by the role.
+PEER_ROUTE_PREFIX = "geomesh-peer-"
 
 
 def _vswitches(results):
@@ -139,6 +146,51 @@ def network_peer_attachment_ids(results, host):
     return ids
 
 
+def _route_name(host, what):
+    # RouteEntryName: 1-128 characters; keep to letters, digits, periods, underscores and hyphens
+    # (VPC CreateRouteEntry, RouteEntryName; alicloud-api.md section 2)
+    return (PEER_ROUTE_PREFIX + re.sub(r"[^A-Za-z0-9._-]", "-", str(host)) + "-" + what)[:128]
+
+
+def network_peer_routes(plan, own):
+    """The explicit routes of host ``own``'s VPC when route sync is off: the VPC CIDR and the Flannel
+    Pod CIDR of every OTHER host of the plan, as ``{destination_cidr_block, name, description}``,
+    sorted by destination. Terway Pod IPs come from vSwitches inside their VPC's CIDR: the VPC route
+    covers them.
+
+    ``plan`` is the list of the hosts' ``network_plan_entry`` (``name``, ``vpc``, ``pod_cidr``).
+    """
+    if not isinstance(plan, (list, tuple)):
+        raise AnsibleFilterError("network_peer_routes expects a list of plan entries")
+    routes = {}
+    for entry in plan:
+        if not isinstance(entry, dict) or entry.get("name") == own:
+            continue
+        host = entry.get("name")
+        targets = (
+            ("vpc", (entry.get("vpc") or {}).get("cidr_block"), "VPC of %s" % host),
+            ("pods", entry.get("pod_cidr"), "Pods of %s" % host),
+        )
+        for what, cidr, label in targets:
+            if not cidr:
+                continue
+            try:
+                net = ipaddress.IPv4Network(str(cidr), strict=True)
+            except ValueError as err:
+                raise AnsibleFilterError(
+                    "network_peer_routes: %s: %r is not a CIDR block (%s)" % (host, cidr, err)
+                ) from err
+            routes.setdefault(
+                str(net),
+                {
+                    "destination_cidr_block": str(net),
+                    "name": _route_name(host, what),
+                    "description": "geomesh: %s through the transit router" % label,
+                },
+            )
+    return [routes[cidr] for cidr in sorted(routes, key=ipaddress.IPv4Network)]
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -147,4 +199,5 @@ class FilterModule:
             "network_peerings": network_peerings,
             "network_peer_bindings": network_peer_bindings,
             "network_peer_attachment_ids": network_peer_attachment_ids,
+            "network_peer_routes": network_peer_routes,
         }

@@ -11,6 +11,7 @@ from ansible_collections.geomesh.alicloud.plugins.filter.network_facts import (
     FilterModule,
     network_peer_attachment_ids,
     network_peer_bindings,
+    network_peer_routes,
     network_peerings,
     network_vswitch_ids_by_zone,
     network_zone_mappings,
@@ -151,4 +152,49 @@ def test_filter_module_lists_every_filter():
         "network_peerings",
         "network_peer_bindings",
         "network_peer_attachment_ids",
+        "network_peer_routes",
     }
+
+
+PLAN = [
+    {"name": "cn-hangzhou", "vpc": {"cidr_block": "20.0.0.0/8"}, "pod_cidr": "10.0.0.0/16"},
+    {"name": "cn-shanghai", "vpc": {"cidr_block": "21.0.0.0/8"}, "pod_cidr": "10.1.0.0/16"},
+    {"name": "cn-beijing", "vpc": {"cidr_block": "22.0.0.0/8"}, "pod_cidr": ""},
+    {"name": "asm hangzhou", "vpc": {"cidr_block": "192.168.0.0/16"}, "pod_cidr": ""},
+]
+
+
+def test_peer_routes_name_every_other_vpc_and_flannel_pod_cidr():
+    routes = network_peer_routes(PLAN, "cn-hangzhou")
+    assert [r["destination_cidr_block"] for r in routes] == [
+        "10.1.0.0/16",
+        "21.0.0.0/8",
+        "22.0.0.0/8",
+        "192.168.0.0/16",
+    ]
+    assert [r["name"] for r in routes] == [
+        "geomesh-peer-cn-shanghai-pods",
+        "geomesh-peer-cn-shanghai-vpc",
+        "geomesh-peer-cn-beijing-vpc",
+        "geomesh-peer-asm-hangzhou-vpc",
+    ]
+    assert routes[0]["description"] == "geomesh: Pods of cn-shanghai through the transit router"
+
+
+def test_peer_routes_of_a_vpc_without_pods_still_reach_every_cluster():
+    routes = network_peer_routes(PLAN, "asm hangzhou")
+    assert [r["destination_cidr_block"] for r in routes] == [
+        "10.0.0.0/16",
+        "10.1.0.0/16",
+        "20.0.0.0/8",
+        "21.0.0.0/8",
+        "22.0.0.0/8",
+    ]
+
+
+def test_peer_routes_skip_hosts_without_a_vpc_and_refuse_a_bad_cidr():
+    assert network_peer_routes([{"name": "a", "vpc": {}, "pod_cidr": ""}, {"name": "b"}], "b") == []
+    with pytest.raises(AnsibleFilterError, match="b: '10.0.0.1/16' is not a CIDR block"):
+        network_peer_routes([{"name": "b", "vpc": {"cidr_block": "10.0.0.1/16"}}], "a")
+    with pytest.raises(AnsibleFilterError, match="expects a list"):
+        network_peer_routes({"a": {}}, "a")
