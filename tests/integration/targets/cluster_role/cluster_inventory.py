@@ -13,10 +13,15 @@ VPC), ``no-instance-types``, ``unknown-version`` (a new cluster ``PREFIX-ack-1v`
 version no region offers),
 ``no-mesh-name``; ``unknown-istio`` (a new mesh ``PREFIX-mesh2`` of an Istio version ASM does not
 offer).
+
+``--node-counts 4,1``: the node count of each region's cluster in order (default 1 each);
+``--no-route-sync``: the network stage makes explicit routes instead of route sync
+(``network_auto_publish_routes: false``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -37,10 +42,17 @@ MODES = (
 
 
 def main() -> int:
-    prefix, count, out, kubeconfig_dir = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-    mode = sys.argv[5] if len(sys.argv) > 5 else ""
-    if mode not in MODES:
-        sys.exit("unknown mode %r" % mode)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("prefix")
+    parser.add_argument("count", type=int)
+    parser.add_argument("out")
+    parser.add_argument("kubeconfig_dir")
+    parser.add_argument("mode", nargs="?", default="", choices=MODES)
+    parser.add_argument("--node-counts", default="")
+    parser.add_argument("--no-route-sync", action="store_true")
+    args = parser.parse_args()
+    prefix, count, out, kubeconfig_dir, mode = args.prefix, args.count, args.out, args.kubeconfig_dir, args.mode
+    node_counts = [int(n) for n in args.node_counts.split(",") if n]
     here = os.path.dirname(os.path.abspath(__file__))
     make = os.path.join(here, "..", "setup_emulator", "files", "make_inventory.py")
     subprocess.run([sys.executable, make, prefix, str(count), out], check=True)
@@ -49,10 +61,15 @@ def main() -> int:
     root = inventory["all"]
     root["vars"]["geomesh_node_login_password"] = "Emulator-only-1"
     root["vars"]["geomesh_kubeconfig_dir"] = kubeconfig_dir
+    if args.no_route_sync:
+        root["vars"]["network_auto_publish_routes"] = False
     regions = root["children"]["regions"]["hosts"]
     for index, (region, host) in enumerate(regions.items()):
         cluster = host["geomesh_cluster"]
-        cluster.update({"name": "%s-ack-%d" % (prefix, index), "node_count": 1, "instance_types": ["ecs.g7.xlarge"]})
+        nodes = node_counts[index] if index < len(node_counts) else 1
+        cluster.update(
+            {"name": "%s-ack-%d" % (prefix, index), "node_count": nodes, "instance_types": ["ecs.g7.xlarge"]}
+        )
         first = int(host["geomesh_vpc"]["cidr_block"].split(".")[0])
         if (mode == "terway" and index == 2) or (mode == "terway-no-pod-vswitches" and index == 1):
             del cluster["pod_cidr"]

@@ -6,6 +6,11 @@
 # emulator finds exactly one cluster per region, one mesh with every cluster joined, and the peer
 # Pod rules on every cluster's security group; a rule made by someone else on a cluster's group
 # survives a run; every wrong plan fails naming the field before the first write call.
+# Pods reach Pods: after each converge, the emulator's reachability model finds every cluster's Pod
+# addresses reachable from every other cluster's, both ways (the matrix is printed); on 3 regions,
+# each step of the stages undone behind their back (a Pod route publication, a propagation, route
+# sync, a peer Pod rule) makes exactly the pairs it serves fail with that step's code, and one run
+# of the stages repairs all four at once.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 files="$here/../setup_emulator/files"
@@ -18,6 +23,9 @@ faults() { "$py" "$files/emulator_faults.py" "$EMULATOR_URL" "$1" > /dev/null; }
 trap 'faults "{}"; rm -rf "$work"' EXIT
 
 counts() { "$py" "$files/emulator_log.py" "$EMULATOR_URL"; }
+reach() {  # reach CLUSTER_PREFIX CLUSTERS [SRC>DST=CODE ...]: the Pod reachability matrix, as expected
+  "$py" "$files/emulator_reach.py" "$EMULATOR_URL" pods "$@"
+}
 inventory() {  # inventory NAME REGIONS [MODE]
   "$py" "$here/cluster_inventory.py" "$1" "$2" "$work/$1.json" "$work/kube-$1" ${3:+"$3"}
 }
@@ -78,8 +86,56 @@ ansible localhost -m geomesh.alicloud.ecs_security_group_rule -a "{\"region\": \
   > "$work/by-hand.log" 2>&1 || { cat "$work/by-hand.log"; exit 1; }
 converged "$name" 203.0.113.0/24
 echo "$name: a rule made by hand on $group survived the run"
+t0=$(date +%s)
+reach "$name-ack-" 2
+echo "$name: Pod reachability matrix in $(($(date +%s) - t0)) s"
 
-converge "cr3-$$" 3 terway
+name="cr3-$$"
+converge "$name" 3 terway
+t0=$(date +%s)
+reach "$name-ack-" 3
+echo "$name: Pod reachability matrix in $(($(date +%s) - t0)) s"
+
+# Each step undone with a direct SDK call (route_steps.py): exactly the pairs it serves fail, with
+# its code (the other pairs stay reachable), then the step is put back and the matrix is green again.
+# cn-hangzhou and cn-shanghai are Flannel, cn-beijing is Terway.
+steps() { "$py" "$here/route_steps.py" "$work/$name-steps.json" "$@" "$name" > /dev/null; }
+missing() {  # missing STEP SRC>DST=CODE...
+  local step=$1
+  shift
+  steps break "$step"
+  echo "$name without $step:"
+  reach "$name-ack-" 3 "$@"
+  steps restore "$step"
+  reach "$name-ack-" 3 > "$work/$name-restored.log" || { echo "FAIL: $step restored"; cat "$work/$name-restored.log"; exit 1; }
+}
+t0=$(date +%s)
+# the cn-hangzhou node routes no longer published: no router learns them, every way to them and back fails
+missing publication "cn-shanghai>cn-hangzhou=NotPublished" "cn-beijing>cn-hangzhou=NotPublished" \
+  "cn-hangzhou>cn-shanghai=NotPublished" "cn-hangzhou>cn-beijing=NotPublished"
+# the cn-hangzhou router no longer learns from the cn-shanghai connection: that pair only
+missing propagation "cn-hangzhou>cn-shanghai=NotPropagated" "cn-shanghai>cn-hangzhou=NotPropagated"
+# no route sync into the cn-beijing VPC: nothing leaves it, and nothing answers from it
+missing route-sync "cn-beijing>cn-hangzhou=NoVpcRoute" "cn-beijing>cn-shanghai=NoVpcRoute" \
+  "cn-hangzhou>cn-beijing=NoVpcRoute" "cn-shanghai>cn-beijing=NoVpcRoute"
+# cn-shanghai's nodes no longer admit cn-hangzhou's Pods: that direction only (security groups are stateful)
+missing sg-rule "cn-hangzhou>cn-shanghai=SecurityGroupDenied"
+echo "$name: four missing steps checked in $(($(date +%s) - t0)) s"
+
+# All four undone at once: one run of the stages repairs them, with one write call each.
+t0=$(date +%s)
+steps break all
+if reach "$name-ack-" 3 > "$work/$name-broken.log"; then echo "FAIL: nothing broke"; cat "$work/$name-broken.log"; exit 1; fi
+read -r c0 w0 < <(counts)
+play "$name" "$name-repair" || { cat "$work/$name-repair.log"; exit 1; }
+"$py" "$files/emulator_log.py" "$EMULATOR_URL" actions "$c0" > "$work/$name-repair.writes"
+echo "$name: the repair run's writes:"
+cat "$work/$name-repair.writes"
+printf '%s\n' "1 AuthorizeSecurityGroup" "1 EnableTransitRouterRouteTablePropagation" "1 PublishRouteEntries" \
+  "1 UpdateTransitRouterVpcAttachmentAttribute" | diff - "$work/$name-repair.writes" \
+  || { echo "FAIL: the repair run did not make exactly the four repairs"; exit 1; }
+reach "$name-ack-" 3
+echo "$name: all four repaired by one run in $(($(date +%s) - t0)) s"
 
 # Wrong plans fail before any write call, naming the field. The plan itself is checked by site.yml's
 # preflight before the network stage (no API call at all).
