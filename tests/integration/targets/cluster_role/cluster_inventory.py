@@ -16,7 +16,11 @@ offer).
 
 ``--node-counts 4,1``: the node count of each region's cluster in order (default 1 each);
 ``--no-route-sync``: the network stage makes explicit routes instead of route sync
-(``network_auto_publish_routes: false``).
+(``network_auto_publish_routes: false``); ``--base B``: region i gets the VPC (B+i).0.0.0/8 (its
+vSwitches and Terway pod vSwitches inside) and the Pod CIDR 10.(B+i).0.0/16 instead of 20+i and
+10.i. The emulator's reachability model finds an endpoint by its address alone, so each test
+whose Pods it asks about keeps its addresses apart from every other test run against the same
+emulator (ack_cluster, for one, uses 20.0.0.0/8 and 10.0.0.0/16).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ def main() -> int:
     parser.add_argument("mode", nargs="?", default="", choices=MODES)
     parser.add_argument("--node-counts", default="")
     parser.add_argument("--no-route-sync", action="store_true")
+    parser.add_argument("--base", type=int, default=0)
     args = parser.parse_args()
     prefix, count, out, kubeconfig_dir, mode = args.prefix, args.count, args.out, args.kubeconfig_dir, args.mode
     node_counts = [int(n) for n in args.node_counts.split(",") if n]
@@ -70,6 +75,12 @@ def main() -> int:
         cluster.update(
             {"name": "%s-ack-%d" % (prefix, index), "node_count": nodes, "instance_types": ["ecs.g7.xlarge"]}
         )
+        if args.base:
+            first = args.base + index
+            host["geomesh_vpc"]["cidr_block"] = "%d.0.0.0/8" % first
+            for vsw in host["geomesh_vswitches"]:
+                vsw["cidr_block"] = "%d.%s" % (first, vsw["cidr_block"].split(".", 1)[1])
+            cluster["pod_cidr"] = "10.%d.0.0/16" % first
         first = int(host["geomesh_vpc"]["cidr_block"].split(".")[0])
         if (mode == "terway" and index == 2) or (mode == "terway-no-pod-vswitches" and index == 1):
             del cluster["pod_cidr"]

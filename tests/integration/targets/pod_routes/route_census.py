@@ -105,7 +105,7 @@ def main() -> int:
         check(
             "%s: one VPC attachment, route sync off" % host,
             [a.get("AutoPublishRouteEnabled") for a in attachment] == [False],
-            "(%s)" % attachment[:1],
+            "(%s)" % [a.get("AutoPublishRouteEnabled") for a in attachment],
         )
         routes = routes_of(region, vpc["RouteTableId"])
         want = sorted(

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Flannel Pod routes kept published, on 2 regions with route sync off (explicit routes instead):
-# the stages converge (site.yml, the cluster_role target's playbook and inventory) and every Pod
-# address reaches every other cluster's; the cn-hangzhou node pool is scaled out by 3 nodes in the
-# inventory and a run publishes exactly their 3 routes; scaled back in, a run leaves no stale
-# publication; a further run changes nothing and makes no write call; the node pool scaled behind
-# the stages' back (ModifyClusterNodePool) gets its new nodes' routes published by
-# playbooks/sync_routes.yml alone, whose re-run makes no write call. After every step the routes
+# the stages converge (site.yml, with the cluster_role target's playbook and inventory; the mesh
+# joins the clusters through the explicit routes) and every Pod address reaches every other
+# cluster's; the cn-hangzhou node pool is scaled out by 3 nodes in the inventory and a run of the
+# network and cluster stages (playbook.yml) publishes exactly their 3 routes; scaled back in, a run
+# leaves no stale publication; a further run changes nothing and makes no write call; the node
+# pool scaled behind the stages' back (ModifyClusterNodePool) gets its new nodes' routes published
+# by playbooks/sync_routes.yml alone, whose re-run makes no write call. After every step the routes
 # of every VPC and the CEN's publications are counted (route_census.py) and the Pod reachability
 # matrix is printed.
+# The address plan 60.0.0.0/8, 61.0.0.0/8 and Pods 10.60.0.0/16, 10.61.0.0/16 (cluster_inventory.py
+# --base 60) keeps these Pods apart from every other test's in the emulator.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 files="$here/../setup_emulator/files"
@@ -24,10 +27,10 @@ inventory="$work/$name.json"
 counts() { "$py" "$files/emulator_log.py" "$EMULATOR_URL"; }
 calls() { "$py" "$files/emulator_log.py" "$EMULATOR_URL" actions "$1" "$2"; }  # calls SINCE ACTION
 plan() {  # plan NODES: the inventory, route sync off, NODES the node count of each cluster (4,1)
-  "$py" "$roles/cluster_inventory.py" "$name" 2 "$inventory" "$work/kube" --no-route-sync --node-counts "$1"
+  "$py" "$roles/cluster_inventory.py" "$name" 2 "$inventory" "$work/kube" --no-route-sync --node-counts "$1" --base 60
 }
-play() {  # play LOG [PLAYBOOK]: the stages and the checks of their facts, or PLAYBOOK
-  ansible-playbook -i "$inventory" "${2:-$roles/playbook.yml}" > "$work/$1.log" 2>&1 || { cat "$work/$1.log"; exit 1; }
+play() {  # play LOG [PLAYBOOK]: the network and cluster stages and the checks of their facts, or PLAYBOOK
+  ansible-playbook -i "$inventory" "${2:-$here/playbook.yml}" > "$work/$1.log" 2>&1 || { cat "$work/$1.log"; exit 1; }
 }
 check() {  # check NODES ADDRESSES: the routes, the publications, the Pod reachability matrix
   "$py" "$here/route_census.py" "$inventory" "$1"
@@ -47,7 +50,7 @@ step() {  # step LABEL LOG [PLAYBOOK]: run; sets published, withdrawn (calls) an
 
 t0=$(date +%s)
 plan 1,1
-step "converge without route sync" converge
+step "converge without route sync (site.yml)" converge "$roles/playbook.yml"
 [ "$writes" -gt 0 ] || { echo "FAIL: the first run made no write call"; exit 1; }
 [ "$published" -eq 2 ] || { echo "FAIL: $published routes published, expected one per node (2)"; exit 1; }
 check 1,1 2
