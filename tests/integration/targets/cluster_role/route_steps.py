@@ -139,7 +139,7 @@ def publication(plan, undo, saved):
 
     def settled():
         body = client.describe_published_route_entries(
-            cbn_models.DescribePublishedRouteEntriesRequest(page_size=100, **fields)
+            cbn_models.DescribePublishedRouteEntriesRequest(page_size=50, **fields)
         ).body.to_map()
         entries = (body.get("PublishedRouteEntries") or {}).get("PublishedRouteEntry") or []
         status = {e.get("DestinationCidrBlock"): e.get("PublishStatus") for e in entries}
