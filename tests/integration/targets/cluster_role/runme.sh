@@ -125,7 +125,9 @@ missing route-sync "cn-beijing>cn-hangzhou=NoVpcRoute" "cn-beijing>cn-shanghai=N
 missing sg-rule "cn-hangzhou>cn-shanghai=SecurityGroupDenied"
 echo "$name: four missing steps checked in $(($(date +%s) - t0)) s"
 
-# All four undone at once: one run of the stages repairs them, with one write call each.
+# All four undone at once: one run of the stages repairs them, with write calls of those four kinds
+# only (a repair may take two calls: a module whose first call's ClientToken the API answers as a
+# replay of the original, now undone, change sends the next token generation).
 t0=$(date +%s)
 steps break all
 if reach "$name-ack-" 3 > "$work/$name-broken.log"; then echo "FAIL: nothing broke"; cat "$work/$name-broken.log"; exit 1; fi
@@ -134,9 +136,9 @@ play "$name" "$name-repair" || { cat "$work/$name-repair.log"; exit 1; }
 "$py" "$files/emulator_log.py" "$EMULATOR_URL" actions "$c0" > "$work/$name-repair.writes"
 echo "$name: the repair run's writes:"
 cat "$work/$name-repair.writes"
-printf '%s\n' "1 AuthorizeSecurityGroup" "1 EnableTransitRouterRouteTablePropagation" "1 PublishRouteEntries" \
-  "1 UpdateTransitRouterVpcAttachmentAttribute" | diff - "$work/$name-repair.writes" \
-  || { echo "FAIL: the repair run did not make exactly the four repairs"; exit 1; }
+printf '%s\n' AuthorizeSecurityGroup EnableTransitRouterRouteTablePropagation PublishRouteEntries \
+  UpdateTransitRouterVpcAttachmentAttribute | diff - <(awk '{print $2}' "$work/$name-repair.writes") \
+  || { echo "FAIL: the repair run did not make exactly the four kinds of repair"; exit 1; }
 reach "$name-ack-" 3
 echo "$name: all four repaired by one run in $(($(date +%s) - t0)) s"
 
