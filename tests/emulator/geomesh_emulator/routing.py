@@ -510,7 +510,9 @@ def _check_peer_path(ctx, rtb: dict[str, Any], dst_att: dict[str, Any]) -> dict[
     tr_id, far_tr = rtb["TransitRouterId"], dst_att["TransitRouterId"]
     peers = [p for p in ctx.store.list(K_PATT) if {p["TransitRouterId"], p["PeerTransitRouterId"]} == {tr_id, far_tr}]
     if not peers:
-        raise _Fail("NoPeerAttachment", f"no peer attachment between transit routers {tr_id} and {far_tr}")
+        raise _Fail(
+            "NoPeerAttachment", f"no peer attachment (inter-region connection) between transit routers {tr_id} and {far_tr}"
+        )
     peer = peers[0]
     pid = peer["TransitRouterAttachmentId"]
     if not _live(peer, "Attached"):
@@ -751,3 +753,32 @@ def address_reachable(ctx, src_ip: str, dst_ip: str, check_security_groups: bool
                 "hops": [],
             }
     return path_between(ctx, ends["source"], ends["destination"], check_security_groups)
+
+
+# ================================================================================================
+# ASM join check (ForbiddenFlag 2)
+# ================================================================================================
+def _vswitch_address(ctx, vsw_id: str | None) -> str | None:
+    vsw = ctx.store.get("vswitch", vsw_id) if vsw_id else None
+    return str(_net(vsw["CidrBlock"]).broadcast_address - 1) if vsw else None
+
+
+def mesh_reaches_api_server(ctx, mesh: dict[str, Any], cluster: dict[str, Any]) -> dict[str, Any]:
+    """The mesh VPC reaches the cluster's API server address and back (no security group check).
+
+    UNCONFIRMED stand-ins: the API server's private address is the last usable address of the
+    cluster's first vSwitch, and the mesh control plane's the last usable address of the mesh's
+    first vSwitch (real addresses are allocated by ACK/ASM)."""
+    src_ip = _vswitch_address(ctx, (mesh.get("VSwitches") or [None])[0])
+    dst_ip = _vswitch_address(ctx, (cluster.get("vswitch_ids") or [None])[0])
+    if not src_ip or not dst_ip:
+        return {
+            "reachable": False,
+            "code": "UnknownAddress",
+            "reason": "the mesh or the cluster has no vSwitch",
+            "direction": "",
+            "hops": [],
+        }
+    src = {"ip": src_ip, "vpc_id": mesh.get("VpcId"), "node": f"mesh {mesh.get('ServiceMeshId')}"}
+    dst = {"ip": dst_ip, "vpc_id": cluster.get("vpc_id"), "node": f"API server of {cluster.get('cluster_id')}"}
+    return path_between(ctx, src, dst, check_security_groups=False)

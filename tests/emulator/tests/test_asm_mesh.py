@@ -131,6 +131,9 @@ class Cloud:
                         cbnm.CreateTransitRouterVpcAttachmentRequestZoneMappings(v_switch_id=v, zone_id=self.zones[v])
                         for v in vsws
                     ],
+                    # route sync: the router's routes reach the VPC route table (the join check
+                    # walks the mesh VPC -> API server address path over real routes)
+                    auto_publish_route_enabled=True,
                 )
             ).body.transit_router_attachment_id
             self.settle()
@@ -396,6 +399,7 @@ def test_cross_region_join_needs_the_inter_region_connection(cloud, mesh_net):
     assert cand.forbidden_flag == 2 and cand.region_id == "cn-shanghai"
     err = error_of(lambda: cloud.add(mesh_id, cluster_id))
     assert err.code == "ErrorPermitted.VpcNotConnected" and "inter-region" in err.message
+    assert "NoPeerAttachment" in err.message
 
     cloud.peer(routers)
     assert cloud.candidates(mesh_id)[cluster_id].forbidden_flag == 0
