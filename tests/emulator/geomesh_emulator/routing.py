@@ -173,7 +173,15 @@ def vpc_reachable(
 # ================================================================================================
 # Next hop types whose custom VPC routes can be published to a TR (doc-detail/86980 table: "Supports
 # propagate and withdraw: Yes"). Routes to a TR, router interface, VPC peer, ECR, GWLB endpoint: no.
-PUBLISHABLE_NEXT_HOPS = ("Instance", "VpnGateway", "HaVip", "Ipv4Gateway", "NetworkInterface", "IPv6Gateway", "NatGateway")
+PUBLISHABLE_NEXT_HOPS = (
+    "Instance",
+    "VpnGateway",
+    "HaVip",
+    "Ipv4Gateway",
+    "NetworkInterface",
+    "IPv6Gateway",
+    "NatGateway",
+)
 # UNCONFIRMED: 100.64.0.0/10 (the VPC's service route) is not advertised to a TR (the doc says only
 # that it "is used by Alibaba Cloud services"; the sentence that follows could not be read).
 SERVICE_CIDR = "100.64.0.0/10"
@@ -511,7 +519,8 @@ def _check_peer_path(ctx, rtb: dict[str, Any], dst_att: dict[str, Any]) -> dict[
     peers = [p for p in ctx.store.list(K_PATT) if {p["TransitRouterId"], p["PeerTransitRouterId"]} == {tr_id, far_tr}]
     if not peers:
         raise _Fail(
-            "NoPeerAttachment", f"no peer attachment (inter-region connection) between transit routers {tr_id} and {far_tr}"
+            "NoPeerAttachment",
+            f"no peer attachment (inter-region connection) between transit routers {tr_id} and {far_tr}",
         )
     peer = peers[0]
     pid = peer["TransitRouterAttachmentId"]
@@ -559,7 +568,9 @@ def diagnose_router(ctx, rtb_id: str, dst_ip: str, dst_vpc_id: str | None) -> _F
                 f"{lacks}: the route {_route_text(origin)} of VPC {dst_vpc_id} is not published to CEN "
                 f"{dst_att['CenId']} (PublishRouteEntries)",
             )
-    return _Fail("NoRouterRoute", f"{lacks}: the route {_route_text(origin)} is not learned (conflict or not advertisable)")
+    return _Fail(
+        "NoRouterRoute", f"{lacks}: the route {_route_text(origin)} is not learned (conflict or not advertisable)"
+    )
 
 
 # ------------------------------------------------------------------------ the walk
@@ -574,12 +585,20 @@ def _vpc_lookup(ctx, vpc_id: str, ip: str, hops: list[str], dst_vpc: str | None)
     lacks = f"the route table {rtb_id} of VPC {vpc_id} has no route for {ip}"
     att = sync_attachment(ctx, vpc_id)
     assoc = att and _association(ctx, att["TransitRouterAttachmentId"], att["TransitRouterId"])
+    if att and not assoc:
+        raise _Fail(
+            "NotAssociated",
+            f"{lacks}: its route sync attachment {att['TransitRouterAttachmentId']} is not associated with a "
+            f"route table of {att['TransitRouterId']}",
+        )
     if assoc:
         rtb = assoc["TransitRouterRouteTableId"]
         if _longest_match(_active_tr_routes(ctx, rtb), ip) is None:
             f = diagnose_router(ctx, rtb, ip, dst_vpc)
             raise _Fail(f.code, f"{lacks} (route sync over {att['TransitRouterAttachmentId']}): {f.reason}")
-        raise _Fail("NoVpcRoute", f"{lacks}: the transit router route is not synced (a custom or system route takes precedence)")
+        raise _Fail(
+            "NoVpcRoute", f"{lacks}: the transit router route is not synced (a custom or system route takes precedence)"
+        )
     raise _Fail("NoVpcRoute", f"{lacks} (no route sync, no custom route to a transit router)")
 
 
@@ -592,8 +611,12 @@ def _enter_router(ctx, att_id: str, hops: list[str]) -> str:
         raise _Fail("NotAttached", f"VPC attachment {att_id} is not Attached (status {att.get('Status')})")
     assoc = _association(ctx, att_id, att["TransitRouterId"])
     if assoc is None:
-        raise _Fail("NotAssociated", f"VPC attachment {att_id} is not associated with a route table of {att['TransitRouterId']}")
-    hops.append(f"VPC attachment {att_id} -> transit router {att['TransitRouterId']} table {assoc['TransitRouterRouteTableId']}")
+        raise _Fail(
+            "NotAssociated", f"VPC attachment {att_id} is not associated with a route table of {att['TransitRouterId']}"
+        )
+    hops.append(
+        f"VPC attachment {att_id} -> transit router {att['TransitRouterId']} table {assoc['TransitRouterRouteTableId']}"
+    )
     return assoc["TransitRouterRouteTableId"]
 
 
@@ -612,12 +635,12 @@ def _router_lookup(ctx, rtb_id: str, ip: str, dst_vpc: str | None, hops: list[st
         far_tr = route["NextHopResourceId"]
         far_rtb = _association(ctx, att["TransitRouterAttachmentId"], far_tr)["TransitRouterRouteTableId"]
         hops.append(f"peer attachment {att['TransitRouterAttachmentId']} -> transit router {far_tr} table {far_rtb}")
-        route = _longest_match(
-            [r for r in _active_tr_routes(ctx, far_rtb) if not r["_via_peer"]], ip
-        )
+        route = _longest_match([r for r in _active_tr_routes(ctx, far_rtb) if not r["_via_peer"]], ip)
         if route is None:
             raise diagnose_router(ctx, far_rtb, ip, dst_vpc)
-        hops.append(f"transit router table {far_rtb}: {route['DestinationCidrBlock']} -> Attachment {route['NextHopId']}")
+        hops.append(
+            f"transit router table {far_rtb}: {route['DestinationCidrBlock']} -> Attachment {route['NextHopId']}"
+        )
         kind, att = _attachment(ctx, route["NextHopId"])
     hops.append(f"VPC attachment {att['TransitRouterAttachmentId']} -> VPC {att['VpcId']}")
     return att["VpcId"]
@@ -637,7 +660,9 @@ def _deliver(ctx, vpc_id: str, ip: str, dst: dict[str, Any], hops: list[str]) ->
     if hop_type == "Instance" and node and route.get("NextHopId") == node["instance_id"]:
         hops.append(f"node {node['node_name']} ({node['instance_id']}) -> Pod {ip}")
         return
-    raise _Fail("NoVpcRoute", f"the route {_route_text(route)} of VPC {vpc_id} does not lead to {dst.get('node') or ip}")
+    raise _Fail(
+        "NoVpcRoute", f"the route {_route_text(route)} of VPC {vpc_id} does not lead to {dst.get('node') or ip}"
+    )
 
 
 def _walk(ctx, src: dict[str, Any], dst: dict[str, Any], hops: list[str]) -> None:
@@ -648,7 +673,9 @@ def _walk(ctx, src: dict[str, Any], dst: dict[str, Any], hops: list[str]) -> Non
         return
     route = _vpc_lookup(ctx, src["vpc_id"], ip, hops, dst["vpc_id"])
     if route.get("NextHopType") != "Attachment":
-        raise _Fail("NoVpcRoute", f"the route {_route_text(route)} of VPC {src['vpc_id']} does not lead to a transit router")
+        raise _Fail(
+            "NoVpcRoute", f"the route {_route_text(route)} of VPC {src['vpc_id']} does not lead to a transit router"
+        )
     rtb_id = _enter_router(ctx, route["NextHopId"], hops)
     vpc_id = _router_lookup(ctx, rtb_id, ip, dst["vpc_id"], hops)
     _deliver(ctx, vpc_id, ip, dst, hops)
@@ -710,7 +737,9 @@ def _check_security_groups(ctx, src: dict[str, Any], dst: dict[str, Any], hops: 
             hops.append(why)
             return
         reasons.append(why)
-    raise _Fail("SecurityGroupDenied", "; ".join(reasons) or f"no security group of {dst.get('node')} admits {src['ip']}")
+    raise _Fail(
+        "SecurityGroupDenied", "; ".join(reasons) or f"no security group of {dst.get('node')} admits {src['ip']}"
+    )
 
 
 # ------------------------------------------------------------------------ public entry points
@@ -732,7 +761,13 @@ def path_between(ctx, src: dict[str, Any], dst: dict[str, Any], check_security_g
             hops += ["return: " + h for h in back]
     except _Fail as f:
         return {"reachable": False, "code": f.code, "reason": f.reason, "direction": direction, "hops": hops}
-    return {"reachable": True, "code": "", "reason": f"{src['ip']} reaches {dst['ip']} and back", "direction": "", "hops": hops}
+    return {
+        "reachable": True,
+        "code": "",
+        "reason": f"{src['ip']} reaches {dst['ip']} and back",
+        "direction": "",
+        "hops": hops,
+    }
 
 
 def address_reachable(ctx, src_ip: str, dst_ip: str, check_security_groups: bool = True) -> dict[str, Any]:
@@ -742,7 +777,13 @@ def address_reachable(ctx, src_ip: str, dst_ip: str, check_security_groups: bool
         try:
             ipaddress.IPv4Address(str(ip))
         except ValueError:
-            return {"reachable": False, "code": "UnknownAddress", "reason": f"{name} {ip!r} is not an IPv4 address", "direction": "", "hops": []}
+            return {
+                "reachable": False,
+                "code": "UnknownAddress",
+                "reason": f"{name} {ip!r} is not an IPv4 address",
+                "direction": "",
+                "hops": [],
+            }
         ends[name] = _find_endpoint(ctx, str(ip))
         if ends[name] is None:
             return {
