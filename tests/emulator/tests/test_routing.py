@@ -788,3 +788,23 @@ def test_terway_pods_need_no_publication(fresh, client_factory):
     assert net.reach(net.address(HZ, "node"), net.address("tw", "pod"))["reachable"] is True
     # a Flannel Pod on the same path is not reachable until its route is published
     _expect(net.reach(net.address("tw", "node"), net.address(HZ, "pod")), "NotPublished")
+
+
+def test_list_transit_router_route_entries_route_filter(net):
+    def dests(key, values):
+        return sorted(
+            r.transit_router_route_entry_destination_cidr_block
+            for r in net.tr_routes(
+                HZ, route_filter=[cbnm.ListTransitRouterRouteEntriesRequestRouteFilter(key=key, value=values)]
+            )
+        )
+
+    sh_nodes = sorted(r.destination_cidr_block for r in net.node_routes(SH, SH))
+    assert dests("PrefixExactMatchCidrs", ["21.0.0.0/16"]) == ["21.0.0.0/16"]
+    assert dests("SubnetOfMatchCidrs", ["10.1.0.0/16"]) == sh_nodes
+    assert dests("SupernetOfMatchCidrs", ["21.1.2.0/24"]) == ["21.1.0.0/16"]
+    pod = net.address(SH, "pod")
+    (owner,) = [c for c in sh_nodes if ipaddress.ip_address(pod) in ipaddress.ip_network(c)]
+    assert dests("LongestPrefixMatchCidrs", [pod + "/32"]) == [owner]
+    err = error_of(lambda: dests("Nope", ["21.0.0.0/16"]))
+    assert err.code == "IllegalParam.RouteFilter"
