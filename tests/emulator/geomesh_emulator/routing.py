@@ -284,7 +284,8 @@ def _learned_from_peer(ctx, peer: dict[str, Any], tr_id: str) -> list[dict[str, 
     if far_assoc is None:
         return []
     out = []
-    for r in _table_candidates(ctx, far_assoc["TransitRouterRouteTableId"], with_peers=False):
+    far_rows = _resolve(_table_candidates(ctx, far_assoc["TransitRouterRouteTableId"], with_peers=False))
+    for r in [r for r in far_rows if r["Status"] == "Active"]:
         out.append(
             {
                 **r,
@@ -322,14 +323,18 @@ def tr_routes(ctx, rtb_id: str) -> list[dict[str, Any]]:
     emulator's deterministic choice: a route learned from a VPC attachment of this router wins
     over one learned over a peer attachment; otherwise the earliest attachment (creation time,
     then id) wins; the losers are listed as ``Rejected``."""
-    rows = sorted(_table_candidates(ctx, rtb_id), key=lambda r: (r["_via_peer"], r["_order"]))
+    return [{**r, "TransitRouterRouteTableId": rtb_id} for r in _resolve(_table_candidates(ctx, rtb_id))]
+
+
+def _resolve(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark one offer per destination ``Active`` (see :func:`tr_routes`), the others ``Rejected``."""
     seen: set[str] = set()
     out = []
-    for r in rows:
+    for r in sorted(candidates, key=lambda r: (r["_via_peer"], r["_order"])):
         dest = str(_net(r["DestinationCidrBlock"]))
         status = "Rejected" if dest in seen else "Active"
         seen.add(dest)
-        out.append({**r, "DestinationCidrBlock": dest, "Status": status, "TransitRouterRouteTableId": rtb_id})
+        out.append({**r, "DestinationCidrBlock": dest, "Status": status})
     return out
 
 

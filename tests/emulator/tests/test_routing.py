@@ -393,6 +393,15 @@ def test_route_conflict_keeps_one_active_route(net):
     }
     active = net.tr_routes(HZ, transit_router_route_entry_destination_cidr_block="20.0.0.0/16")
     assert [r.transit_router_route_entry_next_hop_id for r in active] == [net.att[HZ]]
+    # over the peer attachment only the far table's Active route travels
+    remote = [
+        r
+        for r in net.tr_routes(SH, status="All")
+        if r.transit_router_route_entry_destination_cidr_block == "20.0.0.0/16"
+    ]
+    assert [(r.transit_router_route_entry_origin_resource_id, r.transit_router_route_entry_status) for r in remote] == [
+        (net.vpcs[HZ], "Active")
+    ]
     conflicts = {
         e.destination_cidr_block: e.conflicts.conflict
         for e in net.cbn.describe_published_route_entries(
