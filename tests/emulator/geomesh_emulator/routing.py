@@ -688,7 +688,8 @@ def _walk(ctx, src: dict[str, Any], dst: dict[str, Any], hops: list[str]) -> Non
 
 # ------------------------------------------------------------------------ security groups
 def _node_security_groups(dst: dict[str, Any]) -> list[str]:
-    """The security groups of the receiving node: its node pool's (default: the cluster's)."""
+    """The security groups of the receiving node: its node pool's (default: the cluster's).
+    UNCONFIRMED: a Terway Pod's ENI is in the same groups as its node."""
     node, cl = dst.get("_node"), dst.get("_cluster")
     if not node or not cl:
         return []
