@@ -248,12 +248,9 @@ class Publication:
             if row is None or cidr not in custom:
                 what = "there is no route to %s" % cidr
                 if row is not None:
-                    what = "the route to %s is a %s route (next hop %s %s), not a custom route" % (
-                        cidr,
-                        row.get("RouteType") or "non-custom",
-                        row.get("NextHopType") or "",
-                        row.get("NextHopId") or "",
-                    )
+                    hop = " ".join(v for v in (row.get("NextHopType"), row.get("NextHopId")) if v) or "none"
+                    kind = row.get("RouteType") or "non-custom"
+                    what = "the route to %s is a %s route (next hop %s), not a custom route" % (cidr, kind, hop)
                 self.module.fail_json(
                     msg="Invalid destination_cidr_blocks[%d]: %s in route table %s of %s"
                     % (index, what, self.route_table_id, p["vpc_id"]),
