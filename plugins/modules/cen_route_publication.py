@@ -14,13 +14,15 @@ description:
     CEN the VPC is attached to, with C(PublishRouteEntries) and C(WithdrawPublishedRouteEntries), one call per
     route. Transit routers do not learn custom routes whose next hop is an ECS instance by default, such as the
     per-node Pod routes of a Flannel ACK cluster; publishing them is what lets the other regions reach those Pods.
-  - The routes are O(destination_cidr_blocks) (each must be a custom route of the table, or the module fails
-    naming it before any write call) and every custom route inside one of the O(within) CIDR blocks whose next hop
+  - The routes are O(destination_cidr_blocks) (each must be a custom route of the table whose next hop can be
+    published, or the module fails naming it before any write call) and every custom route inside one of the O(within) CIDR blocks whose next hop
     type is in O(next_hop_types), for example every node route inside a cluster's Pod CIDR block.
   - With O(state=present), routes inside O(within) that are published but no longer match O(next_hop_types) are
     withdrawn. Routes outside O(destination_cidr_blocks) and O(within) are never touched.
   - System routes (vSwitch CIDR blocks, published automatically) and routes learned from a transit router are out
-    of scope, even inside O(within).
+    of scope, even inside O(within). Routes whose next hop is a transit router, a router interface, a VPC peering
+    connection, an ECR or a GWLB endpoint cannot be published (CEN documentation, "Advertise routes to a transit
+    router").
   - The current state comes from C(DescribePublishedRouteEntries) (pages of 50), so a run with nothing to change
     makes read calls only.
 options:
@@ -61,21 +63,7 @@ options:
     type: list
     elements: str
     default: [Instance]
-    choices:
-      - Instance
-      - HaVip
-      - RouterInterface
-      - NetworkInterface
-      - VpnGateway
-      - IPv6Gateway
-      - NatGateway
-      - Attachment
-      - VpcPeer
-      - Ipv4Gateway
-      - GatewayEndpoint
-      - Ecr
-      - GatewayLoadBalancerEndpoint
-      - RouteTargetGroup
+    choices: [Instance, VpnGateway, HaVip, Ipv4Gateway, NetworkInterface, IPv6Gateway, NatGateway]
   wait_timeout:
     description: How many seconds to wait until C(DescribePublishedRouteEntries) shows the changes.
     type: int
@@ -256,9 +244,20 @@ class Publication:
                     % (index, what, self.route_table_id, p["vpc_id"]),
                     field="destination_cidr_blocks[%d]" % index,
                 )
+            if p["state"] == "present" and not cbn.publishable(row):
+                self.module.fail_json(
+                    msg="Invalid destination_cidr_blocks[%d]: the route to %s has a next hop of type %s, which cannot "
+                    "be published to a transit router (only %s)"
+                    % (index, cidr, row.get("NextHopType"), ", ".join(cbn.PUBLISHABLE_NEXT_HOP_TYPES)),
+                    field="destination_cidr_blocks[%d]" % index,
+                )
         listed = set(p["destination_cidr_blocks"])
         inside = {cidr for cidr in custom if self.inside(cidr)}
-        matching = {cidr for cidr in inside if custom[cidr].get("NextHopType") in p["next_hop_types"]}
+        matching = {
+            cidr
+            for cidr in inside
+            if custom[cidr].get("NextHopType") in p["next_hop_types"] and cbn.publishable(custom[cidr])
+        }
         selected = listed | matching
         scope = listed | inside
 
@@ -353,7 +352,7 @@ def main():
             "type": "list",
             "elements": "str",
             "default": ["Instance"],
-            "choices": list(vpc.NEXT_HOP_TYPES),
+            "choices": list(cbn.PUBLISHABLE_NEXT_HOP_TYPES),
         },
     }
     argument_spec.update(wait_argument_spec(300))

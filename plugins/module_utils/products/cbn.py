@@ -435,6 +435,28 @@ PUBLISHED_ROUTES = ListSpec(
 )
 PUBLISHED = "Published"
 NOT_PUBLISHED = "NonPublished"
+# Custom VPC routes whose next hop has one of these types can be published to a transit router;
+# routes to a transit router, a router interface, a VPC peering connection, an ECR or a GWLB endpoint
+# cannot ("Advertise routes to a transit router", https://www.alibabacloud.com/help/doc-detail/86980.htm).
+PUBLISHABLE_NEXT_HOP_TYPES = (
+    "Instance",
+    "VpnGateway",
+    "HaVip",
+    "Ipv4Gateway",
+    "NetworkInterface",
+    "IPv6Gateway",
+    "NatGateway",
+)
+
+
+def publishable(row: dict) -> bool:
+    """Whether a DescribePublishedRouteEntries row can be published or withdrawn: its next hop type
+    allows it and ``OperationalMode`` ("whether the route can be published or withdrawn", a boolean in
+    the cbn SDK model) does not say no."""
+    mode = row.get("OperationalMode")
+    if mode is False or str(mode).lower() == "false":
+        return False
+    return row.get("NextHopType") in PUBLISHABLE_NEXT_HOP_TYPES
 
 
 def child_route_table(cen_id: str, vpc_id: str, region: str, route_table_id: str | None) -> dict:

@@ -166,8 +166,8 @@ def test_within_withdraws_a_published_route_that_no_longer_matches(run, log, see
         "CreateRouteEntry",
         RouteTableId=net.table,
         DestinationCidrBlock="10.0.200.0/24",
-        NextHopType="Attachment",
-        NextHopId=net.att,
+        NextHopType="NetworkInterface",
+        NextHopId="eni-0000000000000001",
     )
     node_route("10.0.0.0/26")
     log.clear()
@@ -182,13 +182,13 @@ def test_within_withdraws_a_published_route_that_no_longer_matches(run, log, see
     assert result["diff"] == {"before": {"published": ["10.0.200.0/24"]}, "after": {"published": ["10.0.0.0/26"]}}
 
 
-def test_listed_destination_is_published_whatever_its_next_hop(run, log, seed, published, net):
+def test_listed_destination_is_published_whatever_within_says(run, log, seed, published, net):
     seed(
         "CreateRouteEntry",
         RouteTableId=net.table,
         DestinationCidrBlock="21.0.0.0/8",
-        NextHopType="Attachment",
-        NextHopId=net.att,
+        NextHopType="HaVip",
+        NextHopId="havip-0000000000000001",
     )
     log.clear()
     args = {"cen_id": net.cen_id, "vpc_id": net.vpc_id, "destination_cidr_blocks": ["21.0.0.0/8"]}
@@ -201,6 +201,20 @@ def test_listed_destination_is_published_whatever_its_next_hop(run, log, seed, p
     result = run(module, dict(args, state="absent"))
     assert result["changed"] is False and log.writes() == []
     assert result["published_routes"][0]["publish_status"] == "NonPublished"
+
+
+def test_a_route_to_the_transit_router_cannot_be_published(run, log, seed, published, net):
+    """doc-detail/86980: routes whose next hop is a transit router cannot be published."""
+    params = dict(
+        RouteTableId=net.table, DestinationCidrBlock="21.0.0.0/8", NextHopType="Attachment", NextHopId=net.att
+    )
+    seed("CreateRouteEntry", **params)
+    log.clear()
+    result = run(module, {"cen_id": net.cen_id, "vpc_id": net.vpc_id, "destination_cidr_blocks": ["21.0.0.0/8"]})
+    assert (
+        result["failed"] is True and result["field"] == "destination_cidr_blocks[0]" and "Attachment" in result["msg"]
+    )
+    assert log.writes() == [] and published() == []
 
 
 @pytest.mark.parametrize(
@@ -315,4 +329,11 @@ def test_bad_input_fails_before_any_call(run, log, args, field):
     full.update(args)
     result = run(module, {k: v for k, v in full.items() if v is not None})
     assert result["failed"] is True and result["field"] == field and field in result["msg"]
+    assert log.entries() == []
+
+
+def test_next_hop_types_that_cannot_be_published_are_refused(run, log):
+    args = {"cen_id": "cen-1", "vpc_id": "vpc-1", "within": [POD_CIDR], "next_hop_types": ["Instance", "Attachment"]}
+    result = run(module, args)
+    assert result["failed"] is True and "next_hop_types" in result["msg"] and "Attachment" in result["msg"]
     assert log.entries() == []
