@@ -182,7 +182,10 @@ def route_kind(entry: dict) -> str:
 
 
 def system_route_table_id(client, region: str, vpc_id: str) -> str | None:
-    """The system route table of a VPC (DescribeVpcs RouterTableIds), or None when the VPC is not found."""
+    """The system route table of a VPC (DescribeVpcs RouterTableIds), or None when the VPC is not found.
+
+    UNCONFIRMED: that the system route table is the first of RouterTableIds when the VPC also has
+    custom route tables (the collection makes none; normalize_vpc reads it the same way)."""
     found = get_vpc(client, region, vpc_id)
     if found is None:
         return None
