@@ -246,6 +246,18 @@ class Net:
         with self.emu.transaction() as ctx:
             return ctx.store.get("vpc", self.vpcs[key])["RouteTableId"]
 
+    def route(self, key: str, region: str, cidr: str, hop_type: str, hop_id: str):
+        """CreateRouteEntry in the system route table of VPC ``key`` (the call, so errors surface)."""
+        return self.vpc[key].create_route_entry(
+            vm.CreateRouteEntryRequest(
+                region_id=region,
+                route_table_id=self._system_table(key, region),
+                destination_cidr_block=cidr,
+                next_hop_type=hop_type,
+                next_hop_id=hop_id,
+            )
+        )
+
     def tr_routes(self, region: str, status: str | None = None, **filters) -> list:
         out, token = [], None
         while True:
@@ -457,17 +469,7 @@ def test_route_sync_precedence_and_refusals(net):
     hz_table = net._system_table(HZ, HZ)
     client = net.vpc[HZ]
     # a custom route may not duplicate a synced route
-    err = error_of(
-        lambda: client.create_route_entry(
-            vm.CreateRouteEntryRequest(
-                region_id=HZ,
-                route_table_id=hz_table,
-                destination_cidr_block="21.0.0.0/16",
-                next_hop_type="Attachment",
-                next_hop_id=net.att[HZ],
-            )
-        )
-    )
+    err = error_of(lambda: net.route(HZ, HZ, "21.0.0.0/16", "Attachment", net.att[HZ]))
     assert err.code == "InvalidCIDRBlock.Duplicate"
     # nor can a synced route be deleted or modified in the VPC
     for call in (
@@ -483,30 +485,14 @@ def test_route_sync_precedence_and_refusals(net):
         assert error_of(call).code == "OperationUnsupported.DynamicRoute"
     # an existing custom route wins: with sync off, add one, sync on again -> not synced
     net.sync(HZ, False)
-    client.create_route_entry(
-        vm.CreateRouteEntryRequest(
-            region_id=HZ,
-            route_table_id=hz_table,
-            destination_cidr_block="21.0.0.0/16",
-            next_hop_type="Attachment",
-            next_hop_id=net.att[HZ],
-        )
-    )
+    net.route(HZ, HZ, "21.0.0.0/16", "Attachment", net.att[HZ])
     net.settle()
     net.sync(HZ, True)
     rows = [r for r in net.vpc_routes(HZ, HZ) if r.destination_cidr_block == "21.0.0.0/16"]
     assert [r.type for r in rows] == ["Custom"]
     # a router route more specific than a system route is not synced: sh publishes 20.0.5.0/24
     sh_instance = net.node_routes(SH, SH)[0].next_hops.next_hop[0].next_hop_id
-    net.vpc[SH].create_route_entry(
-        vm.CreateRouteEntryRequest(
-            region_id=SH,
-            route_table_id=net._system_table(SH, SH),
-            destination_cidr_block="20.0.5.0/24",
-            next_hop_type="Instance",
-            next_hop_id=sh_instance,
-        )
-    )
+    net.route(SH, SH, "20.0.5.0/24", "Instance", sh_instance)
     net.settle()
     net.publish(SH, SH, "20.0.5.0/24")
     assert "20.0.5.0/24" in {r.transit_router_route_entry_destination_cidr_block for r in net.tr_routes(HZ)}
@@ -514,17 +500,8 @@ def test_route_sync_precedence_and_refusals(net):
 
 
 def test_publishing_a_route_to_a_transit_router_is_refused(net):
-    hz_table = net._system_table(HZ, HZ)
     net.sync(HZ, False)
-    net.vpc[HZ].create_route_entry(
-        vm.CreateRouteEntryRequest(
-            region_id=HZ,
-            route_table_id=hz_table,
-            destination_cidr_block="21.0.0.0/16",
-            next_hop_type="Attachment",
-            next_hop_id=net.att[HZ],
-        )
-    )
+    net.route(HZ, HZ, "21.0.0.0/16", "Attachment", net.att[HZ])
     net.settle()
     err = error_of(lambda: net.publish(HZ, HZ, "21.0.0.0/16"))
     assert err.code == "OperationUnsupported.NextHopType"
@@ -574,15 +551,7 @@ def test_modify_route_entry(net):
     hz_table = net._system_table(HZ, HZ)
     client = net.vpc[HZ]
     net.sync(HZ, False)
-    rte = client.create_route_entry(
-        vm.CreateRouteEntryRequest(
-            region_id=HZ,
-            route_table_id=hz_table,
-            destination_cidr_block="21.0.0.0/8",
-            next_hop_type="Attachment",
-            next_hop_id=net.att[HZ],
-        )
-    ).body.route_entry_id
+    rte = net.route(HZ, HZ, "21.0.0.0/8", "Attachment", net.att[HZ]).body.route_entry_id
     net.settle()
     client.modify_route_entry(
         vm.ModifyRouteEntryRequest(region_id=HZ, route_entry_id=rte, route_entry_name="peer", description="to sh")

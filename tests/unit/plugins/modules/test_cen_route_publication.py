@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import types
-
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.modules import cen_route_publication as module
@@ -21,18 +19,6 @@ def emulator_vpc():
     from geomesh_emulator.products import vpc as emu_vpc  # pylint: disable=import-outside-toplevel
 
     return emu_vpc
-
-
-@pytest.fixture
-def net(topo, state, log):
-    """A CEN with one transit router and a VPC (two vSwitches) attached to it."""
-    found = types.SimpleNamespace(cen_id=topo.cen())
-    found.tr, found.tr_table = topo.transit_router(found.cen_id)
-    found.vpc_id, found.zones = topo.vpc()
-    found.att = topo.vpc_attachment(found.tr, found.vpc_id, found.zones)
-    found.table = state("vpc", found.vpc_id)["RouteTableId"]
-    log.clear()
-    return found
 
 
 @pytest.fixture

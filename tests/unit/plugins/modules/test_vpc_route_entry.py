@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import types
-
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.modules import vpc_route_entry as module
@@ -14,18 +12,6 @@ from ansible_collections.geomesh.alicloud.plugins.modules import vpc_route_entry
 K_RTE = "vpc_route_entry"
 NODE = "i-0000000000000abc"
 OTHER_NODE = "i-0000000000000def"
-
-
-@pytest.fixture
-def net(topo, state, log):
-    """A CEN with one transit router and a VPC (two vSwitches) attached to it."""
-    found = types.SimpleNamespace(cen_id=topo.cen())
-    found.tr, found.tr_table = topo.transit_router(found.cen_id)
-    found.vpc_id, found.zones = topo.vpc()
-    found.att = topo.vpc_attachment(found.tr, found.vpc_id, found.zones)
-    found.table = state("vpc", found.vpc_id)["RouteTableId"]
-    log.clear()
-    return found
 
 
 @pytest.fixture
