@@ -80,6 +80,7 @@ class ResourceManager(abc.ABC):
     product = ""
     resource = ""
     result_key = ""
+    # The option that names the resource by id; "" when only the identifying options find it.
     id_option = ""
     id_key = ""
     # The create call, the JMESPath of the new id in its answer, and the ClientToken kind.
@@ -199,9 +200,13 @@ class ResourceManager(abc.ABC):
         return self.region
 
     # -- reading and waiting -------------------------------------------------------------------
+    def given_id(self) -> str | None:
+        """The value of the id option (None when the module has none or it is not set)."""
+        return self.params.get(self.id_option) if self.id_option else None
+
     def find(self) -> dict | None:
-        if self.params[self.id_option]:
-            return self.get(self.params[self.id_option])
+        if self.given_id():
+            return self.get(self.given_id())
         return self.lookup()
 
     def status(self, resource: dict):
@@ -307,10 +312,10 @@ class ResourceManager(abc.ABC):
     def ensure_present(self):
         resource = self.find()
         if resource is None:
-            if self.params[self.id_option]:
+            if self.given_id():
                 where = " in %s" % self.region if self.regional else ""
                 self.module.fail_json(
-                    msg="%s %s was not found%s" % (self.id_option, self.params[self.id_option], where),
+                    msg="%s %s was not found%s" % (self.id_option, self.given_id(), where),
                     field=self.id_option,
                 )
             self.check_create()
@@ -352,7 +357,7 @@ class ResourceManager(abc.ABC):
 
     def run(self):
         """Apply ``state`` and exit the module with the resource under ``result_key``."""
-        if not self.params[self.id_option]:
+        if not self.given_id():
             for option in self.required_without_id:
                 if not self.params[option]:
                     self.module.fail_json(
@@ -365,9 +370,7 @@ class ResourceManager(abc.ABC):
             else:
                 changed, result, diff = self.ensure_absent()
         except AlicloudError as err:
-            self.module.fail_json_alicloud(
-                err, "%s %s" % (self.resource, self.params[self.id_option] or self.describe())
-            )
+            self.module.fail_json_alicloud(err, "%s %s" % (self.resource, self.given_id() or self.describe()))
         self.module.exit_json(**{"changed": changed, self.result_key: result, "diff": diff})
 
 

@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the geomesh.alicloud project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""VPC (2016-04-28): list actions, waiters, tag types and return shapes of VPCs and vSwitches."""
+"""VPC (2016-04-28): list actions, waiters, tag types and return shapes of VPCs, vSwitches and route entries."""
 
 from __future__ import annotations
+
+import ipaddress
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import (
@@ -19,17 +21,52 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.waiters import Wa
 
 VPC_NOT_FOUND = ("InvalidVpcId.NotFound", "Forbidden.VpcNotFound", "InvalidVpcID.NotFound")
 VSWITCH_NOT_FOUND = ("InvalidVSwitchId.NotFound", "InvalidVswitchID.NotFound")
+# ModifyRouteEntry documents InvalidRouteEntryId.NotFound
+# (https://help.aliyun.com/zh/express-connect/developer-reference/api-modifyrouteentry); the
+# DeleteRouteEntry spelling is UNCONFIRMED, so both are accepted.
+ROUTE_ENTRY_NOT_FOUND = ("InvalidRouteEntryId.NotFound", "InvalidRouteEntry.NotFound")
+ROUTE_TABLE_NOT_FOUND = ("InvalidRouteTableId.NotFound",)  # UNCONFIRMED spelling
 
 VPCS = ListSpec("DescribeVpcs", "Vpcs.Vpc", "VpcId", not_found=VPC_NOT_FOUND)
 VSWITCHES = ListSpec("DescribeVSwitches", "VSwitches.VSwitch", "VSwitchId", not_found=VPC_NOT_FOUND + VSWITCH_NOT_FOUND)
 REGIONS = ListSpec("DescribeRegions", "Regions.Region", "RegionId", SINGLE)
 ZONES = ListSpec("DescribeZones", "Zones.Zone", "ZoneId", SINGLE)
 # DescribeRouteEntryList pages with NextToken / MaxResult (1..100) (vpc SDK describe_route_entry_list_request).
-ROUTE_ENTRIES = ListSpec("DescribeRouteEntryList", "RouteEntrys.RouteEntry", "RouteEntryId")
+ROUTE_ENTRIES = ListSpec(
+    "DescribeRouteEntryList", "RouteEntrys.RouteEntry", "RouteEntryId", not_found=VPC_NOT_FOUND + ROUTE_TABLE_NOT_FOUND
+)
+ROUTE_ENTRY_PAGE_SIZE = 100
+# CreateRouteEntry's NextHopType values (vpc SDK create_route_entry_request; ModifyRouteEntry's
+# NewNextHopType takes the same list). Instance is the API's default.
+NEXT_HOP_TYPES = (
+    "Instance",
+    "HaVip",
+    "RouterInterface",
+    "NetworkInterface",
+    "VpnGateway",
+    "IPv6Gateway",
+    "NatGateway",
+    "Attachment",
+    "VpcPeer",
+    "Ipv4Gateway",
+    "GatewayEndpoint",
+    "Ecr",
+    "GatewayLoadBalancerEndpoint",
+    "RouteTargetGroup",
+)
+# Next hop id prefixes checked before any call (the others are left to the API).
+NEXT_HOP_ID_PREFIXES = {"Instance": "i", "Attachment": "tr-attach", "NetworkInterface": "eni", "HaVip": "havip"}
+# "The destination CIDR block cannot point to or be contained by 100.64.0.0/10" (CreateRouteEntry, vpc SDK).
+RESERVED_DESTINATION = ipaddress.IPv4Network("100.64.0.0/10")
 
 WAITERS = {
     "vpc": WaiterSpec("Status", ("Available",), pending=("Pending",), in_progress=("Pending",)),
     "vswitch": WaiterSpec("Status", ("Available",), pending=("Pending",), in_progress=("Pending",)),
+    # A route entry is Pending, Available or Modifying (DescribeRouteEntryList, Status;
+    # https://help.aliyun.com/en/vpc/developer-reference/api-vpc-2016-04-28-describerouteentrylist).
+    "route_entry": WaiterSpec(
+        "Status", ("Available",), pending=("Pending", "Modifying"), in_progress=("Pending", "Modifying")
+    ),
 }
 TAG_TYPES = {"vpc": "VPC", "vswitch": "VSWITCH"}
 
@@ -76,27 +113,96 @@ def find_vswitch(client, region: str, vpc_id: str, cidr_block: str) -> dict | No
     return next((v for v in found if v.get("VpcId") == vpc_id and v.get("CidrBlock") == cidr_block), None)
 
 
+def list_route_entries(client, region: str, route_table_id: str, quiet: bool = True, **filters) -> list:
+    """Every entry of a VPC route table for these filters (None values are not sent), each with its
+    next hop flattened (``with_next_hop``). Paged with NextToken / MaxResult (at most 100 per page)."""
+
+    def call(**params):
+        return client.call(ROUTE_ENTRIES.action, **params)
+
+    params = {"RegionId": region, "RouteTableId": route_table_id}
+    params.update({k: v for k, v in filters.items() if v is not None})
+    try:
+        entries = paginate_token(
+            call, ROUTE_ENTRIES.items, max_results=ROUTE_ENTRY_PAGE_SIZE, params=params, size_key="MaxResult"
+        )
+    except AlicloudError as err:
+        if quiet and (err.code in ROUTE_ENTRIES.not_found or err.is_not_found):
+            return []
+        raise
+    return [with_next_hop(e) for e in entries]
+
+
+def next_hops(entry: dict) -> list:
+    """The next hops of a DescribeRouteEntryList item as ``[{"NextHopType", "NextHopId"}]``.
+
+    The documented shape is ``NextHops.NextHop[]`` (vpc SDK describe_route_entry_list_response_body);
+    an item with flat ``NextHopType`` / ``NextHopId`` (the shape of the older DescribeRouteTables
+    entries) is read too, as the shape of every kind of route is UNCONFIRMED."""
+    hops = entry.get("NextHops")
+    if isinstance(hops, dict):
+        hops = hops.get("NextHop")
+    found = [
+        {"NextHopType": h.get("NextHopType") or "", "NextHopId": h.get("NextHopId") or ""}
+        for h in (hops or [])
+        if isinstance(h, dict)
+    ]
+    if not found and (entry.get("NextHopType") or entry.get("NextHopId")):
+        found = [{"NextHopType": entry.get("NextHopType") or "", "NextHopId": entry.get("NextHopId") or ""}]
+    return found
+
+
+def with_next_hop(entry: dict) -> dict:
+    """The entry with its (first) next hop as top-level ``NextHopType`` / ``NextHopId``."""
+    hops = next_hops(entry)
+    first = hops[0] if hops else {"NextHopType": "", "NextHopId": ""}
+    return dict(entry, NextHopType=first["NextHopType"], NextHopId=first["NextHopId"], NextHopCount=len(hops))
+
+
+def is_custom_route(entry: dict) -> bool:
+    """Whether a route entry is a custom route that can be changed, deleted or published.
+
+    System routes (``Type`` System), routes learned from a transit router or CEN (``Type`` other
+    than Custom) and routes hosted by another service (a non-empty ``ServiceType``, e.g. TR:
+    "the type of route hosting; empty: the route is not hosted", vpc SDK; ModifyRouteEntry answers
+    OperationDenied.ModifyManagedRouteEntry for them) are not. The Type of the routes a transit
+    router syncs into a VPC is UNCONFIRMED: any Type other than Custom is treated as not custom."""
+    return entry.get("Type") == "Custom" and not entry.get("ServiceType")
+
+
+def route_kind(entry: dict) -> str:
+    """A short description of a route that is not custom, for error messages."""
+    kind = entry.get("Type") or "unknown"
+    if entry.get("ServiceType"):
+        kind += " (hosted by %s)" % entry["ServiceType"]
+    hop = entry.get("NextHopType") or ""
+    if hop:
+        kind += " route with next hop %s %s" % (hop, entry.get("NextHopId") or "")
+    return kind.strip()
+
+
+def system_route_table_id(client, region: str, vpc_id: str) -> str | None:
+    """The system route table of a VPC (DescribeVpcs RouterTableIds), or None when the VPC is not found.
+
+    UNCONFIRMED: that the system route table is the first of RouterTableIds when the VPC also has
+    custom route tables (the collection makes none; normalize_vpc reads it the same way)."""
+    found = get_vpc(client, region, vpc_id)
+    if found is None:
+        return None
+    return normalize_vpc(found)["route_table_id"]
+
+
 def instance_routes(client, region: str, route_table_id: str) -> dict:
     """Instance id -> destination CIDR of the custom route entries of a route table whose next hop
     is an ECS instance. On a Flannel ACK cluster the cloud controller manager creates one such
     entry per node in the VPC's system route table: destination = the node's Pod CIDR, next hop =
     its instance (cloud-provider-alibaba-cloud pkg/provider/alibaba/vpc/vpc.go CreateRoute;
     https://www.alibabacloud.com/help/en/ack/ack-managed-and-ack-dedicated/user-guide/work-with-flannel)."""
-
-    def call(**params):
-        return client.call(ROUTE_ENTRIES.action, **params)
-
-    entries = paginate_token(
-        call,
-        ROUTE_ENTRIES.items,
-        max_results=100,
-        params={"RegionId": region, "RouteTableId": route_table_id, "RouteEntryType": "Custom"},
-        size_key="MaxResult",
-    )
+    entries = list_route_entries(client, region, route_table_id, quiet=False, RouteEntryType="Custom")
     routes = {}
     for entry in entries:
-        for hop in (entry.get("NextHops") or {}).get("NextHop") or []:
-            if hop.get("NextHopType") == "Instance" and hop.get("NextHopId"):
+        for hop in next_hops(entry):
+            if hop["NextHopType"] == "Instance" and hop["NextHopId"]:
                 routes[hop["NextHopId"]] = entry.get("DestinationCidrBlock")
     return routes
 
@@ -154,3 +260,21 @@ def normalize_region(region: dict) -> dict:
 
 def normalize_zone(zone: dict) -> dict:
     return {"zone_id": zone.get("ZoneId"), "local_name": zone.get("LocalName"), "zone_type": zone.get("ZoneType")}
+
+
+def normalize_route_entry(entry: dict | None) -> dict:
+    """A DescribeRouteEntryList item, snake_cased, with its (first) next hop."""
+    if not entry:
+        return {}
+    entry = with_next_hop(entry)
+    return {
+        "route_entry_id": entry.get("RouteEntryId") or "",
+        "route_table_id": entry.get("RouteTableId"),
+        "destination_cidr_block": entry.get("DestinationCidrBlock"),
+        "next_hop_type": entry.get("NextHopType"),
+        "next_hop_id": entry.get("NextHopId"),
+        "type": entry.get("Type"),
+        "status": entry.get("Status"),
+        "name": entry.get("RouteEntryName") or "",
+        "description": entry.get("Description") or "",
+    }

@@ -297,15 +297,22 @@ class ApiHandler(_BaseHandler):
                 else:
                     self._send_json(200, emu.reqlog.lines())
             elif path == "/_emulator/reachability" and method == "GET":
-                # the routing model's verdict, so tests can assert what the network stage built
+                # the routing model's verdict, so tests can assert what the network stage built:
+                # src/dst VPC ids (VPC-level check) or node/Pod addresses (routing.address_reachable)
+                src, dst = query.get("src") or "", query.get("dst") or ""
                 with emu.transaction() as ctx:
-                    ok, reason = routing.vpc_reachable(
-                        ctx,
-                        query.get("src"),
-                        query.get("dst"),
-                        require_vpc_routes=query.get("require_vpc_routes", "").lower() == "true",
-                    )
-                self._send_json(200, {"reachable": ok, "reason": reason})
+                    if src.startswith("vpc-") or dst.startswith("vpc-"):
+                        ok, reason = routing.vpc_reachable(
+                            ctx, src, dst, require_vpc_routes=query.get("require_vpc_routes", "").lower() == "true"
+                        )
+                        verdict = {"reachable": ok, "reason": reason}
+                    else:
+                        verdict = routing.address_reachable(ctx, src, dst)
+                self._send_json(200, verdict)
+            elif path == "/_emulator/addresses" and method == "GET":
+                with emu.transaction() as ctx:
+                    rows = routing.addresses(ctx)
+                self._send_json(200, rows)
             elif path == "/_emulator/faults" and method == "GET":
                 self._send_json(200, emu.faults.profile.to_dict())
             elif path == "/_emulator/faults" and method == "POST":

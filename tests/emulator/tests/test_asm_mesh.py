@@ -131,6 +131,9 @@ class Cloud:
                         cbnm.CreateTransitRouterVpcAttachmentRequestZoneMappings(v_switch_id=v, zone_id=self.zones[v])
                         for v in vsws
                     ],
+                    # route sync: the router's routes reach the VPC route table (the join check
+                    # walks the mesh VPC -> API server address path over real routes)
+                    auto_publish_route_enabled=True,
                 )
             ).body.transit_router_attachment_id
             self.settle()
@@ -396,6 +399,7 @@ def test_cross_region_join_needs_the_inter_region_connection(cloud, mesh_net):
     assert cand.forbidden_flag == 2 and cand.region_id == "cn-shanghai"
     err = error_of(lambda: cloud.add(mesh_id, cluster_id))
     assert err.code == "ErrorPermitted.VpcNotConnected" and "inter-region" in err.message
+    assert "NoPeerAttachment" in err.message
 
     cloud.peer(routers)
     assert cloud.candidates(mesh_id)[cluster_id].forbidden_flag == 0
@@ -824,3 +828,41 @@ def test_istio_system_namespace_forbidden_flag_4(cloud, mesh_net):
     with pytest.raises(urllib.error.HTTPError) as exc:
         control(cloud.emu, FAULTS, {"istio_system_namespace": {"cluster_id": "c" + "0" * 32}})
     assert exc.value.code == 400
+
+
+def test_join_needs_routes_in_the_vpc_route_tables(cloud, mesh_net):
+    """Bound attachments are not enough: the mesh VPC route table must send the cluster's API
+    server address to the transit router (route sync here), and the cluster VPC must route back."""
+    mesh_vpc, mesh_vsws = mesh_net
+    ack_vpc, ack_vsws = cloud.network(
+        "21.0.0.0/8", [("21.0.0.0/16", "cn-hangzhou-h"), ("21.1.0.0/16", "cn-hangzhou-i")]
+    )
+    cluster_id = cloud.cluster(ack_vpc, ack_vsws, "10.1.0.0/16", "172.17.0.0/16")
+    mesh_id = cloud.mesh(mesh_vpc, mesh_vsws)
+    cloud.connect((mesh_vpc, mesh_vsws), (ack_vpc, ack_vsws))
+    atts = {
+        a.vpc_id: a.transit_router_attachment_id
+        for a in cloud.cbn.list_transit_router_vpc_attachments(
+            cbnm.ListTransitRouterVpcAttachmentsRequest(cen_id=cloud.cen_id)
+        ).body.transit_router_attachments
+    }
+
+    def sync(vpc_id: str, on: bool) -> None:
+        cloud.cbn.update_transit_router_vpc_attachment_attribute(
+            cbnm.UpdateTransitRouterVpcAttachmentAttributeRequest(
+                transit_router_attachment_id=atts[vpc_id], auto_publish_route_enabled=on
+            )
+        )
+        cloud.settle()
+
+    assert cloud.candidates(mesh_id)[cluster_id].forbidden_flag == 0
+    sync(ack_vpc, False)  # no way back
+    assert cloud.candidates(mesh_id)[cluster_id].forbidden_flag == 2
+    err = error_of(lambda: cloud.add(mesh_id, cluster_id))
+    assert err.code == "ErrorPermitted.VpcNotConnected" and "NoVpcRoute" in err.message and ack_vpc in err.message
+    sync(ack_vpc, True)
+    sync(mesh_vpc, False)  # no way there
+    err = error_of(lambda: cloud.add(mesh_id, cluster_id))
+    assert "NoVpcRoute" in err.message and mesh_vpc in err.message
+    sync(mesh_vpc, True)
+    assert cloud.add(mesh_id, cluster_id).code == "200"

@@ -469,11 +469,13 @@ def forbidden(ctx: Any, mesh: dict[str, Any], cl: dict[str, Any]) -> tuple[int, 
 
     mesh_vpc, cluster_vpc = mesh.get("VpcId"), cl.get("vpc_id")
     # UNCONFIRMED: which check wins when both fail (the emulator reports connectivity first).
-    ok, why = routing.vpc_reachable(ctx, mesh_vpc, cluster_vpc)
-    if not ok:
+    # The mesh VPC must reach the cluster's API server address and back (routing model).
+    verdict = routing.mesh_reaches_api_server(ctx, mesh, cl)
+    if not verdict["reachable"]:
         return (
             FLAG_VPC_UNREACHABLE,
-            f"the cluster VPC {cluster_vpc} is not privately connected to the mesh VPC {mesh_vpc}: {why}",
+            f"the cluster VPC {cluster_vpc} is not privately connected to the mesh VPC {mesh_vpc}: "
+            f"{verdict['code']}: {verdict['reason']}",
             [],
         )
     conflicts = cidr_conflicts(ctx, mesh, cl)

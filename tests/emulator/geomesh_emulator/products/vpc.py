@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from .. import lifecycle
+from .. import lifecycle, routing
 from ..errors import ApiError
 from ..params import flag, str_list
 from ..params import tags as tag_params
@@ -485,6 +485,39 @@ def get_route_table(ctx, rtb_id: str) -> dict[str, Any]:
     return doc
 
 
+NEXT_HOP_TYPES = (
+    "Instance",
+    "Attachment",
+    "HaVip",
+    "RouterInterface",
+    "NetworkInterface",
+    "VpnGateway",
+    "IPv6Gateway",
+    "NatGateway",
+    "Ipv4Gateway",
+    "GatewayEndpoint",
+    "CenBasic",
+    "Ecr",
+)
+
+
+def _check_next_hop(ctx, vpc: dict[str, Any], hop_type: str, hop_id: str) -> None:
+    if hop_type not in NEXT_HOP_TYPES:
+        raise ApiError(
+            "InvalidNextHopType.Malformed", f"Specified NextHopType {hop_type} is not valid."
+        )  # UNCONFIRMED code
+    if hop_type == "Attachment":
+        att = ctx.store.get("cbn_vpc_attachment", hop_id)
+        if att is None or att.get("VpcId") != vpc["VpcId"]:
+            # UNCONFIRMED: code when the attachment does not exist or belongs to another VPC.
+            raise ApiError("InvalidNextHopId.NotFound", f"Specified next hop ({hop_id}) does not exist.", 404)
+        if att.get("Status") != "Attached":
+            raise ApiError(
+                "IncorrectStatus.Attachment",
+                "The status of the transit router attachment does not support this operation.",
+            )
+
+
 @action(P, V, "CreateRouteEntry", write=True)
 def create_route_entry(ctx, p):
     replay = ctx.client_token(p)
@@ -496,39 +529,15 @@ def create_route_entry(ctx, p):
     net = network(dest, code="InvalidDestinationCidrBlock.Malformed")  # UNCONFIRMED code
     hop_type = p.get("NextHopType") or "Instance"
     hop_id = p.get("NextHopId") or ""
-    if hop_type not in (
-        "Instance",
-        "Attachment",
-        "HaVip",
-        "RouterInterface",
-        "NetworkInterface",
-        "VpnGateway",
-        "IPv6Gateway",
-        "NatGateway",
-        "Ipv4Gateway",
-        "GatewayEndpoint",
-        "CenBasic",
-        "Ecr",
-    ):
-        raise ApiError(
-            "InvalidNextHopType.Malformed", f"Specified NextHopType {hop_type} is not valid."
-        )  # UNCONFIRMED code
+    if hop_type not in NEXT_HOP_TYPES:
+        _check_next_hop(ctx, {}, hop_type, hop_id)  # raises InvalidNextHopType.Malformed
     if not hop_id:
         raise ApiError(
             "MissingParameter",
             'The input parameter "NextHopId" that is mandatory for processing this request is not supplied.',
         )
     vpc = get_vpc(ctx, rtb["VpcId"])
-    if hop_type == "Attachment":
-        att = ctx.store.get("cbn_vpc_attachment", hop_id)
-        if att is None or att.get("VpcId") != vpc["VpcId"]:
-            # UNCONFIRMED: code when the attachment does not exist or belongs to another VPC.
-            raise ApiError("InvalidNextHopId.NotFound", f"Specified next hop ({hop_id}) does not exist.", 404)
-        if att.get("Status") != "Attached":
-            raise ApiError(
-                "IncorrectStatus.Attachment",
-                "The status of the transit router attachment does not support this operation.",
-            )
+    _check_next_hop(ctx, vpc, hop_type, hop_id)
     for vsw in vswitches_of(ctx, vpc["VpcId"]):
         if net == ipaddress.IPv4Network(vsw["CidrBlock"]):
             # A custom route may not duplicate a system route; UNCONFIRMED code.
@@ -536,6 +545,15 @@ def create_route_entry(ctx, p):
     for e in ctx.store.list(K_RTE):
         if e["RouteTableId"] == rtb_id and e["DestinationCidrBlock"] == str(net):
             raise ApiError("InvalidCIDRBlock.Duplicate", "Specified CIDR block is already exists.")
+    if rtb_id == vpc.get("RouteTableId") and any(
+        r["DestinationCidrBlock"] == str(net) for r in routing.synced_routes(ctx, vpc["VpcId"])
+    ):
+        # VPC route-table doc: a custom route cannot duplicate a dynamic route's destination
+        # (cen-routing.md section 2). UNCONFIRMED: the code (the duplicate code is reused).
+        raise ApiError(
+            "InvalidCIDRBlock.Duplicate",
+            f"Specified CIDR block {net} is already used by a route learned from a transit router.",
+        )
     now = ctx.now()
     rte_id = ctx.new_id("rte")
     doc = {
@@ -567,7 +585,7 @@ def _rte_view(ctx, e: dict[str, Any]) -> dict[str, Any]:
         "RouteEntryName": e.get("RouteEntryName", ""),
         "Description": e.get("Description", ""),
         "IpVersion": "ipv4",
-        "Origin": "",
+        "Origin": e.get("Origin", ""),
         "ServiceType": "",
         "GmtModified": e.get("CreationTime", ""),
         "NextHops": {
@@ -619,6 +637,7 @@ def describe_route_entry_list(ctx, p):
     rtb_id = require(p, "RouteTableId")
     rtb = get_route_table(ctx, rtb_id)
     entries = system_route_entries(ctx, rtb) + [e for e in ctx.store.list(K_RTE) if e["RouteTableId"] == rtb_id]
+    entries += routing.synced_routes(ctx, rtb["VpcId"])  # route sync from a transit router (Type CEN)
     want_id = p.get("RouteEntryId")
     dest = p.get("DestinationCidrBlock")
     dests = str_list(p, "DestCidrBlockList")
@@ -666,6 +685,7 @@ def delete_route_entry(ctx, p):
                 target = e
                 break
     if target is None:
+        _refuse_synced(ctx, p)
         # UNCONFIRMED: not-found code for a route entry.
         raise ApiError("InvalidRouteEntry.NotFound", "Specified route entry does not exist.", 404)
     if lifecycle.is_deleting(target):
@@ -675,6 +695,92 @@ def delete_route_entry(ctx, p):
             "IncorrectRouteEntryStatus", "The current status of the route entry does not support this operation."
         )
     lifecycle.schedule_delete(target, "Status", "Deleting", ctx.delay("route_entry_delete"), ctx.now())
+    ctx.store.put(K_RTE, target["RouteEntryId"], target)
+    return {}
+
+
+def _refuse_synced(ctx, p) -> None:
+    """Routes synced from a transit router cannot be deleted or modified in the VPC
+    (route-synchronization doc). UNCONFIRMED: the code."""
+    rtb_id, dest = p.get("RouteTableId"), p.get("DestinationCidrBlock")
+    rtb = ctx.store.get(K_RTB, rtb_id) if rtb_id else None
+    if rtb is None or not dest:
+        return
+    for r in routing.synced_routes(ctx, rtb["VpcId"]):
+        if r["RouteTableId"] == rtb_id and r["DestinationCidrBlock"] == dest:
+            raise ApiError(
+                "OperationUnsupported.DynamicRoute",
+                f"The route {dest} is synced from a transit router and cannot be changed in the VPC.",
+            )
+
+
+def _find_custom_entry(ctx, p) -> dict[str, Any]:
+    """RouteEntryId, or RouteTableId + DestinationCidrBlock (ModifyRouteEntry request model)."""
+    rte_id = p.get("RouteEntryId")
+    if rte_id:
+        target = ctx.store.get(K_RTE, rte_id)
+    else:
+        rtb_id = require(p, "RouteTableId")
+        dest = require(p, "DestinationCidrBlock")
+        get_route_table(ctx, rtb_id)
+        target = next(
+            (e for e in ctx.store.list(K_RTE) if e["RouteTableId"] == rtb_id and e["DestinationCidrBlock"] == dest),
+            None,
+        )
+        if target is None:
+            _refuse_synced(ctx, p)
+            rtb = ctx.store.get(K_RTB, rtb_id)
+            if any(e["DestinationCidrBlock"] == dest for e in system_route_entries(ctx, rtb)):
+                # UNCONFIRMED: code for changing a system route.
+                raise ApiError("OperationUnsupported.SystemRoute", f"The system route {dest} cannot be modified.")
+    if target is None or (ctx.region and target.get("RegionId") != ctx.region):
+        raise ApiError("InvalidRouteEntry.NotFound", "Specified route entry does not exist.", 404)  # UNCONFIRMED
+    return target
+
+
+def _check_text(p, name: str, limit: int) -> str | None:
+    value = p.get(name)
+    if value is None:
+        return None
+    value = str(value)
+    if not 1 <= len(value) <= limit or value.startswith(("http://", "https://")):
+        # SDK ModifyRouteEntryRequest: 1-128 (name) / 1-256 (description) characters, not starting
+        # with http:// or https://. UNCONFIRMED: the code.
+        raise ApiError(f"IllegalParam.{name}", f"The parameter {name} is not valid.")
+    return value
+
+
+@action(P, V, "ModifyRouteEntry", write=True)
+def modify_route_entry(ctx, p):
+    """Request (SDK ModifyRouteEntryRequest): RegionId (required), RouteEntryId or RouteTableId +
+    DestinationCidrBlock, RouteEntryName, Description, NewNextHopType, NewNextHopId, DryRun."""
+    require(p, "RegionId")
+    target = _find_custom_entry(ctx, p)
+    name = _check_text(p, "RouteEntryName", 128)
+    desc = _check_text(p, "Description", 256)
+    new_type, new_id = p.get("NewNextHopType"), p.get("NewNextHopId")
+    if target.get("_service_managed") and (new_type or new_id):
+        # UNCONFIRMED: the next hop of a route the cloud controller manages cannot be changed.
+        raise ApiError("OperationUnsupported.ServiceManagedRoute", "The route is managed by a cloud service.")
+    if lifecycle.is_deleting(target) or target["Status"] != "Available":
+        raise ApiError(
+            "IncorrectRouteEntryStatus", "The current status of the route entry does not support this operation."
+        )
+    if new_type or new_id:
+        hop_type = new_type or target["NextHopType"]
+        hop_id = new_id or ""
+        if not hop_id:
+            raise ApiError(
+                "MissingParameter",
+                'The input parameter "NewNextHopId" that is mandatory for processing this request is not supplied.',
+            )
+        _check_next_hop(ctx, get_vpc(ctx, target["VpcId"]), hop_type, hop_id)
+        target["NextHopType"], target["NextHopId"] = hop_type, hop_id
+        target["_refs"] = [hop_id]
+    if name is not None:
+        target["RouteEntryName"] = name
+    if desc is not None:
+        target["Description"] = desc
     ctx.store.put(K_RTE, target["RouteEntryId"], target)
     return {}
 

@@ -23,6 +23,7 @@ import json
 import os
 import sys
 import threading
+import types
 from pathlib import Path
 
 import pytest
@@ -343,3 +344,15 @@ class Topology:
 def topo(seed, state, log):
     """A ``Topology`` builder; what it builds is not in the request log (tests clear it anyway)."""
     return Topology(seed, state)
+
+
+@pytest.fixture
+def net(topo, state, log):
+    """A CEN with one transit router and a VPC (two vSwitches) attached to it."""
+    found = types.SimpleNamespace(cen_id=topo.cen())
+    found.tr, found.tr_table = topo.transit_router(found.cen_id)
+    found.vpc_id, found.zones = topo.vpc()
+    found.att = topo.vpc_attachment(found.tr, found.vpc_id, found.zones)
+    found.table = state("vpc", found.vpc_id)["RouteTableId"]
+    log.clear()
+    return found

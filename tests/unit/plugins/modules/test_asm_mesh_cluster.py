@@ -47,6 +47,12 @@ class World:
                     "EnableTransitRouterRouteTablePropagation",
                 ):
                     self.seed(action, TransitRouterAttachmentId=att, TransitRouterRouteTableId=rtb_id)
+                # route sync: the emulator's join check walks real routes (mesh VPC -> API server)
+                self.seed(
+                    "UpdateTransitRouterVpcAttachmentAttribute",
+                    TransitRouterAttachmentId=att,
+                    AutoPublishRouteEnabled="true",
+                )
         return asm_support.cluster(self.emu, vpc_id, vsw_id, pod_cidr, "172.20.0.0/20", name="ack-b")
 
 
