@@ -3,13 +3,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check the routes of the pod_routes test in the emulator, through the real SDKs.
 
-``route_census.py INVENTORY NODES`` (NODES: the node count of each region's cluster, ``4,1``), for
+``route_census.py INVENTORY NODES [sync]`` (NODES: the node count of each region's cluster, ``4,1``), for
 the inventory of ``cluster_role/cluster_inventory.py ... --no-route-sync``. For every region's VPC:
 route sync is off on its attachment; its system route table holds exactly one explicit route
 ``geomesh-peer-*`` to every other VPC's CIDR and Flannel Pod CIDR of the plan, next hop its own
 attachment, and nothing synced from a transit router; exactly NODES Flannel node routes (Custom,
 next hop an instance) inside the cluster's Pod CIDR; and the CEN publishes exactly those node routes
-(DescribePublishedRouteEntries: each Published, no other Published route inside the Pod CIDR). Prints one line per check.
+(DescribePublishedRouteEntries: each Published, no other Published route inside the Pod CIDR).
+With ``sync``: route sync is on instead, and no explicit route is left. Prints one line per check.
 IDs come from the emulator's state (EMULATOR_URL), routes and publications from the API
 (GEOMESH_ALICLOUD_ENDPOINT, GEOMESH_ALICLOUD_PROTOCOL, ALIBABA_CLOUD_ACCESS_KEY_ID,
 ALIBABA_CLOUD_ACCESS_KEY_SECRET).
@@ -85,6 +86,7 @@ def main() -> int:
     with open(sys.argv[1], encoding="utf-8") as handle:
         root = json.load(handle)["all"]
     nodes = [int(n) for n in sys.argv[2].split(",")]
+    sync = sys.argv[3:] == ["sync"]
     with urllib.request.urlopen(os.environ["EMULATOR_URL"].rstrip("/") + "/_emulator/state", timeout=10) as response:
         state = json.loads(response.read().decode())
     hosts = dict(root["children"]["regions"]["hosts"])
@@ -103,24 +105,29 @@ def main() -> int:
         vpc = vpcs[hvars["geomesh_vpc"]["name"]]
         attachment = [a for a in state.get("cbn_vpc_attachment", []) if a.get("VpcId") == vpc["VpcId"]]
         check(
-            "%s: one VPC attachment, route sync off" % host,
-            [a.get("AutoPublishRouteEnabled") for a in attachment] == [False],
+            "%s: one VPC attachment, route sync %s" % (host, "on" if sync else "off"),
+            [a.get("AutoPublishRouteEnabled") for a in attachment] == [sync],
             "(%s)" % [a.get("AutoPublishRouteEnabled") for a in attachment],
         )
         routes = routes_of(region, vpc["RouteTableId"])
-        want = sorted(
-            [h["geomesh_vpc"]["cidr_block"] for other, h in hosts.items() if other != host]
-            + [
-                h["geomesh_cluster"]["pod_cidr"]
-                for other, h in hosts.items()
-                if other != host and (h.get("geomesh_cluster") or {}).get("pod_cidr")
-            ],
-            key=ipaddress.IPv4Network,
+        want = (
+            []
+            if sync
+            else sorted(
+                [h["geomesh_vpc"]["cidr_block"] for other, h in hosts.items() if other != host]
+                + [
+                    h["geomesh_cluster"]["pod_cidr"]
+                    for other, h in hosts.items()
+                    if other != host and (h.get("geomesh_cluster") or {}).get("pod_cidr")
+                ],
+                key=ipaddress.IPv4Network,
+            )
         )
         explicit = [r for r in routes if str(r.get("RouteEntryName") or "").startswith("geomesh-peer-")]
         got = sorted((r["DestinationCidrBlock"] for r in explicit), key=ipaddress.IPv4Network)
         check(
-            "%s: one explicit route per other VPC and Flannel Pod CIDR" % host,
+            "%s: %s"
+            % (host, "no explicit route left" if sync else "one explicit route per other VPC and Flannel Pod CIDR"),
             got == want,
             "(%s, expected %s)" % (got, want),
         )
@@ -137,8 +144,9 @@ def main() -> int:
             if r not in explicit and (r.get("Type") not in ("System", "Custom") or hop(r)[0] == "Attachment")
         ]
         check(
-            "%s: nothing synced from a transit router" % host,
-            not others,
+            "%s: %s"
+            % (host, "routes synced from the transit router" if sync else "nothing synced from a transit router"),
+            bool(others) == sync,
             "(%s)" % [(r.get("DestinationCidrBlock"), r.get("Type")) for r in others],
         )
         pod_cidr = (hvars.get("geomesh_cluster") or {}).get("pod_cidr")

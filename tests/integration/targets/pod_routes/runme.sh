@@ -6,7 +6,8 @@
 # network and cluster stages (playbook.yml) publishes exactly their 3 routes; scaled back in, a run
 # leaves no stale publication; a further run changes nothing and makes no write call; the node
 # pool scaled behind the stages' back (ModifyClusterNodePool) gets its new nodes' routes published
-# by playbooks/sync_routes.yml alone, whose re-run makes no write call. After every step the routes
+# by playbooks/sync_routes.yml alone, whose re-run makes no write call; route sync turned on again
+# removes the explicit routes. After every step the routes
 # of every VPC and the CEN's publications are counted (route_census.py) and the Pod reachability
 # matrix is printed.
 # The address plan 60.0.0.0/8, 61.0.0.0/8 and Pods 10.60.0.0/16, 10.61.0.0/16 (cluster_inventory.py
@@ -26,18 +27,20 @@ name="pr-$$"
 inventory="$work/$name.json"
 counts() { "$py" "$files/emulator_log.py" "$EMULATOR_URL"; }
 calls() { "$py" "$files/emulator_log.py" "$EMULATOR_URL" actions "$1" "$2"; }  # calls SINCE ACTION
-plan() {  # plan NODES: the inventory, route sync off, NODES the node count of each cluster (4,1)
-  "$py" "$roles/cluster_inventory.py" "$name" 2 "$inventory" "$work/kube" --no-route-sync --node-counts "$1" --base 60
+plan() {  # plan NODES [sync]: the inventory, route sync off (on with `sync`), NODES the node count of each cluster (4,1)
+  local routes=(--no-route-sync)
+  if [ "${2:-}" = sync ]; then routes=(); fi
+  "$py" "$roles/cluster_inventory.py" "$name" 2 "$inventory" "$work/kube" --node-counts "$1" --base 60 "${routes[@]}"
 }
 play() {  # play LOG [PLAYBOOK]: the network and cluster stages and the checks of their facts, or PLAYBOOK
   ansible-playbook -i "$inventory" "${2:-$here/playbook.yml}" > "$work/$1.log" 2>&1 || { cat "$work/$1.log"; exit 1; }
 }
-check() {  # check NODES ADDRESSES: the routes, the publications, the Pod reachability matrix
-  "$py" "$here/route_census.py" "$inventory" "$1"
+check() {  # check NODES ADDRESSES [sync]: the routes, the publications, the Pod reachability matrix
+  "$py" "$here/route_census.py" "$inventory" "$1" ${3:+"$3"}
   "$py" "$files/emulator_reach.py" "$EMULATOR_URL" pods "$name-ack-" 2 --addresses "$2"
 }
-step() {  # step LABEL LOG [PLAYBOOK]: run; sets published, withdrawn (calls) and writes; prints them and the time
-  local label=$1 log=$2 c0 w0 c1 w1 t0
+step() {  # step LABEL LOG [PLAYBOOK]: run; sets c0 (the calls before), published, withdrawn (calls) and writes
+  local label=$1 log=$2 w0 c1 w1 t0
   read -r c0 w0 < <(counts)
   t0=$(date +%s)
   play "$log" "${3:-}"
@@ -82,4 +85,12 @@ check 3,1 4
 step "sync_routes.yml again" sync-again geomesh.alicloud.sync_routes
 if grep -E "changed=[1-9]" "$work/sync-again.log"; then echo "FAIL: the sync re-run changed something"; cat "$work/sync-again.log"; exit 1; fi
 [ "$writes" -eq 0 ] || { echo "FAIL: the sync re-run made $writes write calls"; exit 1; }
+# route sync on again: the role's 10 explicit routes (3 in each region's VPC, 4 in the mesh VPC) go,
+# the routers' routes are synced instead, and every Pod still reaches every other cluster's
+plan 3,1 sync
+step "route sync on again" sync-on
+deleted=$(calls "$c0" DeleteRouteEntry)
+echo "$name: $deleted DeleteRouteEntry calls"
+[ "$deleted" -eq 10 ] || { echo "FAIL: $deleted DeleteRouteEntry calls, expected the 10 explicit routes"; exit 1; }
+check 3,1 4 sync
 echo "$name: pod_routes in $(($(date +%s) - t0)) s"
