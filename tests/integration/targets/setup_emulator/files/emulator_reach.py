@@ -49,8 +49,8 @@ def vpcs_main(base, prefix, expected):
 def parse_expectations(args):
     expected = {}
     for arg in args:
-        pair, _, code = arg.partition("=")
-        src, _, dst = pair.partition(">")
+        pair, code = arg.split("=", 1) if "=" in arg else (arg, "")
+        src, dst = pair.split(">", 1) if ">" in pair else (pair, "")
         if not (src and dst and code):
             raise SystemExit("an expectation is SRC>DST=CODE, not %r" % arg)
         expected[(src, dst)] = code
