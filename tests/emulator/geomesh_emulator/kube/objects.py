@@ -61,10 +61,10 @@ class KubeError(Exception):
             "status": "Failure",
             "message": self.message,
             "reason": self.reason,
-            "code": self.code,
         }
         if self.details:
             doc["details"] = self.details
+        doc["code"] = self.code
         return doc
 
 
@@ -88,7 +88,7 @@ def store_id(group: str, plural: str, namespace: str | None, name: str) -> str:
 
 
 def _semantics_record_update(
-    old: dict | None, new: dict, manager: str, operation: str, api_version: str, now_iso: str
+    old: dict | None, new: dict, manager: str, operation: str, api_version: str, now_iso: str, **kw: Any
 ) -> list | None:
     try:
         from . import patch as _patch  # pylint: disable=import-outside-toplevel
@@ -97,7 +97,7 @@ def _semantics_record_update(
     fn = getattr(_patch, "record_update", None)
     if fn is None:
         return None
-    return fn(old, new, manager, operation, api_version, now_iso)
+    return fn(old, new, manager, operation, api_version, now_iso, **kw)
 
 
 # -- watch event logs (in memory, per API server) ----------------------------------------------------
@@ -137,13 +137,14 @@ _LOGS: dict[tuple[int, str], EventLog] = {}
 _LOGS_LOCK = threading.Lock()
 
 
-def event_log(emulator: "Emulator", server_id: str) -> EventLog:
-    """The event log of ``server_id`` in ``emulator`` (created at the current resourceVersion)."""
+def event_log(emulator: "Emulator", server_id: str, start_rv: int | None = None) -> EventLog:
+    """The event log of ``server_id`` in ``emulator``: when new, it holds every later change than
+    ``start_rv`` (default: the current resourceVersion)."""
     key = (id(emulator), server_id)
     with _LOGS_LOCK:
         log = _LOGS.get(key)
         if log is None or getattr(log, "_store", None) is not emulator.store:
-            log = EventLog(current_rv(emulator))
+            log = EventLog(current_rv(emulator) if start_rv is None else start_rv)
             log._store = emulator.store  # type: ignore[attr-defined]
             _LOGS[key] = log
         return log
@@ -262,7 +263,7 @@ class KubeView:
             by_server.setdefault(server_id, []).append(ev)
         self._pending.clear()
         for server_id, evs in by_server.items():
-            event_log(self.emulator, server_id).publish(evs)
+            event_log(self.emulator, server_id, min(e[0] for e in evs) - 1).publish(evs)
 
     # -- reads -----------------------------------------------------------------------------------
     def get(self, group: str, plural: str, namespace: str | None, name: str) -> dict | None:
@@ -499,5 +500,6 @@ def open_view(
     events are published once the transaction has committed."""
     with emulator.transaction(region=region, product="k8s") as ctx:
         view = KubeView(emulator, ctx, server_id, owner=owner, region=region)
+        event_log(emulator, server_id)  # watches from now on see every change of this server
         yield view
     view.publish()
