@@ -187,10 +187,19 @@ def _norm_headers(headers: Any) -> dict[str, str]:
 
 def _decode_body(req: Req, what: str = "object") -> Any:
     raw = req.body or b""
+    ctype = req.content_type
+    if ctype and not (ctype in ("application/json", "application/yaml", "*/*") or ctype in PATCH_TYPES):
+        # protobuf / CBOR are not served: a 415 makes client-go switch to JSON (its content-type
+        # fallback on 415 Unsupported Media Type); kubectl 1.37 sends built-ins as protobuf first.
+        raise KubeError(
+            415,
+            "UnsupportedMediaType",
+            f'the body of the request was in an unknown format - accepted media types include: '
+            "application/json, application/yaml",
+        )
     if not raw.strip():
         raise bad_request("the body of the request was in an unknown format - accepted media types include: "
                           "application/json, application/yaml")
-    ctype = req.content_type
     try:
         if ctype in ("application/yaml", "application/apply-patch+yaml") and not raw.lstrip().startswith((b"{", b"[")):
             import yaml  # pylint: disable=import-outside-toplevel

@@ -597,6 +597,11 @@ def _container_causes(containers: Any, field: str) -> list[dict[str, str]]:
 
 
 def _crd_causes(crd: dict[str, Any], old: dict[str, Any] | None) -> list[dict[str, str]]:
+    mod = _schema_mod()
+    if mod is not None and hasattr(mod, "check_crd"):
+        out = list(mod.check_crd(crd))
+        out.extend(_crd_immutable(crd, old))
+        return out
     spec = crd.get("spec") or {}
     names = spec.get("names") or {}
     name = (crd.get("metadata") or {}).get("name")
@@ -626,6 +631,13 @@ def _crd_causes(crd: dict[str, Any], old: dict[str, Any] | None) -> list[dict[st
             for msg in mod.check_structural(schema):
                 out.append({"reason": "FieldValueInvalid",
                             "field": f"spec.versions[{i}].schema.openAPIV3Schema", "message": str(msg)})
+    out.extend(_crd_immutable(crd, old))
+    return out
+
+
+def _crd_immutable(crd: dict[str, Any], old: dict[str, Any] | None) -> list[dict[str, str]]:
+    spec = crd.get("spec") or {}
+    out = []
     if old is not None:
         ospec = old.get("spec") or {}
         for key in ("group", "scope"):
