@@ -238,9 +238,9 @@ class KubeCloud:
 
         return kconfig.new_client_from_config(config_file=path, persist_config=False)
 
-    def kubectl(self, path: str, *args: str, stdin: str | None = None, timeout: float = 60.0) -> Any:
-        """Run the real kubectl with KUBECONFIG=``path`` and a private HOME; CompletedProcess."""
-        env = {
+    def kubectl_env(self, path: str) -> dict[str, str]:
+        """kubectl's environment: KUBECONFIG=``path``, a private HOME, no proxy (loopback only)."""
+        return {
             "PATH": os.path.dirname(KUBECTL) + os.pathsep + "/usr/bin:/bin",
             "HOME": self.home,
             "KUBECONFIG": path,
@@ -248,14 +248,28 @@ class KubeCloud:
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         }
+
+    def kubectl(self, path: str, *args: str, stdin: str | None = None, timeout: float = 60.0) -> Any:
+        """Run the real kubectl on the kubeconfig file ``path``; CompletedProcess."""
         return subprocess.run(
-            [KUBECTL, "--request-timeout=30s", *args],
+            [KUBECTL, *args],
             input=stdin,
             capture_output=True,
             text=True,
-            env=env,
+            env=self.kubectl_env(path),
             timeout=timeout,
             check=False,
+        )
+
+    def kubectl_popen(self, path: str, *args: str) -> subprocess.Popen:
+        """kubectl in the background (e.g. a ``wait`` that watches); the caller reaps it."""
+        return subprocess.Popen(  # pylint: disable=consider-using-with
+            [KUBECTL, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.kubectl_env(path),
         )
 
 

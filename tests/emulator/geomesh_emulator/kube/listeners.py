@@ -30,6 +30,7 @@ import importlib.util
 import json
 import os
 import re
+import select
 import socket
 import ssl
 import sys
@@ -260,6 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
         for key in list(headers):
             if key.lower() == "content-type":
                 ctype = headers.pop(key)
+            elif key.lower() in ("content-length", "transfer-encoding", "connection"):
+                headers.pop(key)  # framing is the listener's
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Cache-Control", "no-cache, private")
@@ -279,30 +282,61 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         closed = self.server.closed
+        ended = False
         try:
             for chunk in stream:
-                if closed.is_set():
+                # api.handle's stream may yield b"" while idle: the moment to notice that the
+                # client went away or the server stops (an empty chunk would end the stream)
+                if closed.is_set() or self._client_gone():
                     break
                 if not chunk:
-                    continue  # an empty chunk would end the stream
+                    continue
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            if not closed.is_set():
-                self.wfile.write(b"0\r\n\r\n")
             else:
-                self.close_connection = True
+                self.wfile.write(b"0\r\n\r\n")
+                ended = True
         except (OSError, ValueError):
-            self.close_connection = True
+            pass
         finally:
+            if not ended:
+                self.close_connection = True
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
+
+    def _client_gone(self) -> bool:
+        """During a streamed response an HTTP/1.1 client sends nothing: anything readable on the
+        connection is its close (EOF, TLS close_notify, reset)."""
+        sock = self.request
+        try:
+            if not sock.pending() and not select.select([sock], [], [], 0)[0]:
+                return False
+            sock.settimeout(0.05)
+            try:
+                sock.recv(1)
+            finally:
+                sock.settimeout(None)
+        except (ssl.SSLWantReadError, socket.timeout):
+            return False  # a partial TLS record: not a close yet
+        except (OSError, ValueError):
+            return True
+        return True
 
     def _log(self, method: str, raw_path: str, status: int, api_log: dict[str, Any] | None) -> None:
         rec = self.server.record
         action, write = guess_action(method, raw_path)
         entry: dict[str, Any] = {"ts": time.time(), "product": "k8s", "action": action, "write": write}
         if api_log:
-            entry.update({k: v for k, v in api_log.items() if k not in ("product", "server", "region", "status")})
+            # api.handle names what it served: {"verb", "resource" (plural[/sub]; "" for a
+            # non-resource path such as /version), "write"} or a ready "action"
+            if api_log.get("action"):
+                entry["action"] = str(api_log["action"])
+            elif api_log.get("verb") and api_log.get("resource"):
+                entry["action"] = f"{api_log['verb']} {api_log['resource']}"
+            elif api_log.get("verb"):
+                entry["action"] = f"{api_log['verb']} {urlsplit(raw_path).path or '/'}"
+            if "write" in api_log:
+                entry["write"] = api_log["write"]
         entry.update(
             {
                 "server": rec.server_id,
