@@ -6,7 +6,8 @@ Sources (read, not copied):
 - Strategic merge: https://kubernetes.io/docs/tasks/manage-kubernetes-objects/update-api-object-kubectl-patch/
   and https://github.com/kubernetes/community/blob/master/contributors/devel/sig-api-machinery/strategic-merge-patch.md
   (``$patch``, ``$setElementOrder``, ``$retainKeys``, ``$deleteFromPrimitiveList``); the merge keys are the
-  ``patchStrategy``/``patchMergeKey`` tags of k8s.io/api (core/v1/types.go, apps/v1/types.go), see ``_T`` below.
+  ``patchStrategy``/``patchMergeKey`` tags of k8s.io/api (core/v1/types.go, apps/v1/types.go at 10b39a3, checked),
+  and the ``listType=map``/``listMapKey`` markers there give the server-side apply keys; see ``_KINDS`` below.
 - Server-side apply: https://kubernetes.io/docs/reference/using-api/server-side-apply/ (field management,
   conflicts, ``force``), the FieldsV1 format (``f:``/``k:``/``v:``/``.``) and the conflict wording of
   k8s.io/apiserver pkg/endpoints/handlers/fieldmanager (internal/conflict.go: "Apply failed with 1 conflict:
@@ -343,8 +344,9 @@ _KINDS: dict[str, _T] = {
     # apps/v1 DeploymentSpec.strategy is patchStrategy:retainKeys
     "Deployment": _workload({"strategy": _T(retain=True, present=True)}),
     "ReplicaSet": _workload(),
-    "StatefulSet": _workload({"updateStrategy": _T(retain=True, present=True)}),
-    "DaemonSet": _workload({"updateStrategy": _T(retain=True, present=True)}),
+    # StatefulSet/DaemonSet updateStrategy carry no retainKeys (apps/v1/types.go)
+    "StatefulSet": _workload(),
+    "DaemonSet": _workload(),
     "Pod": _T(
         fields={
             "metadata": _OBJECT_META,
@@ -365,14 +367,8 @@ _KINDS: dict[str, _T] = {
             ),
         }
     ),
-    # core/v1 ServiceAccount.secrets and imagePullSecrets by name
-    "ServiceAccount": _T(
-        fields={
-            "metadata": _OBJECT_META,
-            "secrets": _keyed("name", ("name",)),
-            "imagePullSecrets": _keyed("name", ("name",)),
-        }
-    ),
+    # core/v1 ServiceAccount.secrets by name; its imagePullSecrets are listType=atomic (replaced)
+    "ServiceAccount": _T(fields={"metadata": _OBJECT_META, "secrets": _keyed("name", ("name",))}),
     # core/v1 NodeStatus.conditions and addresses by type; NodeSpec.podCIDRs a merge set; taints replaced
     "Node": _T(
         fields={
@@ -410,7 +406,8 @@ _DELETE_PRIM = "$deleteFromPrimitiveList/"
 
 
 def _smp_invalid(text: str) -> PatchError:
-    # Strategic-merge errors come back as 422 through the same generic path as JSON patch errors.
+    # Strategic-merge errors: the apiserver maps some mergepatch errors to 400/422 and passes the others
+    # (a missing merge key among them) through as they are; 422 here is UNCONFIRMED for the latter.
     return _json_patch_fail(text)
 
 
@@ -470,11 +467,15 @@ def _smp_map(original: dict, patch: dict, t: _T) -> dict | None:
         if v is None:
             original.pop(k, None)
         elif k not in original or original[k] is None:
-            stripped = _strip(v)
-            if isinstance(v, list) and child.kind == "list":
-                stripped = _smp_list([], v, child)
-            if stripped is not None:
-                original[k] = stripped
+            # a new value still goes through the directives ($patch: delete items, nested lists)
+            if isinstance(v, dict):
+                added = _smp_map({}, v, child)
+            elif isinstance(v, list) and child.kind == "list":
+                added = _smp_list([], v, child)
+            else:
+                added = _strip(v)
+            if added is not None:
+                original[k] = added
         elif isinstance(v, dict) and isinstance(original[k], dict):
             merged = _smp_map(original[k], v, child)
             if merged is None:
