@@ -443,3 +443,74 @@ def test_ssa_custom_resource_lists_are_atomic():
     with pytest.raises(PatchError) as err:
         server_side_apply(obj, other, "someone-else", False, "VirtualService", T1, "networking.istio.io/v1")
     assert err.value.causes[0]["field"] == ".spec.hosts"
+
+
+def test_strategic_merge_kubectl_client_side_apply_patch():
+    # the shape kubectl apply sends for a built-in (cmd/apply/patcher.go: three-way strategic merge)
+    dep = patch_demo()
+    c = containers(dep)[0]
+    c["env"] = [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+    dep["spec"]["template"]["spec"]["volumes"] = [{"name": "tmp", "emptyDir": {}}]
+    patch = {
+        "metadata": {"annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
+        "spec": {
+            "replicas": None,
+            "template": {
+                "spec": {
+                    "$setElementOrder/containers": [{"name": "patch-demo-ctr"}],
+                    "$setElementOrder/volumes": [{"name": "tmp"}],
+                    "containers": [
+                        {
+                            "$setElementOrder/env": [{"name": "B"}],
+                            "env": [{"$patch": "delete", "name": "A"}],
+                            "image": "nginx:1.27",
+                            "name": "patch-demo-ctr",
+                        }
+                    ],
+                    "volumes": [{"$retainKeys": ["configMap", "name"], "configMap": {"name": "cm"}, "name": "tmp"}],
+                }
+            },
+        },
+    }
+    out = strategic_merge(dep, patch, "Deployment")
+    assert "replicas" not in out["spec"]
+    c = containers(out)[0]
+    assert c == {"name": "patch-demo-ctr", "image": "nginx:1.27", "env": [{"name": "B", "value": "2"}]}
+    assert out["spec"]["template"]["spec"]["volumes"] == [{"name": "tmp", "configMap": {"name": "cm"}}]
+    assert out["metadata"]["annotations"] == {"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+
+
+def test_managed_fields_service_and_custom_resource_shapes():
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "productpage", "labels": {"app": "productpage"}},
+        "spec": {"ports": [{"port": 9080, "name": "http"}], "selector": {"app": "productpage"}},
+    }
+    (entry,) = record_update(None, svc, "kubectl-create", "Update", "v1", T0)
+    assert entry["fieldsV1"]["f:spec"] == {
+        "f:ports": {".": {}, 'k:{"port":9080,"protocol":"TCP"}': {".": {}, "f:name": {}, "f:port": {}}},
+        "f:selector": {},  # Service selector is +mapType=atomic
+    }
+    vs = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "r"},
+        "spec": {"hosts": ["a"]},
+    }
+    (entry,) = record_update(None, vs, "kubectl-create", "Update", "networking.istio.io/v1", T0)
+    # a custom object's spec is created by the write: it is a member itself (".")
+    assert entry["fieldsV1"] == {"f:spec": {".": {}, "f:hosts": {}}}
+    assert fields_v1(vs, "VirtualService") == {"f:spec": {"f:hosts": {}}}
+
+
+def test_record_update_removed_field_leaves_every_manager():
+    cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1", "b": "2"}}
+    cm["metadata"]["managedFields"] = record_update(None, cm, "one", "Update", "v1", T0)
+    new = copy.deepcopy(cm)
+    del new["data"]["a"]
+    new["data"]["c"] = "3"
+    mf = record_update(cm, new, "two", "Update", "v1", T1)
+    by = {e["manager"]: e["fieldsV1"] for e in mf}
+    assert by["one"] == {"f:data": {".": {}, "f:b": {}}}
+    assert by["two"] == {"f:data": {"f:c": {}}}

@@ -323,7 +323,7 @@ _POD_SPEC = _T(
         "imagePullSecrets": _keyed("name", ("name",)),
         "hostAliases": _keyed("ip", ("ip",)),
         "topologySpreadConstraints": _keyed("topologyKey", ("topologyKey", "whenUnsatisfiable")),
-        "nodeSelector": MAP,
+        "nodeSelector": ATOMIC,  # +mapType=atomic
         "overhead": MAP,
     },
     present=True,
@@ -361,7 +361,7 @@ _KINDS: dict[str, _T] = {
             "spec": _T(
                 fields={
                     "ports": _keyed("port", ("port", "protocol"), defaults=_PORT_DEFAULTS),
-                    "selector": MAP,
+                    "selector": ATOMIC,  # +mapType=atomic
                 },
                 present=True,
             ),
