@@ -167,7 +167,7 @@ def json_patch(doc: dict, ops: list) -> dict:
         elif op == "remove":
             _remove(out, tokens, "remove", path)
         elif op == "replace":
-            ok, _ = _resolve(out, tokens)
+            ok = _resolve(out, tokens)[0]
             if not ok:
                 raise _json_patch_fail(f"replace operation does not apply: doc is missing key: {path}: missing value")
             if not tokens:
@@ -629,14 +629,14 @@ def _top_fields(obj: dict, subresource: str) -> dict:
     return out
 
 
-def _walk(value: Any, t: _T, prefix: tuple, out: dict, leaves_only: bool) -> None:
+def _walk(value: Any, t: _T, prefix: tuple, out: dict) -> None:
     """Collect the paths of ``value`` into ``out`` (path -> value). Maps and structs contribute their
     children; keyed/set list items contribute themselves; atomic values are leaves."""
     if isinstance(value, dict) and t.kind in ("struct", "map") and value:
         for k, v in value.items():
             if v is None:
                 continue
-            _walk(v, t.child(k), prefix + ("f:" + k,), out, leaves_only)
+            _walk(v, t.child(k), prefix + ("f:" + k,), out)
         return
     if isinstance(value, list) and t.kind == "list" and (t.ssa_keys or t.ssa_set) and value:
         for item in value:
@@ -646,14 +646,14 @@ def _walk(value: Any, t: _T, prefix: tuple, out: dict, leaves_only: bool) -> Non
                 return
             out[prefix + (tok,)] = item
             if t.ssa_keys and isinstance(item, dict):
-                _walk(item, t.item or GENERIC, prefix + (tok,), out, leaves_only)
+                _walk(item, t.item or GENERIC, prefix + (tok,), out)
         return
     out[prefix] = value
 
 
 def _paths(obj: dict, t: _T, subresource: str = "") -> dict:
     out: dict = {}
-    _walk(_top_fields(obj, subresource), t, (), out, False)
+    _walk(_top_fields(obj, subresource), t, (), out)
     out.pop((), None)
     return out
 
@@ -711,7 +711,7 @@ def _path_string(path: tuple) -> str:
     """fieldpath.Path.String(): .spec.replicas, .spec.containers[name="x"].image, [="v"], [0]."""
     out = ""
     for tok in path:
-        kind, _, rest = tok.partition(":")
+        kind, _sep, rest = tok.partition(":")
         if kind == "f":
             out += "." + rest
         elif kind == "k":
@@ -794,14 +794,14 @@ def _compare_value(a: Any, b: Any, t: _T, path: tuple, added: set, changed: set,
     if b is None:
         removed.add(path)
         sub: dict = {}
-        _walk(a, t, path, sub, False)
+        _walk(a, t, path, sub)
         removed.update(sub)
         return
     if a is None:
         if not t.present:
             added.add(path)
         sub = {}
-        _walk(b, t, path, sub, False)
+        _walk(b, t, path, sub)
         _add_with_parents(sub, path, added, t)
         return
     if isinstance(a, dict) and isinstance(b, dict) and t.kind in ("struct", "map"):
@@ -819,13 +819,13 @@ def _compare_value(a: Any, b: Any, t: _T, path: tuple, added: set, changed: set,
             if tok not in bi:
                 removed.add(ipath)
                 sub = {}
-                _walk(ai[tok], t.item or GENERIC, ipath, sub, False)
+                _walk(ai[tok], t.item or GENERIC, ipath, sub)
                 removed.update(sub)
             elif tok not in ai:
                 added.add(ipath)
                 sub = {}
                 if t.ssa_keys:
-                    _walk(bi[tok], t.item or GENERIC, ipath, sub, False)
+                    _walk(bi[tok], t.item or GENERIC, ipath, sub)
                     _add_with_parents(sub, ipath, added, t.item or GENERIC)
             elif t.ssa_keys and isinstance(ai[tok], dict) and isinstance(bi[tok], dict):
                 _update_nodes(ai[tok], bi[tok], t.item or GENERIC, ipath, added, changed, removed)
@@ -980,7 +980,7 @@ def _drop_nulls(v: Any) -> Any:
 def _get_path(obj: Any, path: tuple, t: _T) -> tuple[bool, Any]:
     cur, ct = obj, t
     for tok in path:
-        kind, _, rest = tok.partition(":")
+        kind, _sep, rest = tok.partition(":")
         if kind == "f":
             if not isinstance(cur, dict) or rest not in cur:
                 return False, None
@@ -1000,7 +1000,7 @@ def _remove_path(obj: dict, path: tuple, t: _T) -> None:
     cur, ct = obj, t
     for tok in path[:-1]:
         parents.append(cur)
-        kind, _, rest = tok.partition(":")
+        kind, _sep, rest = tok.partition(":")
         if kind == "f":
             if not isinstance(cur, dict) or rest not in cur:
                 return
@@ -1013,7 +1013,7 @@ def _remove_path(obj: dict, path: tuple, t: _T) -> None:
                 return
             cur, ct = match[0], ct.item or GENERIC
     last = path[-1]
-    kind, _, rest = last.partition(":")
+    kind, _sep, rest = last.partition(":")
     if kind == "f" and isinstance(cur, dict):
         cur.pop(rest, None)
     elif kind in ("k", "v") and isinstance(cur, list):
@@ -1077,7 +1077,7 @@ def server_side_apply(
     t = _kind_type(kind)
     applied_tracked = _top_fields(applied, subresource)
     new_paths_map: dict = {}
-    _walk(applied_tracked, t, (), new_paths_map, False)
+    _walk(applied_tracked, t, (), new_paths_map)
     new_paths_map.pop((), None)
     new_set = set(new_paths_map)
 
@@ -1106,7 +1106,7 @@ def server_side_apply(
             if p[-1].startswith(("k:", "v:")):
                 continue
             had, before = _get_path(live_tracked, p, t)
-            _, after = _get_path(merged_tracked, p, t)
+            after = _get_path(merged_tracked, p, t)[1]
             if had and before == after:
                 continue
             conflicts.append((m, p))

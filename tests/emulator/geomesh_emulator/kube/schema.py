@@ -15,6 +15,8 @@ Sources (read, not copied):
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import ipaddress
 import json
@@ -89,7 +91,7 @@ def check_structural(schema: dict, path: str = "spec.versions[0].schema.openAPIV
             errs.append(f"{path}.type: Required value: must not be empty at the root")
         else:
             errs.append(f'{path}.type: Invalid value: "{schema.get("type")}": must be object at the root')
-    _structural(schema, path, errs, root=True)
+    _structural(schema, path, errs)
     meta = (schema.get("properties") or {}).get("metadata")
     if isinstance(meta, dict):
         mpath = f"{path}.properties[metadata]"
@@ -107,7 +109,7 @@ def check_structural(schema: dict, path: str = "spec.versions[0].schema.openAPIV
     return errs
 
 
-def _structural(s: Any, path: str, errs: list[str], root: bool = False, in_junctor: bool = False) -> None:
+def _structural(s: Any, path: str, errs: list[str], in_junctor: bool = False) -> None:
     if not isinstance(s, dict):
         errs.append(f"{path}: Invalid value: must be a schema object")
         return
@@ -269,7 +271,7 @@ def check_crd(crd: dict) -> list[dict]:
             )
             continue
         for err in check_structural(schema, f"spec.versions[{i}].schema.openAPIV3Schema"):
-            field, _, msg = err.partition(": ")
+            field, _sep, msg = err.partition(": ")
             reason = (
                 "FieldValueRequired"
                 if msg.startswith("Required")
@@ -429,10 +431,8 @@ def _check_format(fmt: str, v: Any) -> bool:
         elif fmt == "uuid":
             return bool(re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", v, re.I))
         elif fmt == "byte":
-            import base64
-
             base64.b64decode(v, validate=True)
-    except ValueError:
+    except (ValueError, binascii.Error):
         return False
     return True
 
