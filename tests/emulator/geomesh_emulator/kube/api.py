@@ -410,6 +410,10 @@ def handle(
     req = Req(method.upper(), path, parse_qs(split.query, keep_blank_values=True), _norm_headers(headers),
               body or b"", user)
     log: dict[str, Any] = {"verb": "get", "resource": "", "write": False}
+    if path.startswith(("/api/", "/apis/")):
+        # the controllers run lazily: before each request (what a client reads is up to date, as
+        # when the real controllers run all the time) and after each write
+        _tick_quietly(emulator, server_id, throttle=True)
     try:
         resp = _dispatch(emulator, server_id, req, log)
     except KubeError as err:
@@ -422,6 +426,19 @@ def handle(
 
 
 def _after_write(emulator: "Emulator", server_id: str) -> None:
+    _tick_quietly(emulator, server_id)
+
+
+_LAST_TICK: dict[tuple[int, str], float] = {}
+TICK_THROTTLE = 0.05
+
+
+def _tick_quietly(emulator: "Emulator", server_id: str, throttle: bool = False) -> None:
+    key = (id(emulator), server_id)
+    now = time.monotonic()
+    if throttle and now - _LAST_TICK.get(key, 0.0) < TICK_THROTTLE:
+        return
+    _LAST_TICK[key] = now
     try:
         tick(emulator, server_id)
     except Exception:  # pylint: disable=broad-except
@@ -1448,10 +1465,7 @@ def _watch(view: KubeView, req: Req, target: Target, log: dict) -> Response:
                                         "metadata": {"resourceVersion": str(max(last, objects.current_rv(emulator)))}})
             if now >= next_tick:
                 next_tick = now + WATCH_TICK
-                try:
-                    tick(emulator, server_id)
-                except Exception:  # pylint: disable=broad-except
-                    traceback.print_exc(file=sys.stderr)
+                _tick_quietly(emulator, server_id, throttle=True)
             evlog.wait(min(WATCH_TICK, max(0.0, deadline - time.monotonic())))
 
     return Response(200, {"Content-Type": JSON_CT, "Transfer-Encoding": "chunked"}, None, gen(), log)
