@@ -6,6 +6,7 @@ server-side apply page (https://kubernetes.io/docs/reference/using-api/server-si
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -514,3 +515,26 @@ def test_record_update_removed_field_leaves_every_manager():
     by = {e["manager"]: e["fieldsV1"] for e in mf}
     assert by["one"] == {"f:data": {".": {}, "f:b": {}}}
     assert by["two"] == {"f:data": {"f:c": {}}}
+
+
+def test_ssa_kubectl_upgrades_from_client_side_apply():
+    # server-side-apply docs, "Upgrading from client-side apply to server-side apply": the manager
+    # "kubectl" takes the fields of the last-applied annotation without conflicts; other managers conflict
+    live = applied()
+    last = applied()
+    last["metadata"]["annotations"] = {}  # as kubectl writes it
+    live["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(last)}
+    live["metadata"]["managedFields"] = record_update(None, live, "kubectl-client-side-apply", "Update", "apps/v1", T0)
+    with pytest.raises(PatchError):
+        server_side_apply(live, applied(image="nginx:2"), "other", False, "Deployment", T1, "apps/v1")
+    out = server_side_apply(live, applied(image="nginx:2"), "kubectl", False, "Deployment", T1, "apps/v1")
+    assert containers(out)[0]["image"] == "nginx:2"
+    # a live object that drifted from its annotation gets no such pass
+    drifted = copy.deepcopy(live)
+    drifted["spec"]["replicas"] = 7
+    with pytest.raises(PatchError) as err:
+        server_side_apply(drifted, applied(image="nginx:2"), "kubectl", False, "Deployment", T1, "apps/v1")
+    assert {c["field"] for c in err.value.causes} == {
+        ".spec.replicas",
+        '.spec.template.spec.containers[name="nginx"].image',
+    }

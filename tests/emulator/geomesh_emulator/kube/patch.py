@@ -1020,6 +1020,36 @@ def _remove_path(obj: dict, path: tuple, t: _T) -> None:
         cur[:] = [x for x in cur if _item_token(x, ct) != last]
 
 
+def _last_applied_fields(live: dict, t: _T) -> set:
+    """The field set of live's kubectl.kubernetes.io/last-applied-configuration annotation, when every
+    value in it equals the live object's (empty otherwise). The real check is a typed comparison of the
+    two objects; comparing only the annotation's own fields is UNCONFIRMED."""
+    raw = ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+    if not raw:
+        return set()
+    try:
+        last = json.loads(raw)
+    except ValueError:
+        return set()
+    if not isinstance(last, dict):
+        return set()
+    paths: dict = {}
+    _walk(_top_fields(last, ""), t, (), paths)
+    paths.pop((), None)
+    live_tracked = _top_fields(live, "")
+    for p, value in paths.items():
+        if p[-1].startswith(("k:", "v:")) or value == {}:
+            # items are compared through their fields; kubectl writes "annotations": {} into the annotation
+            continue
+        found, current = _get_path(live_tracked, p, t)
+        if not found or current != value:
+            return set()
+    return set(paths)
+
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
 def _conflict_error(conflicts: list[tuple[_Manager, tuple]]) -> PatchError:
     causes = [
         {"reason": "FieldManagerConflict", "message": f"conflict with {m.describe()}", "field": _path_string(p)}
@@ -1110,6 +1140,16 @@ def server_side_apply(
             if had and before == after:
                 continue
             conflicts.append((m, p))
+    if conflicts and not force and manager == "kubectl":
+        # upgrading from client-side apply (apiserver fieldmanager lastAppliedManager): for the manager
+        # "kubectl" only, conflicts on fields of the last-applied-configuration annotation are forced when
+        # that annotation still matches the live object
+        allowed = _last_applied_fields(live, t)
+        rest = [(m, p) for m, p in conflicts if p not in allowed]
+        if not rest:
+            force = True
+        else:
+            conflicts = rest
     if conflicts and not force:
         raise _conflict_error(conflicts)
     for m, p in conflicts:
