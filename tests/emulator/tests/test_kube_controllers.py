@@ -812,3 +812,18 @@ def test_gateway_leaves_with_its_cluster(emu, asm_client, cluster, mesh):
     assert lst(emu, cid, "apps", "replicasets", "istio-system") == []
     assert lst(emu, cid, "", "pods", "istio-system") == []
     assert_quiet(emu, cid, mesh)
+
+
+def test_nothing_new_in_a_terminating_namespace(emu, cluster):
+    cid = cluster
+    create(emu, cid, namespace("gone"))
+    create(emu, cid, deployment("tmp", 1, ns="gone"))
+    pod = pods_of(emu, cid, "tmp", "gone")[0]
+    delete(emu, cid, "", "namespaces", None, "gone")
+    assert get(emu, cid, "", "namespaces", None, "gone")["status"]["phase"] == "Terminating"
+    delete(emu, cid, "", "pods", "gone", pod["metadata"]["name"])
+    assert pods_of(emu, cid, "tmp", "gone") == []  # the ReplicaSet makes no new Pod there
+    advance(emu, cid, 60)
+    tick(emu, cid)
+    assert get(emu, cid, "", "namespaces", None, "gone") is None
+    assert lst(emu, cid, "apps", "replicasets", "gone") == [] and pods_of(emu, cid, "tmp", "gone") == []

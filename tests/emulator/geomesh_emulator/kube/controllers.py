@@ -201,11 +201,11 @@ def template_hash(template: dict[str, Any], collision_count: int | None = None) 
 
 
 def _strip_hash(template: dict[str, Any]) -> dict[str, Any]:
-    tmpl = copy.deepcopy(template or {})
-    labels = (tmpl.get("metadata") or {}).get("labels")
-    if labels and HASH_LABEL in labels:
-        labels.pop(HASH_LABEL)
-    return tmpl
+    labels = ((template or {}).get("metadata") or {}).get("labels")
+    if not labels or HASH_LABEL not in labels:
+        return template or {}
+    meta = {**template["metadata"], "labels": {k: v for k, v in labels.items() if k != HASH_LABEL}}
+    return {**template, "metadata": meta}
 
 
 def _int_or_percent(value: Any, total: int, round_up: bool, default: str) -> int:
@@ -291,6 +291,7 @@ class _Objects:
 
     def __init__(self, view: Any) -> None:
         self.view = view
+        self.version = 0  # bumped on every put / drop (for indexes built over these lists)
         self.by: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for group, plural, obj in view.all_objects():
             self.by.setdefault((group, plural), []).append(obj)
@@ -311,6 +312,7 @@ class _Objects:
         """Record a written object (created or replaced) in place of its old copy."""
         if obj is None:
             return None
+        self.version += 1
         items = self.by.setdefault((group, plural), [])
         for i, o in enumerate(items):
             if _name(o) == _name(obj) and _ns(o) == _ns(obj):
@@ -320,6 +322,7 @@ class _Objects:
         return obj
 
     def drop(self, group: str, plural: str, obj: dict[str, Any]) -> None:
+        self.version += 1
         items = self.by.get((group, plural)) or []
         self.by[(group, plural)] = [o for o in items if not (_name(o) == _name(obj) and _ns(o) == _ns(obj))]
 
@@ -403,8 +406,9 @@ class _Cluster:
         self.namespaces: dict[str, dict[str, Any]] = {}
         self._used_ips: set[str] | None = None
         self._vswitches: dict[str, dict[str, Any] | None] = {}
-        self.progressed: set[str] = set()
         self.created_rs: set[str] = set()
+        self.hashes: dict[str, str] = {}
+        self.pod_index: tuple[int, dict[str, list[dict[str, Any]]]] | None = None
 
 
 def _reconcile_cluster(view: Any) -> None:
@@ -541,14 +545,17 @@ def _sync_nodes(st: _Cluster) -> None:
             want["status"] = _node_status(st, node)
             obj = _create(view, objs, CORE, "nodes", want)
         else:
-            new = copy.deepcopy(obj)
-            meta = _meta(new)
+            meta = obj.get("metadata") or {}
             # the cloud's labels win; labels added with kubectl stay (kubelet only sets its own)
-            meta["labels"] = {**(meta.get("labels") or {}), **want["metadata"]["labels"]}
-            spec = new.setdefault("spec", {})
+            spec = dict(obj.get("spec") or {})
             for key in ("providerID", "podCIDR", "podCIDRs"):
                 if key in want["spec"]:
                     spec[key] = want["spec"][key]
+            new = {
+                **obj,
+                "metadata": {**meta, "labels": {**(meta.get("labels") or {}), **want["metadata"]["labels"]}},
+                "spec": spec,
+            }
             obj = _write(view, objs, CORE, "nodes", obj, new)
             obj = _set_status(view, objs, CORE, "nodes", obj, _node_status(st, node))
         st.nodes[name] = obj
@@ -648,8 +655,29 @@ def _rs_for(st: _Cluster, dep: dict[str, Any], h: str, revision: int, replicas: 
     }
 
 
+def _ns_terminating(st: _Cluster, namespace: str) -> bool:
+    ns = st.namespaces.get(namespace)
+    return ns is None or _terminating(ns)
+
+
+def _dep_hash(st: _Cluster, dep: dict[str, Any]) -> str:
+    key = f"{_uid(dep)}/{_meta(dep).get('generation')}"
+    if key not in st.hashes:
+        spec = dep.get("spec") or {}
+        st.hashes[key] = template_hash(spec.get("template") or {}, (dep.get("status") or {}).get("collisionCount"))
+    return st.hashes[key]
+
+
 def _pods_of(st: _Cluster, rs: dict[str, Any]) -> list[dict[str, Any]]:
-    return _owned(st.objs.of(CORE, "pods", _ns(rs)), rs)
+    """The live (not terminating) Pods the ReplicaSet controls (an index rebuilt after Pod writes)."""
+    if st.pod_index is None or st.pod_index[0] != st.objs.version:
+        index: dict[str, list[dict[str, Any]]] = {}
+        for pod in st.objs.of(CORE, "pods"):
+            ref = _controller_ref(pod)
+            if ref is not None and not _terminating(pod):
+                index.setdefault(str(ref.get("uid") or ""), []).append(pod)
+        st.pod_index = (st.objs.version, index)
+    return [p for p in st.pod_index[1].get(_uid(rs), []) if _ns(p) == _ns(rs)]
 
 
 def _available_of(st: _Cluster, rs: dict[str, Any]) -> int:
@@ -659,13 +687,12 @@ def _available_of(st: _Cluster, rs: dict[str, Any]) -> int:
 
 def _sync_deployment_replicasets(st: _Cluster, dep: dict[str, Any]) -> None:
     view, objs = st.view, st.objs
-    if _terminating(dep):
-        return
+    if _terminating(dep) or _ns_terminating(st, _ns(dep)):
+        return  # the API server refuses new objects in a Terminating namespace
     spec = dep.get("spec") or {}
     replicas = _replicas(dep)
     surge, max_unavailable = _surge_unavailable(dep, replicas)
-    collision = (dep.get("status") or {}).get("collisionCount")
-    h = template_hash(spec.get("template") or {}, collision)
+    h = _dep_hash(st, dep)
     owned = _owned(objs.of(APPS, "replicasets", _ns(dep)), dep)
     new_rs = next((r for r in owned if _labels(r).get(HASH_LABEL) == h), None)
     olds = sorted((r for r in owned if r is not new_rs), key=lambda r: (_revision(r), _name(r)))
@@ -688,8 +715,8 @@ def _sync_deployment_replicasets(st: _Cluster, dep: dict[str, Any]) -> None:
         st.created_rs.add(_uid(new_rs))
     else:
         rev = _revision(new_rs) if _revision(new_rs) >= max_rev else max_rev + 1
-        changed = copy.deepcopy(new_rs)
-        ann = _meta(changed).setdefault("annotations", {})
+        ann = _annotations(new_rs)
+        changed = {**new_rs, "metadata": {**(new_rs.get("metadata") or {}), "annotations": ann}}
         ann[REVISION] = str(rev)
         ann[DESIRED] = str(replicas)
         ann[MAX_REPLICAS] = str(replicas + surge)
@@ -764,7 +791,7 @@ def _trim_history(st: _Cluster, dep: dict[str, Any], olds: list[dict[str, Any]])
 # ReplicaSets -> Pods
 # ------------------------------------------------------------------------------------------
 def _sync_replicaset_pods(st: _Cluster, rs: dict[str, Any]) -> None:
-    if _terminating(rs):
+    if _terminating(rs) or _ns_terminating(st, _ns(rs)):
         return
     ref = _controller_ref(rs)
     if ref is not None and ref.get("kind") == "Deployment":
@@ -812,7 +839,7 @@ def _create_pod(st: _Cluster, rs: dict[str, Any], taken: set[str]) -> dict[str, 
 def _admission_defaults(spec: dict[str, Any]) -> dict[str, Any]:
     """What the API server's defaulting and admission add to a Pod spec (core/v1 defaults,
     ServiceAccount and DefaultTolerationSeconds admission)."""
-    spec = copy.deepcopy(spec)
+    spec = copy.deepcopy(spec)  # a new Pod's own spec
     spec.setdefault("restartPolicy", "Always")
     spec.setdefault("dnsPolicy", "ClusterFirst")
     spec.setdefault("schedulerName", "default-scheduler")
@@ -1353,7 +1380,7 @@ def _sync_deployment_status(st: _Cluster, dep: dict[str, Any]) -> None:
         return
     spec = dep.get("spec") or {}
     replicas = _replicas(dep)
-    h = template_hash(spec.get("template") or {}, (dep.get("status") or {}).get("collisionCount"))
+    h = _dep_hash(st, dep)
     owned = _owned(st.objs.of(APPS, "replicasets", _ns(dep)), dep)
     new_rs = next((r for r in owned if _labels(r).get(HASH_LABEL) == h), None)
     _surge, max_unavailable = _surge_unavailable(dep, replicas)
@@ -1492,7 +1519,7 @@ def _lb_ip(view: Any, services: list[dict[str, Any]], svc: dict[str, Any]) -> st
 
 def _sync_lb_status(view: Any, objs: _Objects, services: list[dict[str, Any]], svc: dict[str, Any]) -> dict:
     spec = svc.get("spec") or {}
-    status = copy.deepcopy(svc.get("status") or {})
+    status = dict(svc.get("status") or {})
     ingress = (status.get("loadBalancer") or {}).get("ingress") or []
     if spec.get("type") != "LoadBalancer":
         if ingress:
@@ -1547,6 +1574,8 @@ def _sync_services(st: _Cluster) -> None:
         names.add((_ns(svc), _name(svc)))
         svc = _sync_lb_status(view, objs, objs.of(CORE, "services"), svc)
         selector = (svc.get("spec") or {}).get("selector")
+        if _ns_terminating(st, _ns(svc)):
+            continue
         if not selector or (svc.get("spec") or {}).get("type") == "ExternalName":
             continue
         chosen = [p for p in pods_by_ns.get(_ns(svc), []) if all(_labels(p).get(k) == v for k, v in selector.items())]
@@ -1597,11 +1626,12 @@ def _sync_endpoints(st: _Cluster, svc: dict[str, Any], pods: list[dict[str, Any]
             obj["subsets"] = subsets
         _create(st.view, st.objs, CORE, "endpoints", obj)
         return
-    new = copy.deepcopy(ep)
+    meta = dict(ep.get("metadata") or {})
     if labels:
-        _meta(new)["labels"] = labels
+        meta["labels"] = labels
     else:
-        _meta(new).pop("labels", None)
+        meta.pop("labels", None)
+    new = {**ep, "metadata": meta}
     if subsets:
         new["subsets"] = subsets
     else:
@@ -1664,10 +1694,7 @@ def _sync_slice(st: _Cluster, svc: dict[str, Any], pods: list[dict[str, Any]], h
         }
         _create(st.view, st.objs, DISCOVERY, "endpointslices", obj)
         return
-    new = copy.deepcopy(keep)
-    _meta(new)["labels"] = labels
-    new["endpoints"] = entries
-    new["ports"] = ports
+    new = {**keep, "metadata": {**(keep.get("metadata") or {}), "labels": labels}, "endpoints": entries, "ports": ports}
     _write(st.view, st.objs, DISCOVERY, "endpointslices", keep, new)
 
 
