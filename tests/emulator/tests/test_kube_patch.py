@@ -529,12 +529,26 @@ def test_ssa_kubectl_upgrades_from_client_side_apply():
         server_side_apply(live, applied(image="nginx:2"), "other", False, "Deployment", T1, "apps/v1")
     out = server_side_apply(live, applied(image="nginx:2"), "kubectl", False, "Deployment", T1, "apps/v1")
     assert containers(out)[0]["image"] == "nginx:2"
-    # a live object that drifted from its annotation gets no such pass
+    # a field that drifted from the annotation gets no such pass
     drifted = copy.deepcopy(live)
     drifted["spec"]["replicas"] = 7
     with pytest.raises(PatchError) as err:
         server_side_apply(drifted, applied(image="nginx:2"), "kubectl", False, "Deployment", T1, "apps/v1")
-    assert {c["field"] for c in err.value.causes} == {
-        ".spec.replicas",
-        '.spec.template.spec.containers[name="nginx"].image',
-    }
+    # only the drifted field still conflicts (the rest of the annotation matches the live object)
+    assert [c["field"] for c in err.value.causes] == [".spec.replicas"]
+
+
+def test_ssa_kubectl_rewrites_an_existing_last_applied_annotation():
+    live = applied()
+    live["metadata"]["annotations"] = {"kubectl.kubernetes.io/last-applied-configuration": json.dumps(applied())}
+    live["metadata"]["managedFields"] = record_update(None, live, "kubectl-client-side-apply", "Update", "apps/v1", T0)
+    out = server_side_apply(live, applied(image="nginx:2"), "kubectl", False, "Deployment", T1, "apps/v1")
+    last = json.loads(out["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"])
+    assert last["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:2"
+    assert "annotations" not in last["metadata"]
+    # its ownership stays where it was
+    (mine,) = [e for e in out["metadata"]["managedFields"] if e["manager"] == "kubectl"]
+    assert "f:metadata" not in mine["fieldsV1"]
+    # other managers leave it alone
+    other = server_side_apply(live, applied(), "ansible", False, "Deployment", T1, "apps/v1")
+    assert other["metadata"]["annotations"] == live["metadata"]["annotations"]

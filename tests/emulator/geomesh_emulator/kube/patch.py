@@ -1020,34 +1020,50 @@ def _remove_path(obj: dict, path: tuple, t: _T) -> None:
         cur[:] = [x for x in cur if _item_token(x, ct) != last]
 
 
-def _last_applied_fields(live: dict, t: _T) -> set:
-    """The field set of live's kubectl.kubernetes.io/last-applied-configuration annotation, when every
-    value in it equals the live object's (empty otherwise). The real check is a typed comparison of the
-    two objects; comparing only the annotation's own fields is UNCONFIRMED."""
-    raw = ((live.get("metadata") or {}).get("annotations") or {}).get(LAST_APPLIED)
+def _last_applied_fields(live: dict, t: _T, api_version: str) -> set:
+    """lastAppliedManager.allowedConflictsFromLastApplied: the field set of live's last-applied-configuration
+    annotation (same apiVersion as the request) minus the fields whose value differs from the live object."""
+    raw = _annotation(live, LAST_APPLIED)
     if not raw:
         return set()
     try:
         last = json.loads(raw)
     except ValueError:
         return set()
-    if not isinstance(last, dict):
+    if not isinstance(last, dict) or last.get("apiVersion") != api_version:
         return set()
     paths: dict = {}
     _walk(_top_fields(last, ""), t, (), paths)
     paths.pop((), None)
     live_tracked = _top_fields(live, "")
+    allowed = set()
     for p, value in paths.items():
-        if p[-1].startswith(("k:", "v:")) or value == {}:
-            # items are compared through their fields; kubectl writes "annotations": {} into the annotation
-            continue
         found, current = _get_path(live_tracked, p, t)
-        if not found or current != value:
-            return set()
-    return set(paths)
+        if p[-1].startswith(("k:", "v:")) and found:
+            allowed.add(p)
+        elif found and current == value:
+            allowed.add(p)
+    return allowed
 
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _annotation(obj: dict, key: str) -> Any:
+    return ((obj.get("metadata") or {}).get("annotations") or {}).get(key)
+
+
+def _sync_last_applied(result: dict, applied: dict) -> None:
+    """apiserver managedfields lastAppliedUpdater: after a server-side apply by "kubectl", an existing
+    last-applied-configuration annotation of the result is set to the applied configuration (encoded
+    without that annotation; its ownership is not touched)."""
+    body = copy.deepcopy(applied)
+    annotations = (body.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict):
+        annotations.pop(LAST_APPLIED, None)
+    # unstructured JSON encoding: sorted keys, compact, a trailing newline (json.Encoder) -- UNCONFIRMED
+    value = json.dumps(body, sort_keys=True, separators=(",", ":")) + "\n"
+    result["metadata"]["annotations"][LAST_APPLIED] = value
 
 
 def _conflict_error(conflicts: list[tuple[_Manager, tuple]]) -> PatchError:
@@ -1144,7 +1160,7 @@ def server_side_apply(
         # upgrading from client-side apply (apiserver fieldmanager lastAppliedManager): for the manager
         # "kubectl" only, conflicts on fields of the last-applied-configuration annotation are forced when
         # that annotation still matches the live object
-        allowed = _last_applied_fields(live, t)
+        allowed = _last_applied_fields(live, t, api_version)
         rest = [(m, p) for m, p in conflicts if p not in allowed]
         if not rest:
             force = True
@@ -1192,6 +1208,8 @@ def server_side_apply(
             del meta[k]
     meta.update(tracked_meta)
 
+    if manager == "kubectl" and _annotation(result, LAST_APPLIED):
+        _sync_last_applied(result, applied)
     changed_object = _strip_mf(result) != _strip_mf(live)
     if mine is None:
         mine = _Manager({"manager": manager, "operation": "Apply", "apiVersion": api_version})
