@@ -83,8 +83,10 @@ def test_json_patch_failed_test_is_422_and_applies_nothing():
                 {"op": "test", "path": "/spec/replicas", "value": 2},
             ],
         )
-    assert err.value.code == 422 and err.value.reason == "Invalid"
-    assert "testing value /spec/replicas failed" in err.value.causes[0]["message"]
+    # the real 422: generic message, no causes (the library's text stays on the server)
+    assert err.value.code == 422 and err.value.reason == "Invalid" and err.value.causes == []
+    assert err.value.message == "the server rejected our request due to an error in our request"
+    assert "testing value /spec/replicas failed" in err.value.detail
     assert doc == {"spec": {"replicas": 2}}
 
 
@@ -264,10 +266,25 @@ def test_strategic_merge_directives():
     assert out["spec"]["strategy"] == {"type": "Recreate"}
 
 
-def test_strategic_merge_missing_merge_key_is_refused():
+def test_strategic_merge_refusals():
+    # a missing merge key passes the apiserver unconverted: 500, reason "" and mergepatch's text
     with pytest.raises(PatchError) as err:
         strategic_merge(patch_demo(), {"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}}, "Deployment")
-    assert err.value.code == 422
+    assert (err.value.code, err.value.reason) == (500, "")
+    assert err.value.message == "map: map[image:x] does not contain declared merge key: name"
+    with pytest.raises(PatchError) as err:
+        strategic_merge(patch_demo(), {"spec": {"$patch": "frobnicate"}}, "Deployment")
+    assert err.value.message == "unknown patch type: frobnicate in map: map[$patch:frobnicate]"
+    # malformed directives are 400s
+    for bad in (
+        {"spec": {"strategy": {"$retainKeys": "type"}}},
+        {"spec": {"strategy": {"$retainKeys": ["type"], "rollingUpdate": {}}}},
+        {"metadata": {"$deleteFromPrimitiveList/finalizers": "a"}},
+        {"spec": {"template": {"spec": {"$setElementOrder/containers": "x"}}}},
+    ):
+        with pytest.raises(PatchError) as err:
+            strategic_merge(patch_demo(), bad, "Deployment")
+        assert (err.value.code, err.value.reason) == (400, "BadRequest"), bad
 
 
 def test_strategic_merge_scale_body_sets_replicas():

@@ -44,6 +44,7 @@ class PatchError(Exception):
         self.reason = reason
         self.message = message
         self.causes = list(causes or [])
+        self.detail = ""
 
     def status(self) -> dict:
         """The ``Status`` body (details left to the caller to complete with name/group/kind)."""
@@ -66,13 +67,17 @@ class PatchError(Exception):
 # --------------------------------------------------------------------------------------------------------------
 
 # The API server runs evanphx/json-patch: a malformed patch document is a 400 BadRequest, an operation that
-# does not apply is a 422 built by errors.NewGenericServerResponse (generic message, the library's text in a
-# cause of type UnexpectedServerResponse) (k8s.io/apiserver pkg/endpoints/handlers/patch.go).
+# does not apply is a 422 built by errors.NewGenericServerResponse(422, "", {}, "", text, 0, false): reason
+# Invalid, the generic message and no causes -- the library's text does not reach the client
+# (k8s.io/apiserver pkg/endpoints/handlers/patch.go applyJSPatch; apimachinery pkg/api/errors). The text is
+# kept in PatchError.detail for the emulator's own debugging.
 _GENERIC_422 = "the server rejected our request due to an error in our request"
 
 
 def _json_patch_fail(text: str) -> PatchError:
-    return PatchError(422, "Invalid", _GENERIC_422, [{"reason": "UnexpectedServerResponse", "message": text}])
+    err = PatchError(422, "Invalid", _GENERIC_422)
+    err.detail = text
+    return err
 
 
 def _bad_request(text: str) -> PatchError:
@@ -405,10 +410,24 @@ _RETAIN = "$retainKeys"
 _DELETE_PRIM = "$deleteFromPrimitiveList/"
 
 
-def _smp_invalid(text: str) -> PatchError:
-    # Strategic-merge errors: the apiserver maps some mergepatch errors to 400/422 and passes the others
-    # (a missing merge key among them) through as they are; 422 here is UNCONFIRMED for the latter.
-    return _json_patch_fail(text)
+def _smp_unknown(text: str) -> PatchError:
+    """A mergepatch error the apiserver passes through unconverted (interpretStrategicMergePatchError's
+    default): ErrorToAPIStatus makes it a 500 with reason "" (StatusReasonUnknown) and the raw text, which
+    kubectl prints as "Error from server: <text>"."""
+    return PatchError(500, "", text)
+
+
+def _go(v: Any) -> str:
+    """Go's %v of a decoded JSON value (maps sorted: map[a:1 b:[x y]])."""
+    if isinstance(v, dict):
+        return "map[" + " ".join(f"{k}:{_go(v[k])}" for k in sorted(v)) + "]"
+    if isinstance(v, list):
+        return "[" + " ".join(_go(x) for x in v) + "]"
+    if v is None:
+        return "<nil>"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
 
 
 def strategic_merge(doc: dict, patch: dict, kind: str) -> dict:
@@ -447,11 +466,14 @@ def _smp_map(original: dict, patch: dict, t: _T) -> dict | None:
         if directive == "delete":
             return None
         if directive != "merge":
-            raise _smp_invalid(f"Unknown patch type: {directive} in map: {json.dumps(patch)}")
+            raise _smp_unknown(f"unknown patch type: {directive} in map: {_go(patch)}")
     if _RETAIN in patch:
         keep = patch[_RETAIN]
         if not isinstance(keep, list):
-            raise _smp_invalid("invalid patch: $retainKeys must be a list")
+            raise _bad_request("invalid patch format of retainKeys")  # mergepatch.ErrBadPatchFormatForRetainKeys
+        if any(k not in keep for k in patch if not k.startswith("$") and patch[k] is not None):
+            # strategicpatch applyRetainKeysDirective: a patched field missing from the list
+            raise _bad_request("invalid patch format of retainKeys")
         for k in list(original):
             if k not in keep:
                 del original[k]
@@ -460,6 +482,8 @@ def _smp_map(original: dict, patch: dict, t: _T) -> dict | None:
             continue
         if k.startswith(_DELETE_PRIM):
             name = k[len(_DELETE_PRIM) :]
+            if not isinstance(v, list):
+                raise _bad_request("invalid patch format of primitive list")
             if isinstance(original.get(name), list) and isinstance(v, list):
                 original[name] = [x for x in original[name] if x not in v]
             continue
@@ -489,6 +513,8 @@ def _smp_map(original: dict, patch: dict, t: _T) -> dict | None:
     for k, order in patch.items():
         if k.startswith(_ORDER):
             name = k[len(_ORDER) :]
+            if not isinstance(order, list):
+                raise _bad_request("invalid patch format of setElementOrder list")
             if isinstance(original.get(name), list) and isinstance(order, list):
                 original[name] = _set_element_order(original[name], order, t.child(name).smp_key)
     return original
@@ -517,9 +543,9 @@ def _smp_list(original: list, patch: list, t: _T) -> list:
     out = [copy.deepcopy(x) for x in original]
     for v in patch:
         if not isinstance(v, dict):
-            raise _smp_invalid(f"invalid patch: a list of maps merged by {key} has a {type(v).__name__}")
+            raise _smp_unknown(f"expected a map, but received a {type(v).__name__}")
         if key not in v:
-            raise _smp_invalid(f"map: {json.dumps(v)} does not contain declared merge key: {key}")
+            raise _smp_unknown(f"map: {_go(v)} does not contain declared merge key: {key}")
         found = [i for i, x in enumerate(out) if isinstance(x, dict) and x.get(key) == v[key]]
         if v.get(_DIRECTIVE) == "delete":
             out = [x for i, x in enumerate(out) if i not in found]
