@@ -827,3 +827,59 @@ def test_nothing_new_in_a_terminating_namespace(emu, cluster):
     tick(emu, cid)
     assert get(emu, cid, "", "namespaces", None, "gone") is None
     assert lst(emu, cid, "apps", "replicasets", "gone") == [] and pods_of(emu, cid, "tmp", "gone") == []
+
+
+# ------------------------------------------------------------------------------------------ real clients
+ROLLOUT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: docker.io/library/nginx:1.27
+"""
+
+
+def test_kubectl_rollout_status_and_history(fresh, kube_cloud):
+    """The real kubectl judges the statuses: rollout status watches until the Deployment is rolled
+    out, set image makes revision 2, rollout history lists both ReplicaSets' revisions."""
+    fresh.clock.delay_scale = 0.05
+    cid = kube_cloud.cluster(nodes=2)
+    path = kube_cloud.write(kube_cloud.cluster_kubeconfig(cid)[0])
+
+    def kubectl(*args: str, stdin: str | None = None) -> str:
+        out = kube_cloud.kubectl(path, *args, stdin=stdin, timeout=90)
+        assert out.returncode == 0, f"kubectl {' '.join(args)}: {out.stderr}"
+        return out.stdout
+
+    kubectl("apply", "-f", "-", stdin=ROLLOUT)
+    out = kubectl("rollout", "status", "deployment/web", "--timeout=60s")
+    assert 'deployment "web" successfully rolled out' in out
+    wide = kubectl("get", "pods", "-l", "app=web", "-o", "json")
+    pods = json.loads(wide)["items"]
+    nodes = {n["metadata"]["name"]: n for n in json.loads(kubectl("get", "nodes", "-o", "json"))["items"]}
+    assert len(pods) == 3 and all(p["status"]["phase"] == "Running" for p in pods)
+    for pod in pods:
+        cidr = ipaddress.ip_network(nodes[pod["spec"]["nodeName"]]["spec"]["podCIDR"])
+        assert ipaddress.ip_address(pod["status"]["podIP"]) in cidr
+
+    kubectl("set", "image", "deployment/web", "web=docker.io/library/nginx:1.28")
+    out = kubectl("rollout", "status", "deployment/web", "--timeout=60s")
+    assert 'deployment "web" successfully rolled out' in out
+    history = kubectl("rollout", "history", "deployment/web")
+    assert re.search(r"^1\s", history, re.M) and re.search(r"^2\s", history, re.M)
+    images = {p["spec"]["containers"][0]["image"] for p in json.loads(kubectl("get", "pods", "-o", "json"))["items"]}
+    assert images == {"docker.io/library/nginx:1.28"}
+    kubectl("wait", "--for=condition=Available", "deployment/web", "--timeout=30s")
