@@ -54,37 +54,74 @@ def test_structural_accepts_docs_example():
     [
         (
             {"type": "object", "properties": {"spec": {"properties": {"a": {"type": "string"}}}}},
-            "properties[spec].type: Required value",
+            "openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields",
         ),
-        ({"type": "string"}, "must be object at the root"),
-        ({"type": "object", "properties": {"a": {"type": "array"}}}, "properties[a].items: Required value"),
+        ({"type": "string"}, 'openAPIV3Schema.type: Invalid value: "string": must be object at the root'),
+        (
+            {"type": "object", "properties": {"a": {"type": "array"}}},
+            "properties[a].items: Required value: must be specified",
+        ),
         (
             {
                 "type": "object",
                 "properties": {"a": {"type": "object", "anyOf": [{"properties": {"b": {"type": "string"}}}]}},
             },
-            "must not be specified in junctors if not specified outside",
+            "properties[a].properties[b]: Required value: because it is defined in "
+            "spec.versions[0].schema.openAPIV3Schema.properties[a].anyOf[0].properties[b]",
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "object", "anyOf": [{"properties": {"b": {"type": "string"}}}]}},
+            },
+            "anyOf[0].properties[b].type: Forbidden: must be empty to be structural",
         ),
         (
             {
                 "type": "object",
                 "properties": {"metadata": {"type": "object", "properties": {"labels": {"type": "object"}}}},
             },
-            "name and generateName",
+            "properties[metadata]: Forbidden: must not specify anything other than name and generateName",
         ),
-        ({"type": "object", "properties": {"a": {"$ref": "#/x"}}}, "$ref: Forbidden"),
+        ({"type": "object", "properties": {"a": {"$ref": "#/x"}}}, "$ref: Forbidden: $ref is not supported"),
         (
             {
                 "type": "object",
-                "properties": {"a": {"type": "object", "properties": {}, "additionalProperties": {"type": "string"}}},
+                "properties": {
+                    "a": {
+                        "type": "object",
+                        "properties": {"x": {"type": "string"}},
+                        "additionalProperties": {"type": "string"},
+                    }
+                },
             },
-            "mutual exclusive",
+            "additionalProperties and properties are mutual exclusive",
+        ),
+        ({"type": "object", "additionalProperties": {"type": "string"}}, "must not be used at the root"),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "array", "uniqueItems": True, "items": {"type": "string"}}},
+            },
+            "quadratic",
         ),
     ],
 )
 def test_structural_refusals(schema, needle):
     errs = check_structural(schema)
     assert any(needle in e for e in errs), errs
+
+
+def test_structural_int_or_string_patterns_are_allowed():
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {"x-kubernetes-int-or-string": True, "anyOf": [{"type": "integer"}, {"type": "string"}]},
+            "b": {"x-kubernetes-int-or-string": True, "allOf": [{"anyOf": [{"type": "integer"}, {"type": "string"}]}]},
+            "c": {"x-kubernetes-preserve-unknown-fields": True},
+        },
+    }
+    assert check_structural(schema) == []
 
 
 def test_check_crd_name_and_storage():
@@ -150,6 +187,7 @@ def test_validate_causes_like_the_real_422():
         causes["spec.labels.a"]["message"]
         == 'Invalid value: "integer": spec.labels.a in body must be of type string: "integer"'
     )
+    assert causes["spec.labels.a"]["reason"] == "FieldValueTypeInvalid"
     missing = validate({"spec": {}}, CRONTAB)
     assert missing == [{"reason": "FieldValueRequired", "message": "Required value", "field": "spec.cronSpec"}]
     assert validate({"spec": {"cronSpec": "*/1 * * * *", "replicas": 3, "port": "http", "mode": "Fast"}}, CRONTAB) == []
@@ -280,7 +318,7 @@ def test_istio_misspelt_and_invalid_fields():
     }
     fields = {c["field"]: c["reason"] for c in validate(vs, vs_schema)}
     assert fields == {
-        "spec.hosts": "FieldValueInvalid",
+        "spec.hosts": "FieldValueTypeInvalid",
         "spec.http[0].match[0].uri": "FieldValueInvalid",
         "spec.http[0].route[0].destination.host": "FieldValueRequired",
     }

@@ -76,122 +76,215 @@ _KNOWN_KEYS = {
 
 
 def check_structural(schema: dict, path: str = "spec.versions[0].schema.openAPIV3Schema") -> list[str]:
-    """Violations of the structural-schema rules, as ``"<field>: <error>"`` strings (empty: structural).
+    """Violations of the structural-schema rules, as sorted ``"<field>: <error>"`` strings (empty: structural).
 
-    Rules (docs #specifying-a-structural-schema): a non-empty ``type`` at the root, for every field in
-    ``properties``/``additionalProperties`` and for ``items`` (except x-kubernetes-int-or-string or
-    x-kubernetes-preserve-unknown-fields); inside allOf/anyOf/oneOf/not no type, description, default,
-    additionalProperties, nullable, and every field/items there also specified outside; ``metadata``
-    restricts at most ``name`` and ``generateName``; ``properties`` and ``additionalProperties`` exclusive."""
+    As apiextensions-apiserver pkg/apiserver/schema/validation.go (ValidateStructural) and complete.go,
+    plus the schema checks of pkg/apis/apiextensions/validation that concern structure: a non-empty ``type``
+    at the root (object), for every field and for ``items`` (except x-kubernetes-int-or-string or
+    x-kubernetes-preserve-unknown-fields); arrays specify ``items``; no ``additionalProperties`` at the root or
+    next to ``properties``; inside allOf/anyOf/oneOf/not no type, description, default, additionalProperties,
+    nullable or x-kubernetes-* and every field there also specified outside ("because it is defined in");
+    root ``metadata`` restricts at most ``name`` and ``generateName``; $ref, id, definitions, ... and
+    ``uniqueItems: true`` are forbidden."""
     errs: list[str] = []
     if not isinstance(schema, dict):
-        return [f"{path}: Required value: must not be empty at the root"]
-    if schema.get("type") != "object":
-        if not schema.get("type"):
-            errs.append(f"{path}.type: Required value: must not be empty at the root")
-        else:
-            errs.append(f'{path}.type: Invalid value: "{schema.get("type")}": must be object at the root')
-    _structural(schema, path, errs)
-    meta = (schema.get("properties") or {}).get("metadata")
-    if isinstance(meta, dict):
-        mpath = f"{path}.properties[metadata]"
-        if meta.get("type") not in (None, "object"):
-            errs.append(f'{mpath}.type: Invalid value: "{meta.get("type")}": must be object')
-        for k in meta:
-            if k not in ("type", "properties", "description"):
-                errs.append(f"{mpath}: Forbidden: must not specify anything other than name and generateName")
-                break
-        for name in meta.get("properties") or {}:
-            if name not in ("name", "generateName"):
-                errs.append(
-                    f"{mpath}.properties[{name}]: Forbidden: must not specify anything other than name and generateName"
-                )
-    return errs
+        return [f"{path}.type: Required value: must not be empty at the root"]
+    _invariants(schema, "root", path, errs)
+    _completeness(schema, schema, path, path, errs)
+    return sorted(set(errs))
 
 
-def _structural(s: Any, path: str, errs: list[str], in_junctor: bool = False) -> None:
+_UNSUPPORTED_KEYS = ("id", "additionalItems", "patternProperties", "definitions", "dependencies", "$ref")
+_INT_OR_STRING_ANYOF = [{"type": "integer"}, {"type": "string"}]
+_NESTED_FORBIDDEN = (
+    ("type", "must be empty to be structural"),
+    ("additionalProperties", "must be undefined to be structural"),
+    ("default", "must be undefined to be structural"),
+    ("title", "must be empty to be structural"),
+    ("description", "must be empty to be structural"),
+    ("nullable", "must be false to be structural"),
+    ("x-kubernetes-preserve-unknown-fields", "must be false to be structural"),
+    ("x-kubernetes-embedded-resource", "must be false to be structural"),
+    ("x-kubernetes-int-or-string", "must be false to be structural"),
+    ("x-kubernetes-list-map-keys", "must be empty to be structural"),
+    ("x-kubernetes-list-type", "must be undefined to be structural"),
+    ("x-kubernetes-map-type", "must be undefined to be structural"),
+    ("x-kubernetes-validations", "must be empty to be structural"),
+)
+
+
+def _invariants(s: Any, lvl: str, path: str, errs: list[str]) -> None:
     if not isinstance(s, dict):
         errs.append(f"{path}: Invalid value: must be a schema object")
         return
-    for k in s:
-        if k not in _KNOWN_KEYS:
+    for k in _UNSUPPORTED_KEYS:
+        if k in s:
             errs.append(f"{path}.{k}: Forbidden: {k} is not supported")
     t = s.get("type")
     if t is not None and t not in _TYPES:
-        errs.append(f'{path}.type: Unsupported value: "{t}": supported values: ' + ", ".join(f'"{x}"' for x in _TYPES))
-    if s.get("x-kubernetes-int-or-string") and t is not None and not in_junctor:
-        errs.append(f"{path}.type: Forbidden: must be empty if x-kubernetes-int-or-string is true")
-    if "properties" in s and "additionalProperties" in s and s["additionalProperties"] not in (None, False):
-        errs.append(f"{path}.additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive")
-    if s.get("additionalProperties") is False:
-        errs.append(f"{path}.additionalProperties: Forbidden: must not be false")
+        errs.append(
+            f"{path}.type: Unsupported value: {_repr(t)}: supported values: "
+            + ", ".join(f'"{x}"' for x in sorted(_TYPES))
+        )
+    if s.get("uniqueItems"):
+        errs.append(
+            f"{path}.uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic"
+        )
     if s.get("x-kubernetes-preserve-unknown-fields") is False:
         errs.append(f"{path}.x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined")
-    if s.get("x-kubernetes-embedded-resource") and t != "object":
-        errs.append(f"{path}.type: Required value: must be object if x-kubernetes-embedded-resource is true")
-    if in_junctor:
-        for k in ("type", "description", "default", "additionalProperties", "nullable"):
-            if k in s and not (k == "type" and s.get("x-kubernetes-int-or-string")):
-                errs.append(f"{path}.{k}: Forbidden: must be empty to be structural")
-    for name, sub in (s.get("properties") or {}).items():
-        p = f"{path}.properties[{name}]"
-        if not in_junctor:
-            _need_type(sub, p, errs, "must not be empty for specified object fields")
-        _structural(sub, p, errs, in_junctor=in_junctor)
-    ap = s.get("additionalProperties")
-    if isinstance(ap, dict):
-        p = f"{path}.additionalProperties"
-        if not in_junctor:
-            _need_type(ap, p, errs, "must not be empty for specified object fields")
-        _structural(ap, p, errs, in_junctor=in_junctor)
-    items = s.get("items")
-    if items is not None:
-        p = f"{path}.items"
-        if isinstance(items, list):
-            errs.append(f"{p}: Forbidden: items must be a schema object and not an array")
-        else:
-            if not in_junctor:
-                _need_type(items, p, errs, "must not be empty for specified array items")
-            _structural(items, p, errs, in_junctor=in_junctor)
-    if t == "array" and items is None and not in_junctor:
+    if s.get("x-kubernetes-int-or-string") and s.get("x-kubernetes-preserve-unknown-fields"):
+        errs.append(
+            f"{path}.x-kubernetes-preserve-unknown-fields: Invalid value: true: must be false if x-kubernetes-int-or-string is true"
+        )
+    if t == "array" and s.get("items") is None:
         errs.append(f"{path}.items: Required value: must be specified")
+    items = s.get("items")
+    if isinstance(items, list):
+        errs.append(f"{path}.items: Forbidden: items must be a schema object and not an array")
+    elif items is not None:
+        _invariants(items, "item", f"{path}.items", errs)
+    for name, sub in (s.get("properties") or {}).items():
+        _invariants(sub, "field", f"{path}.properties[{name}]", errs)
+    ap = s.get("additionalProperties")
+    if ap is not None:
+        if lvl == "root":
+            errs.append(f"{path}.additionalProperties: Forbidden: must not be used at the root")
+        if s.get("properties") and (ap is False or isinstance(ap, dict)):
+            errs.append(
+                f"{path}.additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive"
+            )
+        if isinstance(ap, dict):
+            _invariants(ap, "field", f"{path}.additionalProperties", errs)
+    # value validation: the junctors (the two int-or-string anyOf patterns excepted)
+    skip_any_of = s.get("anyOf") == _INT_OR_STRING_ANYOF
+    all_of = s.get("allOf") or []
+    skip_first_all_of = bool(all_of) and isinstance(all_of[0], dict) and all_of[0].get("anyOf") == _INT_OR_STRING_ANYOF
+    _junctors_structural(s, path, errs, skip_any_of, skip_first_all_of)
+    if s.get("x-kubernetes-embedded-resource") and t != "object":
+        if not t:
+            errs.append(f"{path}.type: Required value: must be object if x-kubernetes-embedded-resource is true")
+        else:
+            errs.append(
+                f"{path}.type: Invalid value: {_repr(t)}: must be object if x-kubernetes-embedded-resource is true"
+            )
+    elif not t and not s.get("x-kubernetes-int-or-string") and not s.get("x-kubernetes-preserve-unknown-fields"):
+        why = {
+            "root": "must not be empty at the root",
+            "item": "must not be empty for specified array items",
+            "field": "must not be empty for specified object fields",
+        }[lvl]
+        errs.append(f"{path}.type: Required value: {why}")
+    if lvl == "root" and t and t != "object":
+        errs.append(f"{path}.type: Invalid value: {_repr(t)}: must be object at the root")
+    check_meta = lvl == "root" or bool(s.get("x-kubernetes-embedded-resource"))
+    props = s.get("properties") or {}
+    for key in ("kind", "apiVersion"):
+        if check_meta and isinstance(props.get(key), dict) and props[key].get("type") != "string":
+            errs.append(
+                f"{path}.properties[{key}].type: Invalid value: {_repr(props[key].get('type') or '')}: must be string"
+            )
+    meta = props.get("metadata")
+    if isinstance(meta, dict):
+        mpath = f"{path}.properties[metadata]"
+        if check_meta and meta.get("type") != "object":
+            errs.append(f"{mpath}.type: Invalid value: {_repr(meta.get('type') or '')}: must be object")
+        if lvl == "root":
+            names = set(meta.get("properties") or {})
+            rest = {k for k in meta if k not in ("type", "default", "properties")}
+            if rest or not names <= {"name", "generateName"}:
+                errs.append(
+                    f"{mpath}: Forbidden: must not specify anything other than name and generateName, "
+                    "but metadata is implicitly specified"
+                )
+
+
+def _junctors_structural(s: dict, path: str, errs: list[str], skip_any_of: bool, skip_first_all_of: bool) -> None:
     for j in _JUNCTORS:
         subs = s.get(j)
         if subs is None:
             continue
-        subs_list = [subs] if j == "not" else subs
-        if not isinstance(subs_list, list):
+        if j == "not":
+            _nested(subs, f"{path}.not", errs)
+            continue
+        if not isinstance(subs, list):
             errs.append(f"{path}.{j}: Invalid value: must be a list of schemas")
             continue
-        for i, sub in enumerate(subs_list):
-            p = f"{path}.{j}" if j == "not" else f"{path}.{j}[{i}]"
-            _structural(sub, p, errs, in_junctor=True)
-            _junctor_covered(sub, s, p, errs)
+        if j == "anyOf" and skip_any_of:
+            continue
+        for i, sub in enumerate(subs):
+            if j == "allOf" and i == 0 and skip_first_all_of and isinstance(sub, dict):
+                sub = {k: v for k, v in sub.items() if k != "anyOf"}
+            _nested(sub, f"{path}.{j}[{i}]", errs)
 
 
-def _need_type(sub: Any, path: str, errs: list[str], why: str) -> None:
-    if not isinstance(sub, dict):
+def _nested(v: Any, path: str, errs: list[str]) -> None:
+    """validateNestedValueValidation: a schema under a junctor only validates values."""
+    if not isinstance(v, dict):
+        errs.append(f"{path}: Invalid value: must be a schema object")
         return
-    if sub.get("type") or sub.get("x-kubernetes-int-or-string") or sub.get("x-kubernetes-preserve-unknown-fields"):
-        return
-    errs.append(f"{path}.type: Required value: {why}")
+    _junctors_structural(v, path, errs, False, False)
+    if isinstance(v.get("items"), dict):
+        _nested(v["items"], f"{path}.items", errs)
+    for name, sub in (v.get("properties") or {}).items():
+        _nested(sub, f"{path}.properties[{name}]", errs)
+    for key, why in _NESTED_FORBIDDEN:
+        if key in v and v[key] not in (None, False, "", [], {}):
+            errs.append(f"{path}.{key}: Forbidden: {why}")
+        elif key == "additionalProperties" and key in v:
+            errs.append(f"{path}.{key}: Forbidden: {why}")
+    if "metadata" in (v.get("properties") or {}):
+        errs.append(f"{path}.properties[metadata]: Forbidden: must not be specified in a nested context")
 
 
-def _junctor_covered(sub: Any, outer: dict, path: str, errs: list[str]) -> None:
-    if not isinstance(sub, dict):
+def _completeness(s: Any, v: Any, s_path: str, v_path: str, errs: list[str]) -> None:
+    """complete.go: every field/items a junctor mentions is also specified in the structural schema."""
+    if not isinstance(s, dict) or not isinstance(v, dict):
         return
-    for name, inner in (sub.get("properties") or {}).items():
-        if name not in (outer.get("properties") or {}):
+    if v is not s:
+        _complete_node(s, v, s_path, v_path, errs)
+    for key, sub in (s.get("properties") or {}).items():
+        _completeness(sub, sub, f"{s_path}.properties[{key}]", f"{s_path}.properties[{key}]", errs)
+    if isinstance(s.get("items"), dict):
+        _completeness(s["items"], s["items"], f"{s_path}.items", f"{s_path}.items", errs)
+    if isinstance(s.get("additionalProperties"), dict):
+        ap = s["additionalProperties"]
+        _completeness(ap, ap, f"{s_path}.additionalProperties", f"{s_path}.additionalProperties", errs)
+    for j in _JUNCTORS:
+        subs = s.get(j)
+        if subs is None:
+            continue
+        if j == "not":
+            _complete_node(s, subs, s_path, f"{s_path}.not", errs)
+        elif isinstance(subs, list):
+            for i, sub in enumerate(subs):
+                _complete_node(s, sub, s_path, f"{s_path}.{j}[{i}]", errs)
+
+
+def _complete_node(s: dict, v: Any, s_path: str, v_path: str, errs: list[str]) -> None:
+    if not isinstance(v, dict):
+        return
+    for j in _JUNCTORS:
+        subs = v.get(j)
+        if j == "not" and isinstance(subs, dict):
+            _complete_node(s, subs, s_path, f"{v_path}.not", errs)
+        elif isinstance(subs, list):
+            for i, sub in enumerate(subs):
+                _complete_node(s, sub, s_path, f"{v_path}.{j}[{i}]", errs)
+    if isinstance(v.get("items"), dict):
+        if not isinstance(s.get("items"), dict):
+            errs.append(f"{s_path}.items: Required value: because it is defined in {v_path}.items")
+        else:
+            _complete_node(s["items"], v["items"], f"{s_path}.items", f"{v_path}.items", errs)
+    for key, sub in (v.get("properties") or {}).items():
+        known = (s.get("properties") or {}).get(key)
+        if known is None:
+            if isinstance(s.get("additionalProperties"), dict):
+                continue
             errs.append(
-                f"{path}.properties[{name}]: Forbidden: must not be specified in junctors if not specified outside"
+                f"{s_path}.properties[{key}]: Required value: because it is defined in {v_path}.properties[{key}]"
             )
         else:
-            _junctor_covered(inner, outer["properties"][name], f"{path}.properties[{name}]", errs)
-    if sub.get("items") is not None:
-        if outer.get("items") is None:
-            errs.append(f"{path}.items: Forbidden: must not be specified in junctors if not specified outside")
-        else:
-            _junctor_covered(sub["items"], outer["items"], f"{path}.items", errs)
+            _complete_node(known, sub, f"{s_path}.properties[{key}]", f"{v_path}.properties[{key}]", errs)
 
 
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -404,8 +497,13 @@ def _is_type(v: Any, t: str) -> bool:
     return n == t
 
 
-def _invalid(field: str, value: Any, detail: str) -> dict:
-    return {"reason": "FieldValueInvalid", "message": f"Invalid value: {_repr(value)}: {detail}", "field": field}
+def _invalid(field: str, value: Any, detail: str, reason: str = "FieldValueInvalid") -> dict:
+    return {"reason": reason, "message": f"Invalid value: {_repr(value)}: {detail}", "field": field}
+
+
+def _type_invalid(field: str, type_name: str, detail: str) -> dict:
+    # field.TypeInvalid: reason FieldValueTypeInvalid, rendered "Invalid value: <the value's type>: ..."
+    return _invalid(field, type_name, detail, "FieldValueTypeInvalid")
 
 
 _FORMATS = {
@@ -440,7 +538,8 @@ def _check_format(fmt: str, v: Any) -> bool:
 def validate(obj: dict, schema: dict) -> list[dict]:
     """Validate an (already pruned) custom object: causes ``{"reason", "message", "field"}`` as the 422
     ``details.causes`` (reasons FieldValueInvalid, FieldValueRequired, FieldValueNotSupported,
-    FieldValueTooMany, FieldValueTooLong, FieldValueDuplicate). apiVersion/kind/metadata at the root are the
+    FieldValueTypeInvalid, FieldValueTooMany, FieldValueTooLong, FieldValueDuplicate: the mapping of
+    apiextensions-apiserver pkg/apiserver/validation kubeOpenAPIResultToFieldErrors). apiVersion/kind/metadata at the root are the
     API server's business and are skipped."""
     causes: list[dict] = []
     body = {k: v for k, v in obj.items() if k not in _ROOT_KEEP}
@@ -457,21 +556,28 @@ def _validate(v: Any, s: Any, path: str, causes: list[dict]) -> None:
     where = path or "<root>"
     if v is None:
         if not s.get("nullable") and (s.get("type") or s.get("x-kubernetes-int-or-string")):
-            causes.append(_invalid(path, v, f'{where} in body must be of type {s.get("type") or "string"}: "null"'))
+            causes.append(
+                _type_invalid(path, "null", f'{where} in body must be of type {s.get("type") or "string"}: "null"')
+            )
         return
     t = s.get("type")
     if s.get("x-kubernetes-int-or-string"):
         if _type_name(v) not in ("integer", "string"):
             causes.append(
-                _invalid(path, _type_name(v), f"{where} in body must be of type integer,string: {_repr(_type_name(v))}")
+                _type_invalid(
+                    path, _type_name(v), f"{where} in body must be of type integer,string: {_repr(_type_name(v))}"
+                )
             )
             return
     elif t and not _is_type(v, t):
-        causes.append(_invalid(path, _type_name(v), f"{where} in body must be of type {t}: {_repr(_type_name(v))}"))
+        causes.append(
+            _type_invalid(path, _type_name(v), f"{where} in body must be of type {t}: {_repr(_type_name(v))}")
+        )
         return
     enum = s.get("enum")
     if enum is not None and v not in enum:
-        supported = ", ".join(_repr(e) for e in enum)
+        # NotSupported quotes every allowed value (non-strings as their JSON)
+        supported = ", ".join(json.dumps(e if isinstance(e, str) else json.dumps(e)) for e in enum)
         causes.append(
             {
                 "reason": "FieldValueNotSupported",
@@ -506,7 +612,8 @@ def _validate(v: Any, s: Any, path: str, causes: list[dict]) -> None:
             causes.append(
                 {
                     "reason": "FieldValueTooLong",
-                    "message": f"Too long: may not be more than {s['maxLength']} bytes",
+                    "message": f"Too long: may not be more than {s['maxLength']} "
+                    + ("byte" if s["maxLength"] == 1 else "bytes"),
                     "field": path,
                 }
             )
@@ -519,7 +626,8 @@ def _validate(v: Any, s: Any, path: str, causes: list[dict]) -> None:
             causes.append(
                 {
                     "reason": "FieldValueTooMany",
-                    "message": f"Too many: {len(v)}: must have at most {s['maxItems']} items",
+                    "message": f"Too many: {len(v)}: must have at most {s['maxItems']} "
+                    + ("item" if s["maxItems"] == 1 else "items"),
                     "field": path,
                 }
             )
@@ -566,7 +674,8 @@ def _validate(v: Any, s: Any, path: str, causes: list[dict]) -> None:
             causes.append(
                 {
                     "reason": "FieldValueTooMany",
-                    "message": f"Too many: {len(v)}: must have at most {s['maxProperties']} items",
+                    "message": f"Too many: {len(v)}: must have at most {s['maxProperties']} "
+                    + ("item" if s["maxProperties"] == 1 else "items"),
                     "field": path,
                 }
             )
