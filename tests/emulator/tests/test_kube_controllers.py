@@ -829,6 +829,20 @@ def test_nothing_new_in_a_terminating_namespace(emu, cluster):
     assert lst(emu, cid, "apps", "replicasets", "gone") == [] and pods_of(emu, cid, "tmp", "gone") == []
 
 
+def test_an_unreadable_object_does_not_stop_the_others(emu, cluster, capfd):
+    """A Deployment the emulation cannot read (stored past any validation) is reported on stderr;
+    the other objects are still reconciled."""
+    cid = cluster
+    with objects.open_view(emu, cid) as view:
+        broken = deployment("broken", 1)
+        broken["spec"]["template"] = "not a template"
+        view.create(broken)
+    create(emu, cid, deployment("fine", 2))
+    assert len(pods_of(emu, cid, "fine")) == 2
+    assert "Deployment default/broken: reconcile failed" in capfd.readouterr().err
+    assert lst(emu, cid, "apps", "replicasets", "default", {"app": "broken"}) == []
+
+
 # ------------------------------------------------------------------------------------------ real clients
 ROLLOUT = """\
 apiVersion: apps/v1

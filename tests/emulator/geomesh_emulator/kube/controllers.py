@@ -54,6 +54,8 @@ import ipaddress
 import json
 import math
 import secrets
+import sys
+import traceback
 from typing import Any
 
 from ..products import asm, cs
@@ -358,6 +360,17 @@ def _delete(view: Any, objs: _Objects, group: str, plural: str, obj: dict[str, A
         objs.put(group, plural, gone)
 
 
+def _guard(what: str, fn: Any, *args: Any) -> None:
+    """Run one object's reconcile step; an object that cannot be reconciled (a shape the API
+    accepted but this emulation cannot read) must not stop the others. What the step wrote stays
+    (every step is idempotent: the next reconcile carries on); the error goes to stderr."""
+    try:
+        fn(*args)
+    except Exception:  # pylint: disable=broad-except
+        print(f"kube controllers: {what}: reconcile failed", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+
+
 def _delay(view: Any, name: str) -> float:
     return float(view.ctx.delay(name, BASE_DELAY))
 
@@ -420,22 +433,22 @@ def _reconcile_cluster(view: Any) -> None:
     st.namespaces = {_name(n): n for n in st.objs.of(CORE, "namespaces")}
     if st.mesh is not None:
         _ensure_istio_namespace(st)
-    _sync_gateways_from_cluster(st)
+    _guard("IstioGateway objects", _sync_gateways_from_cluster, st)
     _evict_lost_nodes(st)
     for dep in sorted(st.objs.of(APPS, "deployments"), key=lambda d: (_ns(d), _name(d))):
-        _sync_deployment_replicasets(st, dep)
+        _guard(f"Deployment {_ns(dep)}/{_name(dep)}", _sync_deployment_replicasets, st, dep)
     for rs in sorted(st.objs.of(APPS, "replicasets"), key=lambda r: (_ns(r), _name(r))):
-        _sync_replicaset_pods(st, rs)
+        _guard(f"ReplicaSet {_ns(rs)}/{_name(rs)}", _sync_replicaset_pods, st, rs)
     _sync_pods(st)
     for rs in st.objs.of(APPS, "replicasets"):
-        _sync_replicaset_status(st, rs)
+        _guard(f"ReplicaSet {_ns(rs)}/{_name(rs)} status", _sync_replicaset_status, st, rs)
     for dep in st.objs.of(APPS, "deployments"):
-        _sync_deployment_status(st, dep)
+        _guard(f"Deployment {_ns(dep)}/{_name(dep)} status", _sync_deployment_status, st, dep)
     _sync_services(st)
     if st.mesh is not None:
         mesh_view = view.other(st.mesh["ServiceMeshId"])
         if mesh_view is not None:
-            _sync_gateway_statuses(mesh_view, st.mesh)
+            _guard("IstioGateway status", _sync_gateway_statuses, mesh_view, st.mesh)
 
 
 # ------------------------------------------------------------------------------------------
@@ -1280,63 +1293,71 @@ def _sync_pods(st: _Cluster) -> None:
     delay = _delay(view, POD_START_DELAY)
     now_iso = _iso(st.now)
     for pod in pods:
-        if _terminating(pod):
-            continue
-        spec = pod.get("spec") or {}
-        status = pod.get("status") or {}
-        if not spec.get("nodeName") and _controller_ref(pod) is None and SIDECAR_STATUS not in _annotations(pod):
-            # A Pod a client created: the injector is an admission webhook in a real cluster;
-            # api.py may call admit_pod at create, else it happens here, before scheduling.
-            injected = copy.deepcopy(pod)
-            if admit_pod(view, injected, st.namespaces.get(_ns(pod)), st.mesh):
-                pod = _write(view, objs, CORE, "pods", pod, injected)
-        if not spec.get("nodeName"):
-            node, why = _schedule(st, pod, load, owner_load)
-            if node is None:
-                cond = _cond(pod, "PodScheduled") or {}
-                if cond.get("reason") == "Unschedulable" and cond.get("message") == why:
-                    continue
-                pending = {
-                    "phase": "Pending",
-                    "qosClass": _qos(pod),
-                    "conditions": [
-                        {
-                            "type": "PodScheduled",
-                            "status": "False",
-                            "lastProbeTime": None,
-                            "lastTransitionTime": cond.get("lastTransitionTime") or now_iso,
-                            "reason": "Unschedulable",
-                            "message": why,
-                        }
-                    ],
-                }
-                _set_status(view, objs, CORE, "pods", pod, pending)
-                continue
-            bound = copy.deepcopy(pod)
-            bound.setdefault("spec", {})["nodeName"] = node
-            pod = _write(view, objs, CORE, "pods", pod, bound)
-            load[node] = load.get(node, 0) + 1
-            owner = (_controller_ref(pod) or {}).get("uid", "")
-            owner_load[(owner, node)] = owner_load.get((owner, node), 0) + 1
-            status = {}
-        node_name = pod["spec"]["nodeName"]
-        if node_name not in st.nodes:
-            continue  # a lost node: _evict_lost_nodes deleted it (bare Pods named to a ghost wait)
-        if status.get("phase") in ("Running", "Succeeded", "Failed"):
-            continue
-        start = status.get("startTime") if status.get("podIP") else None
-        if not start:
-            ip = _alloc_pod_ip(st, node_name)
-            if ip is None:
-                continue  # no free address: stays Pending, tried again next time
-            fresh = {"podIP": ip}
-            pod = copy.deepcopy(pod)
-            pod["status"] = fresh
-            new = _pod_status(st, pod, False, now_iso, now_iso)
-            pod = _set_status(view, objs, CORE, "pods", pod, new)
-            start = now_iso
-        if _due(start, delay, st.now):
-            _set_status(view, objs, CORE, "pods", pod, _pod_status(st, pod, True, now_iso, start))
+        _guard(f"Pod {_ns(pod)}/{_name(pod)}", _sync_pod, st, pod, load, owner_load, delay, now_iso)
+
+
+def _sync_pod(
+    st: _Cluster, pod: dict[str, Any], load: dict[str, int], owner_load: dict[tuple, int], delay: float, now_iso: str
+) -> None:
+    """Inject (a bare Pod), schedule, give an address, turn Running when due."""
+    view, objs = st.view, st.objs
+    if _terminating(pod):
+        return
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    if not spec.get("nodeName") and _controller_ref(pod) is None and SIDECAR_STATUS not in _annotations(pod):
+        # A Pod a client created: the injector is an admission webhook in a real cluster;
+        # api.py may call admit_pod at create, else it happens here, before scheduling.
+        injected = copy.deepcopy(pod)
+        if admit_pod(view, injected, st.namespaces.get(_ns(pod)), st.mesh):
+            pod = _write(view, objs, CORE, "pods", pod, injected)
+    if not spec.get("nodeName"):
+        node, why = _schedule(st, pod, load, owner_load)
+        if node is None:
+            cond = _cond(pod, "PodScheduled") or {}
+            if cond.get("reason") == "Unschedulable" and cond.get("message") == why:
+                return
+            pending = {
+                "phase": "Pending",
+                "qosClass": _qos(pod),
+                "conditions": [
+                    {
+                        "type": "PodScheduled",
+                        "status": "False",
+                        "lastProbeTime": None,
+                        "lastTransitionTime": cond.get("lastTransitionTime") or now_iso,
+                        "reason": "Unschedulable",
+                        "message": why,
+                    }
+                ],
+            }
+            _set_status(view, objs, CORE, "pods", pod, pending)
+            return
+        bound = copy.deepcopy(pod)
+        bound.setdefault("spec", {})["nodeName"] = node
+        pod = _write(view, objs, CORE, "pods", pod, bound)
+        load[node] = load.get(node, 0) + 1
+        owner = (_controller_ref(pod) or {}).get("uid", "")
+        owner_load[(owner, node)] = owner_load.get((owner, node), 0) + 1
+        status = {}
+    node_name = pod["spec"]["nodeName"]
+    if node_name not in st.nodes:
+        return  # a lost node: _evict_lost_nodes deleted it (bare Pods named to a ghost wait)
+    if status.get("phase") in ("Running", "Succeeded", "Failed"):
+        return
+    start = status.get("startTime") if status.get("podIP") else None
+    if not start:
+        ip = _alloc_pod_ip(st, node_name)
+        if ip is None:
+            return  # no free address: stays Pending, tried again next time
+        fresh = {"podIP": ip}
+        pod = copy.deepcopy(pod)
+        pod["status"] = fresh
+        new = _pod_status(st, pod, False, now_iso, now_iso)
+        pod = _set_status(view, objs, CORE, "pods", pod, new)
+        start = now_iso
+    if _due(start, delay, st.now):
+        _set_status(view, objs, CORE, "pods", pod, _pod_status(st, pod, True, now_iso, start))
 
 
 # ------------------------------------------------------------------------------------------
@@ -1547,6 +1568,8 @@ def _resolve_ports(svc: dict[str, Any], pod: dict[str, Any]) -> list[dict[str, A
     }
     for sp in (svc.get("spec") or {}).get("ports") or []:
         target = sp.get("targetPort", sp.get("port"))
+        if target is None:
+            continue
         if isinstance(target, str) and not target.isdigit():
             if target not in container_ports:
                 return None
@@ -1572,15 +1595,7 @@ def _sync_services(st: _Cluster) -> None:
         if _terminating(svc):
             continue
         names.add((_ns(svc), _name(svc)))
-        svc = _sync_lb_status(view, objs, objs.of(CORE, "services"), svc)
-        selector = (svc.get("spec") or {}).get("selector")
-        if _ns_terminating(st, _ns(svc)):
-            continue
-        if not selector or (svc.get("spec") or {}).get("type") == "ExternalName":
-            continue
-        chosen = [p for p in pods_by_ns.get(_ns(svc), []) if all(_labels(p).get(k) == v for k, v in selector.items())]
-        _sync_endpoints(st, svc, chosen, endpoints.get((_ns(svc), _name(svc))))
-        _sync_slice(st, svc, chosen, slices.get((_ns(svc), _name(svc))) or [])
+        _guard(f"Service {_ns(svc)}/{_name(svc)}", _sync_service, st, svc, pods_by_ns, endpoints, slices)
     for key, ep in endpoints.items():
         if key in names:
             continue
@@ -1589,6 +1604,24 @@ def _sync_services(st: _Cluster) -> None:
         ]
         if not ep.get("subsets") or any((a.get("targetRef") or {}).get("kind") == "Pod" for a in addrs):
             _delete(view, objs, CORE, "endpoints", ep)  # the endpoints controller's, its Service went
+
+
+def _sync_service(
+    st: _Cluster,
+    svc: dict[str, Any],
+    pods_by_ns: dict[str, list[dict[str, Any]]],
+    endpoints: dict[tuple[str, str], dict[str, Any]],
+    slices: dict[tuple[str, str], list[dict[str, Any]]],
+) -> None:
+    svc = _sync_lb_status(st.view, st.objs, st.objs.of(CORE, "services"), svc)
+    selector = (svc.get("spec") or {}).get("selector")
+    if _ns_terminating(st, _ns(svc)):
+        return
+    if not selector or (svc.get("spec") or {}).get("type") == "ExternalName":
+        return
+    chosen = [p for p in pods_by_ns.get(_ns(svc), []) if all(_labels(p).get(k) == v for k, v in selector.items())]
+    _sync_endpoints(st, svc, chosen, endpoints.get((_ns(svc), _name(svc))))
+    _sync_slice(st, svc, chosen, slices.get((_ns(svc), _name(svc))) or [])
 
 
 def _sync_endpoints(st: _Cluster, svc: dict[str, Any], pods: list[dict[str, Any]], ep: dict | None) -> None:
