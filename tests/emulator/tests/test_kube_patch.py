@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 
 import pytest
 
@@ -569,3 +570,55 @@ def test_ssa_kubectl_rewrites_an_existing_last_applied_annotation():
     # other managers leave it alone
     other = server_side_apply(live, applied(), "ansible", False, "Deployment", T1, "apps/v1")
     assert other["metadata"]["annotations"] == live["metadata"]["annotations"]
+
+
+def test_reapplying_is_a_no_op_across_many_manager_histories():
+    # property check over seeded random histories of three managers (apply, forced apply, update):
+    # re-applying the same configuration, or recording an unchanged update, changes nothing
+    rnd = random.Random(7)
+    names = ["a", "b", "c"]
+
+    def config() -> dict:
+        ctrs = []
+        for n in rnd.sample(names, rnd.randint(0, 3)):
+            c: dict = {"name": n}
+            if rnd.random() < 0.7:
+                c["image"] = rnd.choice(["x", "y"])
+            if rnd.random() < 0.5:
+                c["env"] = [{"name": e, "value": rnd.choice(["1", "2"])} for e in rnd.sample(names, rnd.randint(0, 3))]
+            ctrs.append(c)
+        spec: dict = {"template": {"spec": {"containers": ctrs}}}
+        if rnd.random() < 0.6:
+            spec["replicas"] = rnd.randint(0, 3)
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "d", "labels": {rnd.choice(names): "v"}},
+            "spec": spec,
+        }
+
+    applies = conflicts = 0
+    for _history in range(150):
+        live = None
+        for step in range(5):
+            cfg, manager, now = config(), rnd.choice(["m1", "m2", "m3"]), f"2026-01-01T00:00:0{step}Z"
+            if live is None or rnd.random() < 0.6:
+                try:
+                    new = server_side_apply(
+                        copy.deepcopy(live), cfg, manager, rnd.random() < 0.3, "Deployment", now, "apps/v1"
+                    )
+                except PatchError as err:
+                    assert err.code == 409 and err.causes
+                    conflicts += 1
+                    continue
+                assert server_side_apply(copy.deepcopy(new), cfg, manager, False, "Deployment", T2, "apps/v1") == new
+                applies += 1
+            else:
+                new = copy.deepcopy(cfg)
+                new["metadata"]["managedFields"] = record_update(live, new, manager, "Update", "apps/v1", now)
+            assert (
+                record_update(new, copy.deepcopy(new), manager, "Update", "apps/v1", T2)
+                == new["metadata"]["managedFields"]
+            )
+            live = new
+    assert applies > 100 and conflicts > 10

@@ -664,17 +664,25 @@ def _walk(value: Any, t: _T, prefix: tuple, out: dict) -> None:
                 continue
             _walk(v, t.child(k), prefix + ("f:" + k,), out)
         return
-    if isinstance(value, list) and t.kind == "list" and (t.ssa_keys or t.ssa_set) and value:
-        for item in value:
-            tok = _item_token(item, t)
-            if tok is None:
-                out[prefix] = value
-                return
+    tokens = _tokens(value, t)
+    if tokens is not None and value:
+        for tok, item in zip(tokens, value, strict=True):
             out[prefix + (tok,)] = item
             if t.ssa_keys and isinstance(item, dict):
                 _walk(item, t.item or GENERIC, prefix + (tok,), out)
         return
     out[prefix] = value
+
+
+def _tokens(value: Any, t: _T) -> list[str] | None:
+    """The path elements of an associative list's items; None when the list is atomic here (no keys, an
+    item without its key, or duplicate keys -- handled as one value rather than guessed at)."""
+    if not (isinstance(value, list) and t.kind == "list" and (t.ssa_keys or t.ssa_set)):
+        return None
+    tokens = [_item_token(item, t) for item in value]
+    if None in tokens or len(set(tokens)) != len(tokens):
+        return None
+    return tokens
 
 
 def _paths(obj: dict, t: _T, subresource: str = "") -> dict:
@@ -834,12 +842,12 @@ def _compare_value(a: Any, b: Any, t: _T, path: tuple, added: set, changed: set,
         _update_nodes(a, b, t, path, added, changed, removed)
         return
     if isinstance(a, list) and isinstance(b, list) and t.kind == "list" and (t.ssa_keys or t.ssa_set):
-        ai = {_item_token(x, t): x for x in a}
-        bi = {_item_token(x, t): x for x in b}
-        if None in ai or None in bi:
+        a_tok, b_tok = _tokens(a, t), _tokens(b, t)
+        if a_tok is None or b_tok is None:
             if a != b:
                 changed.add(path)
             return
+        ai, bi = dict(zip(a_tok, a, strict=True)), dict(zip(b_tok, b, strict=True))
         for tok in set(ai) | set(bi):
             ipath = path + (tok,)
             if tok not in bi:
@@ -941,9 +949,8 @@ def _ssa_merge(live: Any, applied: Any, t: _T) -> Any:
             out[k] = _ssa_merge(live.get(k), v, t.child(k))
         return out
     if isinstance(applied, list) and isinstance(live, list) and t.kind == "list" and (t.ssa_keys or t.ssa_set):
-        live_tok = [_item_token(x, t) for x in live]
-        app_tok = [_item_token(x, t) for x in applied]
-        if None in live_tok or None in app_tok:
+        live_tok, app_tok = _tokens(live, t), _tokens(applied, t)
+        if live_tok is None or app_tok is None:
             return copy.deepcopy(applied)
         return _interleave(live, applied, live_tok, app_tok, t)
     return _drop_nulls(applied)
@@ -1203,9 +1210,17 @@ def server_side_apply(
         still_owned |= m.paths
     drop = prev_set - new_set
     keep = still_owned | new_set
+    parents = {q[:i] for q in keep for i in range(1, len(q))}
+    owned_leaves = keep - parents
     gone: list = []
     for p in sorted(drop, key=len):
-        if p in keep or any(q[: len(p)] == p for q in keep if len(q) > len(p)):
+        if p in keep or p in parents:
+            continue
+        if any(p[:i] in owned_leaves for i in range(1, len(p))):
+            # under a value someone owns as a whole (e.g. a list that became atomic)
+            continue
+        if len(p) > 1 and p[-2].startswith("k:") and p[-1][2:] in json.loads(p[-2][2:]):
+            # a key field stays while its item stays
             continue
         if any(p[: len(g)] == g for g in gone):
             continue
