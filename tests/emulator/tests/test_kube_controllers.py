@@ -811,7 +811,34 @@ def test_gateway_leaves_with_its_cluster(emu, asm_client, cluster, mesh):
     assert get(emu, cid, "", "services", "istio-system", "istio-egress") is None
     assert lst(emu, cid, "apps", "replicasets", "istio-system") == []
     assert lst(emu, cid, "", "pods", "istio-system") == []
+    # a leave without ReserveNamespace: the istio-system ASM installed goes too
+    advance(emu, cid, 60)
+    assert get(emu, cid, "", "namespaces", None, "istio-system") is None
     assert_quiet(emu, cid, mesh)
+
+
+def test_istio_system_follows_the_cloud_side(emu, asm_client, cluster, mesh):
+    cid = cluster
+    assert get(emu, cid, "", "namespaces", None, "istio-system") is None
+    join(emu, asm_client, mesh, cid)
+    tick(emu, cid)
+    ns = get(emu, cid, "", "namespaces", None, "istio-system")
+    assert ns["status"]["phase"] == "Active" and mesh in ns["metadata"]["annotations"][controllers.ISTIO_NS_MARK]
+    # a leave with ReserveNamespace keeps it (asm.istio_namespace still reports one)
+    asm_client.remove_cluster_from_service_mesh(
+        am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh, cluster_id=cid, reserve_namespace=True)
+    )
+    advance(emu, cid, 300)
+    assert get(emu, cid, "", "namespaces", None, "istio-system")["status"]["phase"] == "Active"
+    assert_quiet(emu, cid)
+
+
+def test_an_istio_system_a_client_made_is_kept(emu, cluster):
+    cid = cluster
+    create(emu, cid, namespace("istio-system"))
+    advance(emu, cid, 60)  # not a member: the cloud side knows of no istio-system, yet it stays
+    assert get(emu, cid, "", "namespaces", None, "istio-system")["status"]["phase"] == "Active"
+    assert_quiet(emu, cid)
 
 
 def test_nothing_new_in_a_terminating_namespace(emu, cluster):

@@ -95,6 +95,9 @@ SIDECAR_STATUS = "sidecar.istio.io/status"
 # UNCONFIRMED: the marker ASM puts on what an IstioGateway generates (unknown); this emulator
 # annotates the generated objects with ``<mesh id>/<CR name>`` to find them again.
 GATEWAY_MARK = "asm.alibabacloud.com/istiogateway"
+# UNCONFIRMED: how ASM marks the istio-system namespace it installs; this emulation annotates the
+# one it makes with why it exists (products.asm.istio_namespace) to tell it from one a client made.
+ISTIO_NS_MARK = "asm.alibabacloud.com/istio-system"
 LB_NET_META = "kube_lb_net/"
 LB_NEXT_META = "kube_lb_next"
 GW_CLUSTERS_META = "kube_gw_clusters/"
@@ -431,8 +434,7 @@ def _reconcile_cluster(view: Any) -> None:
     st = _Cluster(view, doc, mesh_of_cluster(view.ctx, view.server_id))
     _sync_nodes(st)
     st.namespaces = {_name(n): n for n in st.objs.of(CORE, "namespaces")}
-    if st.mesh is not None:
-        _ensure_istio_namespace(st)
+    _guard("istio-system", _sync_istio_namespace, st)
     _guard("IstioGateway objects", _sync_gateways_from_cluster, st)
     _evict_lost_nodes(st)
     for dep in sorted(st.objs.of(APPS, "deployments"), key=lambda d: (_ns(d), _name(d))):
@@ -574,19 +576,32 @@ def _sync_nodes(st: _Cluster) -> None:
         st.nodes[name] = obj
 
 
-def _ensure_namespace(view: Any, objs: _Objects, name: str) -> dict[str, Any]:
+def _ensure_namespace(view: Any, objs: _Objects, name: str, annotations: dict | None = None) -> dict[str, Any]:
     found = objs.find(CORE, "namespaces", "", name)
     if found is not None:
         return found
-    return _create(
-        view, objs, CORE, "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-    )
+    meta: dict[str, Any] = {"name": name}
+    if annotations:
+        meta["annotations"] = dict(annotations)
+    return _create(view, objs, CORE, "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": meta})
 
 
-def _ensure_istio_namespace(st: _Cluster) -> None:
-    """ASM installs its data-plane components in ``istio-system`` of a member cluster
-    (products/asm.py istio_namespace). UNCONFIRMED: that a leave removes it is not modelled."""
-    st.namespaces[ISTIO_NS] = _ensure_namespace(st.view, st.objs, ISTIO_NS)
+def _sync_istio_namespace(st: _Cluster) -> None:
+    """``istio-system`` as the cloud side knows it (``products.asm.istio_namespace``): ASM
+    installs its data-plane components there in a member (or joining) cluster, a leave with
+    ReserveNamespace keeps it, the ``istio_system_namespace`` scenario fault stands for one made
+    by hand. When the cloud side says there is none any more (a leave without ReserveNamespace),
+    the one this emulation made goes (Terminating, then gone with its objects). UNCONFIRMED: the
+    namespace's labels; a namespace a client made itself is never touched."""
+    reason = asm.istio_namespace(st.ctx, st.view.server_id)
+    found = st.objs.find(CORE, "namespaces", "", ISTIO_NS)
+    if reason and found is None:
+        found = _ensure_namespace(st.view, st.objs, ISTIO_NS, {ISTIO_NS_MARK: reason})
+    elif not reason and found is not None and ISTIO_NS_MARK in _annotations(found) and not _terminating(found):
+        _delete(st.view, st.objs, CORE, "namespaces", found)
+        found = st.objs.find(CORE, "namespaces", "", ISTIO_NS)
+    if found is not None:
+        st.namespaces[ISTIO_NS] = found
 
 
 # ------------------------------------------------------------------------------------------
@@ -1900,7 +1915,8 @@ def _apply_gateways(
     -> CR) says: create / update the wanted ones, delete the others."""
     want: dict[tuple[str, str, str], dict] = {}
     if wanted and mesh is not None:
-        _ensure_namespace(cluster_view, objs, ISTIO_NS)
+        mark = {ISTIO_NS_MARK: asm.istio_namespace(cluster_view.ctx, cluster_id) or f"service mesh {mesh_id}"}
+        _ensure_namespace(cluster_view, objs, ISTIO_NS, mark)
         for _cr_name, cr in sorted(wanted.items()):
             for group, plural, obj in _gateway_objects(cluster_id, mesh, cr):
                 want[(group, plural, _name(obj))] = obj
