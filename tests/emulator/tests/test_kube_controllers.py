@@ -472,6 +472,24 @@ def test_unschedulable_pods_wait_for_a_node(emu, cluster):
     assert get(emu, cid, "", "nodes", None, name)["metadata"]["labels"]["role"] == "mesh"
 
 
+def test_progress_deadline_exceeded(emu, cluster):
+    cid = cluster
+    dep = deployment("stuck", 2, progressDeadlineSeconds=30)
+    dep["spec"]["template"]["spec"]["nodeSelector"] = {"role": "nowhere"}
+    create(emu, cid, dep)
+    assert condition(get(emu, cid, "apps", "deployments", "default", "stuck"), "Progressing")["status"] == "True"
+    advance(emu, cid, 20)
+    assert condition(get(emu, cid, "apps", "deployments", "default", "stuck"), "Progressing")["status"] == "True"
+    advance(emu, cid, 15)
+    dep = get(emu, cid, "apps", "deployments", "default", "stuck")
+    prog = condition(dep, "Progressing")
+    assert (prog["status"], prog["reason"]) == ("False", "ProgressDeadlineExceeded")
+    rs_name = lst(emu, cid, "apps", "replicasets", "default")[0]["metadata"]["name"]
+    assert prog["message"] == f'ReplicaSet "{rs_name}" has timed out progressing.'
+    assert condition(dep, "Available")["status"] == "False"
+    assert_quiet(emu, cid)
+
+
 def test_pods_of_a_removed_node_are_rescheduled(emu, cs, cluster):
     cid = cluster
     create(emu, cid, deployment("spread", 4))

@@ -1222,7 +1222,9 @@ def _pod_status(st: _Cluster, pod: dict[str, Any], running: bool, since: str, st
             "type": ctype,
             "status": "True" if ok else "False",
             "lastProbeTime": None,
-            "lastTransitionTime": since if ctype not in ("PodScheduled", "Initialized") else start,
+            "lastTransitionTime": (
+                since if ctype not in ("PodScheduled", "Initialized", "PodReadyToStartContainers") else start
+            ),
         }
         if reason:
             c["reason"] = reason
@@ -1238,7 +1240,6 @@ def _pod_status(st: _Cluster, pod: dict[str, Any], running: bool, since: str, st
         cond("ContainersReady", running, None if running else "ContainersNotReady", unready),
         cond("PodScheduled", True),
     ]
-    conditions[0]["lastTransitionTime"] = since if running else start
 
     def cstatus(name: str, image: str, index: int) -> dict[str, Any]:
         out: dict[str, Any] = {
