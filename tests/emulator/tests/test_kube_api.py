@@ -43,12 +43,13 @@ class Kube:
         body: Any = None,
         ctype: str = "application/json",
         query: list[tuple[str, str]] | None = None,
+        accept: str = "application/json",
     ) -> tuple[int, dict[str, str], Any]:
         """``(status, headers, decoded body)`` of one request; errors are returned, not raised."""
         url = self.api.configuration.host + path
         if query:
             url += ("&" if "?" in url else "?") + urlencode(query)
-        headers = {"Accept": "application/json", "Content-Type": ctype}
+        headers = {"Accept": accept, "Content-Type": ctype}
         data = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
         # the ApiClient's urllib3 pool carries the kubeconfig's CA and client certificate
         resp = self.api.rest_client.pool_manager.request(method, url, body=data, headers=headers, timeout=30)
@@ -171,9 +172,16 @@ def test_mesh_discovery_serves_istio_not_apps(mesh: Kube) -> None:
     assert by_name["istio.alibabacloud.com"]["preferredVersion"]["version"] == "v1beta1"
     names = {n.metadata.name for n in mesh.core.list_namespace().items}
     assert {"default", "kube-system", "istio-system"} <= names
-    crds = {c["metadata"]["name"]: c for c in mesh.raw("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")[2]["items"]}
-    for name in ("virtualservices.networking.istio.io", "gateways.networking.istio.io",
-                 "destinationrules.networking.istio.io", "istiogateways.istio.alibabacloud.com"):
+    crds = {
+        c["metadata"]["name"]: c
+        for c in mesh.raw("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions")[2]["items"]
+    }
+    for name in (
+        "virtualservices.networking.istio.io",
+        "gateways.networking.istio.io",
+        "destinationrules.networking.istio.io",
+        "istiogateways.istio.alibabacloud.com",
+    ):
         conds = {c["type"]: c for c in crds[name]["status"]["conditions"]}
         assert conds["Established"]["status"] == "True" and conds["NamesAccepted"]["status"] == "True"
     ig = mesh.dyn.resources.get(api_version="istio.alibabacloud.com/v1beta1", kind="IstioGateway")
@@ -235,16 +243,22 @@ def test_invalid_objects_are_422_with_causes(kube: Kube) -> None:
     status, _h, doc = kube.raw("POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {}, "data": {}})
     assert status == 422 and doc["details"]["causes"][0]["field"] == "metadata.name"
     # kind / apiVersion that do not match the URL
-    status, _h, doc = kube.raw("POST", f"/api/v1/namespaces/{ns}/configmaps",
-                               {"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+    status, _h, doc = kube.raw(
+        "POST",
+        f"/api/v1/namespaces/{ns}/configmaps",
+        {"apiVersion": "apps/v1", "kind": "ConfigMap", "metadata": {"name": "x"}},
+    )
     assert status == 400 and doc["reason"] == "BadRequest"
     assert kube.core.list_namespaced_config_map(ns).items == []
 
 
 def test_list_selectors(kube: Kube) -> None:
     ns = kube.namespace()
-    for name, labels in (("a", {"tier": "web", "env": "prod"}), ("b", {"tier": "db", "env": "prod"}),
-                         ("c", {"tier": "web"})):
+    for name, labels in (
+        ("a", {"tier": "web", "env": "prod"}),
+        ("b", {"tier": "db", "env": "prod"}),
+        ("c", {"tier": "web"}),
+    ):
         kube.core.create_namespaced_config_map(ns, configmap(name, labels=labels))
 
     def names(**kw: Any) -> list[str]:
@@ -294,7 +308,11 @@ def wait_settled(kube: Kube, ns: str, name: str, timeout: float = 20.0) -> Any:
     while True:
         dep = kube.apps.read_namespaced_deployment(name, ns)
         st = dep.status
-        if st and st.observed_generation == dep.metadata.generation and (st.available_replicas or 0) == dep.spec.replicas:
+        if (
+            st
+            and st.observed_generation == dep.metadata.generation
+            and (st.available_replicas or 0) == dep.spec.replicas
+        ):
             time.sleep(0.3)
             again = kube.apps.read_namespaced_deployment(name, ns)
             if again.metadata.resource_version == dep.metadata.resource_version:
@@ -327,7 +345,9 @@ def test_replace_conflict_noop_and_generation(kube: Kube) -> None:
     body["spec"]["replicas"] = 5
     status, _h, doc = kube.raw("PUT", f"/apis/apps/v1/namespaces/{ns}/deployments/web", body)
     assert status == 409 and doc["reason"] == "Conflict"
-    assert doc["message"].startswith('Operation cannot be fulfilled on deployments.apps "web": the object has been modified')
+    assert doc["message"].startswith(
+        'Operation cannot be fulfilled on deployments.apps "web": the object has been modified'
+    )
     # without a resourceVersion a built-in may be replaced; a spec change bumps generation
     body["metadata"].pop("resourceVersion")
     status, _h, updated = kube.raw("PUT", f"/apis/apps/v1/namespaces/{ns}/deployments/web", body)
@@ -367,8 +387,9 @@ def test_patch_types(kube: Kube) -> None:
     assert status == 422 and doc["kind"] == "Status"
     assert kube.apps.read_namespaced_deployment("web", ns).spec.replicas == 4
     # a stale resourceVersion in a patch is a precondition
-    status, _h, doc = kube.raw("PATCH", base, {"metadata": {"resourceVersion": rv}, "spec": {"replicas": 1}},
-                               "application/merge-patch+json")
+    status, _h, doc = kube.raw(
+        "PATCH", base, {"metadata": {"resourceVersion": rv}, "spec": {"replicas": 1}}, "application/merge-patch+json"
+    )
     assert status == 409 and doc["reason"] == "Conflict"
     # a no-op patch keeps the resourceVersion
     cur = kube.apps.read_namespaced_deployment("web", ns).metadata.resource_version
@@ -378,7 +399,9 @@ def test_patch_types(kube: Kube) -> None:
     status, _h, doc = kube.raw("PATCH", base, {"spec": {}}, "text/plain")
     assert status == 415 and doc["reason"] == "UnsupportedMediaType"
     # patching a missing object
-    status, _h, doc = kube.raw("PATCH", f"/apis/apps/v1/namespaces/{ns}/deployments/none", {}, "application/merge-patch+json")
+    status, _h, doc = kube.raw(
+        "PATCH", f"/apis/apps/v1/namespaces/{ns}/deployments/none", {}, "application/merge-patch+json"
+    )
     assert status == 404
 
 
@@ -399,7 +422,10 @@ def test_server_side_apply(kube: Kube) -> None:
     other["spec"]["replicas"] = 7
     status, _h, doc = kube.raw("PATCH", path, other, ct, [("fieldManager", "bob"), ("force", "false")])
     assert status == 409 and doc["reason"] == "Conflict"
-    assert doc["details"]["causes"][0]["type" if "type" in doc["details"]["causes"][0] else "reason"] == "FieldManagerConflict"
+    assert (
+        doc["details"]["causes"][0]["type" if "type" in doc["details"]["causes"][0] else "reason"]
+        == "FieldManagerConflict"
+    )
     assert doc["details"]["causes"][0]["field"] == ".spec.replicas"
     assert kube.apps.read_namespaced_deployment("web", ns).spec.replicas == 2
     status, _h, forced = kube.raw("PATCH", path, other, ct, [("fieldManager", "bob"), ("force", "true")])
@@ -412,20 +438,29 @@ def test_dry_run_persists_nothing(kube: Kube) -> None:
     ns = kube.namespace()
     mark = kube.mark()
     rv = kube.core.list_namespace().metadata.resource_version
-    status, _h, obj = kube.raw("POST", f"/api/v1/namespaces/{ns}/configmaps", configmap("dry"), query=[("dryRun", "All")])
+    status, _h, obj = kube.raw(
+        "POST", f"/api/v1/namespaces/{ns}/configmaps", configmap("dry"), query=[("dryRun", "All")]
+    )
     assert status == 201 and obj["metadata"]["uid"]
     assert kube.raw("GET", f"/api/v1/namespaces/{ns}/configmaps/dry")[0] == 404
     kube.core.create_namespaced_config_map(ns, configmap("real"))
     after = kube.core.read_namespaced_config_map("real", ns).metadata.resource_version
-    status, _h, obj = kube.raw("PATCH", f"/api/v1/namespaces/{ns}/configmaps/real", {"data": {"k": "changed"}},
-                               "application/merge-patch+json", [("dryRun", "All")])
+    status, _h, obj = kube.raw(
+        "PATCH",
+        f"/api/v1/namespaces/{ns}/configmaps/real",
+        {"data": {"k": "changed"}},
+        "application/merge-patch+json",
+        [("dryRun", "All")],
+    )
     assert status == 200 and obj["data"]["k"] == "changed"
     status, _h, obj = kube.raw("DELETE", f"/api/v1/namespaces/{ns}/configmaps/real", query=[("dryRun", "All")])
     assert status == 200
     kept = kube.core.read_namespaced_config_map("real", ns)
     assert kept.data == {"k": "v"} and kept.metadata.resource_version == after
     assert int(after) > int(rv)
-    status, _h, doc = kube.raw("POST", f"/api/v1/namespaces/{ns}/configmaps", configmap("d2"), query=[("dryRun", "Some")])
+    status, _h, doc = kube.raw(
+        "POST", f"/api/v1/namespaces/{ns}/configmaps", configmap("d2"), query=[("dryRun", "Some")]
+    )
     assert status == 400
     writes = [(e["action"], e["write"]) for e in kube.log_since(mark) if e["method"] != "GET"]
     assert writes == [
@@ -445,8 +480,9 @@ def test_delete_finalizers_and_collection(kube: Kube) -> None:
     cm = configmap("held")
     cm["metadata"]["finalizers"] = ["example.com/hold"]
     kube.core.create_namespaced_config_map(ns, cm)
-    status, _h, obj = kube.raw("DELETE", f"/api/v1/namespaces/{ns}/configmaps/held",
-                               {"propagationPolicy": "Background"})
+    status, _h, obj = kube.raw(
+        "DELETE", f"/api/v1/namespaces/{ns}/configmaps/held", {"propagationPolicy": "Background"}
+    )
     assert status == 200 and obj["metadata"]["deletionTimestamp"]
     held = kube.core.read_namespaced_config_map("held", ns)
     assert held.metadata.deletion_timestamp is not None
@@ -499,17 +535,24 @@ def test_namespace_deletion_terminates_then_goes(kube: Kube) -> None:
 
 def test_garbage_collection_of_dependents(kube: Kube) -> None:
     ns = kube.namespace()
-    owner = kube.core.create_namespaced_config_map(ns, configmap("owner"))
-    dep = configmap("dependent")
-    dep["metadata"]["ownerReferences"] = [
-        {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": owner.metadata.uid}
-    ]
-    kube.core.create_namespaced_config_map(ns, dep)
-    orphan = configmap("orphan")
-    orphan["metadata"]["ownerReferences"] = dep["metadata"]["ownerReferences"]
-    kube.core.delete_namespaced_config_map("owner", ns, propagation_policy="Background")
-    time.sleep(0.3)
-    assert [i.metadata.name for i in kube.core.list_namespaced_config_map(ns).items] == []
+
+    def owned(name: str, owner: Any) -> dict:
+        obj = configmap(name)
+        obj["metadata"]["ownerReferences"] = [
+            {"apiVersion": "v1", "kind": "ConfigMap", "name": owner.metadata.name, "uid": owner.metadata.uid}
+        ]
+        return obj
+
+    first = kube.core.create_namespaced_config_map(ns, configmap("owner1"))
+    second = kube.core.create_namespaced_config_map(ns, configmap("owner2"))
+    kube.core.create_namespaced_config_map(ns, owned("dependent", first))
+    kube.core.create_namespaced_config_map(ns, owned("orphan", second))
+    # Background: the dependent goes with its owner
+    kube.core.delete_namespaced_config_map("owner1", ns, propagation_policy="Background")
+    # Orphan: the dependent stays, without the ownerReference
+    kube.core.delete_namespaced_config_map("owner2", ns, propagation_policy="Orphan")
+    assert [i.metadata.name for i in kube.core.list_namespaced_config_map(ns).items] == ["orphan"]
+    assert kube.core.read_namespaced_config_map("orphan", ns).metadata.owner_references is None
 
 
 # -- scale and status ------------------------------------------------------------------------------------
@@ -528,8 +571,12 @@ def test_scale_subresource(kube: Kube) -> None:
     assert patched.spec.replicas == 3
     assert kube.apps.read_namespaced_deployment("web", ns).spec.replicas == 3
     assert kube.apps.read_namespaced_deployment("web", ns).metadata.generation == 2
-    status, _h, obj = kube.raw("PATCH", f"/apis/apps/v1/namespaces/{ns}/deployments/web/scale",
-                               {"spec": {"replicas": 1}}, "application/merge-patch+json")
+    status, _h, obj = kube.raw(
+        "PATCH",
+        f"/apis/apps/v1/namespaces/{ns}/deployments/web/scale",
+        {"spec": {"replicas": 1}},
+        "application/merge-patch+json",
+    )
     assert status == 200 and obj["spec"]["replicas"] == 1
     cur = kube.apps.read_namespaced_deployment_scale("web", ns)
     body = kube.api.sanitize_for_serialization(cur)
@@ -538,8 +585,12 @@ def test_scale_subresource(kube: Kube) -> None:
     body["spec"]["replicas"] = 5  # stale resourceVersion now
     status, _h, doc = kube.raw("PUT", f"/apis/apps/v1/namespaces/{ns}/deployments/web/scale", body)
     assert status == 409
-    status, _h, doc = kube.raw("PATCH", f"/apis/apps/v1/namespaces/{ns}/deployments/web/scale",
-                               {"spec": {"replicas": -1}}, "application/merge-patch+json")
+    status, _h, doc = kube.raw(
+        "PATCH",
+        f"/apis/apps/v1/namespaces/{ns}/deployments/web/scale",
+        {"spec": {"replicas": -1}},
+        "application/merge-patch+json",
+    )
     assert status == 422
     assert kube.raw("GET", f"/api/v1/namespaces/{ns}/configmaps/x/scale")[0] == 404
 
@@ -563,8 +614,12 @@ def test_status_subresource(mesh: Kube) -> None:
     assert obj["spec"]["selector"] == {"app": "web"}  # only status changes through /status
     again = kube.core.read_namespaced_service("web", ns)
     assert again.status.load_balancer.ingress[0].ip == "127.0.0.9"
-    status, _h, obj = kube.raw("PATCH", f"/api/v1/namespaces/{ns}/services/web", {"status": {"loadBalancer": {}}},
-                               "application/merge-patch+json")
+    status, _h, obj = kube.raw(
+        "PATCH",
+        f"/api/v1/namespaces/{ns}/services/web",
+        {"status": {"loadBalancer": {}}},
+        "application/merge-patch+json",
+    )
     assert obj["status"]["loadBalancer"]["ingress"][0]["ip"] == "127.0.0.9"  # main resource ignores status
 
 
@@ -579,8 +634,12 @@ def test_watch_events_resource_version_and_timeout(kube: Kube) -> None:
 
     def run() -> None:
         w = watch.Watch()
-        for ev in w.stream(kube.core.list_namespaced_config_map, ns, resource_version=listed.metadata.resource_version,
-                           timeout_seconds=3):
+        for ev in w.stream(
+            kube.core.list_namespaced_config_map,
+            ns,
+            resource_version=listed.metadata.resource_version,
+            timeout_seconds=3,
+        ):
             events.append((ev["type"], ev["object"].metadata.name))
 
     t = threading.Thread(target=run)
@@ -604,12 +663,16 @@ def test_watch_events_resource_version_and_timeout(kube: Kube) -> None:
 
 def test_watch_list_is_refused_and_old_versions_expire(kube: Kube) -> None:
     status, _h, doc = kube.raw(
-        "GET", "/api/v1/namespaces/default/configmaps",
+        "GET",
+        "/api/v1/namespaces/default/configmaps",
         query=[("watch", "true"), ("sendInitialEvents", "true"), ("resourceVersionMatch", "NotOlderThan")],
     )
     assert status == 422 and doc["reason"] == "Invalid"
-    status, _h, text = kube.raw("GET", "/api/v1/namespaces/default/configmaps",
-                                query=[("watch", "true"), ("resourceVersion", "1"), ("timeoutSeconds", "1")])
+    status, _h, text = kube.raw(
+        "GET",
+        "/api/v1/namespaces/default/configmaps",
+        query=[("watch", "true"), ("resourceVersion", "1"), ("timeoutSeconds", "1")],
+    )
     assert status == 200
     first = json.loads(text.splitlines()[0]) if isinstance(text, str) else text
     assert first["type"] == "ERROR" and first["object"]["code"] == 410
@@ -622,8 +685,9 @@ def test_watch_modified_out_of_selector_is_deleted(kube: Kube) -> None:
     got: list[str] = []
 
     def run() -> None:
-        for ev in watch.Watch().stream(kube.core.list_namespaced_config_map, ns, label_selector="sel=yes",
-                                       resource_version=rv, timeout_seconds=2):
+        for ev in watch.Watch().stream(
+            kube.core.list_namespaced_config_map, ns, label_selector="sel=yes", resource_version=rv, timeout_seconds=2
+        ):
             got.append(ev["type"])
 
     t = threading.Thread(target=run)
@@ -711,12 +775,17 @@ def test_crd_registers_validates_and_prunes(kube: Kube) -> None:
     status, _h, doc = kube.raw("PUT", f"{base}/w1", widget("w1", size=5))
     assert status == 422 and doc["details"]["causes"][0]["field"] == "metadata.resourceVersion"
     # generation moves on spec changes only; status goes through /status
-    status, _h, obj = kube.raw("PATCH", f"{base}/w1", {"metadata": {"labels": {"a": "b"}}}, "application/merge-patch+json")
+    status, _h, obj = kube.raw(
+        "PATCH", f"{base}/w1", {"metadata": {"labels": {"a": "b"}}}, "application/merge-patch+json"
+    )
     assert obj["metadata"]["generation"] == 1
-    status, _h, obj = kube.raw("PATCH", f"{base}/w1", {"spec": {"size": 4}, "status": {"ready": True}},
-                               "application/merge-patch+json")
+    status, _h, obj = kube.raw(
+        "PATCH", f"{base}/w1", {"spec": {"size": 4}, "status": {"ready": True}}, "application/merge-patch+json"
+    )
     assert obj["metadata"]["generation"] == 2 and "status" not in obj
-    status, _h, obj = kube.raw("PATCH", f"{base}/w1/status", {"status": {"ready": True}}, "application/merge-patch+json")
+    status, _h, obj = kube.raw(
+        "PATCH", f"{base}/w1/status", {"status": {"ready": True}}, "application/merge-patch+json"
+    )
     assert status == 200 and obj["status"] == {"ready": True} and obj["metadata"]["generation"] == 2
     # the DynamicClient finds the new kind (rediscovery)
     w = kube.dyn.resources.get(api_version="example.com/v1", kind="Widget")
@@ -750,8 +819,12 @@ def test_istio_objects_in_the_mesh(mesh: Kube) -> None:
         "spec": {
             "hosts": ["*"],
             "gateways": ["bookinfo-gateway"],
-            "http": [{"match": [{"uri": {"exact": "/productpage"}}],
-                      "route": [{"destination": {"host": "productpage", "port": {"number": 9080}}}]}],
+            "http": [
+                {
+                    "match": [{"uri": {"exact": "/productpage"}}],
+                    "route": [{"destination": {"host": "productpage", "port": {"number": 9080}}}],
+                }
+            ],
         },
     }
     created = vs_api.create(body=vs, namespace="default")
@@ -759,8 +832,12 @@ def test_istio_objects_in_the_mesh(mesh: Kube) -> None:
     # the same object through v1beta1 (one storage, served at every version)
     _s, _h, beta = mesh.raw("GET", "/apis/networking.istio.io/v1beta1/namespaces/default/virtualservices/bookinfo")
     assert beta["apiVersion"] == "networking.istio.io/v1beta1" and beta["spec"] == created.to_dict()["spec"]
-    status, _h, doc = mesh.raw("PATCH", "/apis/networking.istio.io/v1/namespaces/default/virtualservices/bookinfo",
-                               {"spec": {"hosts": "one"}}, "application/merge-patch+json")
+    status, _h, doc = mesh.raw(
+        "PATCH",
+        "/apis/networking.istio.io/v1/namespaces/default/virtualservices/bookinfo",
+        {"spec": {"hosts": "one"}},
+        "application/merge-patch+json",
+    )
     assert status == 422 and doc["details"]["causes"][0]["field"] == "spec.hosts"
     listed = mesh.raw("GET", "/apis/networking.istio.io/v1/virtualservices")[2]
     assert listed["kind"] == "VirtualServiceList" and listed["items"][0]["kind"] == "VirtualService"
@@ -772,7 +849,6 @@ def test_request_log_lines(kube: Kube) -> None:
     kube.core.create_namespaced_config_map(ns, configmap("logged"))
     kube.core.read_namespaced_config_map("logged", ns)
     kube.core.list_namespaced_config_map(ns)
-    kube.apps.read_namespaced_deployment_scale  # noqa: B018  (attribute only)
     kube.core.patch_namespaced_config_map("logged", ns, {"data": {"k": "2"}})
     kube.core.delete_namespaced_config_map("logged", ns)
     lines = [(e["action"], e["write"], e["status"]) for e in kube.log_since(mark)]
@@ -784,3 +860,49 @@ def test_request_log_lines(kube: Kube) -> None:
         ("delete configmaps", True, 200),
     ]
     assert all(e["server"] == kube.server_id for e in kube.log_since(mark))
+
+
+TABLE_ACCEPT = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
+
+
+def test_table_output_for_kubectl_get(kube: Kube) -> None:
+    ns = kube.namespace()
+    kube.apps.create_namespaced_deployment(ns, deployment("web", replicas=2))
+    wait_settled(kube, ns, "web")
+    status, _h, table = kube.raw("GET", f"/apis/apps/v1/namespaces/{ns}/deployments", accept=TABLE_ACCEPT)
+    assert status == 200 and table["kind"] == "Table" and table["apiVersion"] == "meta.k8s.io/v1"
+    assert [c["name"] for c in table["columnDefinitions"]][:5] == ["Name", "Ready", "Up-to-date", "Available", "Age"]
+    row = table["rows"][0]
+    assert row["cells"][:4] == ["web", "2/2", 2, 2]
+    assert row["object"]["kind"] == "PartialObjectMetadata" and row["object"]["metadata"]["namespace"] == ns
+    status, _h, pods = kube.raw("GET", f"/api/v1/namespaces/{ns}/pods", accept=TABLE_ACCEPT)
+    assert len(pods["rows"]) == 2
+    assert all(r["cells"][1] == "1/1" and r["cells"][2] == "Running" for r in pods["rows"])
+    status, _h, one = kube.raw("GET", f"/api/v1/namespaces/{ns}", accept=TABLE_ACCEPT)
+    assert one["rows"][0]["cells"][:2] == [ns, "Active"]
+    # a plain Accept still gets the List
+    assert kube.raw("GET", f"/apis/apps/v1/namespaces/{ns}/deployments")[2]["kind"] == "DeploymentList"
+
+
+def test_response_log_tells_changes_from_noop_writes(kube: Kube) -> None:
+    """api.handle's Response.log: verb, resource, write (a write request not under dryRun=All) and
+    changed (whether it changed stored state: a re-applied manifest's PATCH does not)."""
+    from geomesh_emulator.kube import api
+
+    ns = kube.namespace()
+    kube.core.create_namespaced_config_map(ns, configmap("c"))
+    path = f"/api/v1/namespaces/{ns}/configmaps/c"
+    hdrs = {"content-type": "application/merge-patch+json", "user-agent": "test/1"}
+    first = api.handle(kube.emu, kube.server_id, "admin", "PATCH", path, hdrs, b'{"data":{"k":"w"}}')
+    assert first.status == 200
+    assert first.log == {"verb": "patch", "resource": "configmaps", "write": True, "changed": True}
+    again = api.handle(kube.emu, kube.server_id, "admin", "PATCH", path, hdrs, b'{"data":{"k":"w"}}')
+    assert again.log == {"verb": "patch", "resource": "configmaps", "write": True, "changed": False}
+    dry = api.handle(kube.emu, kube.server_id, "admin", "PATCH", path + "?dryRun=All", hdrs, b'{"data":{"k":"x"}}')
+    assert dry.log == {"verb": "patch", "resource": "configmaps", "write": False, "changed": False}
+    scale = api.handle(
+        kube.emu, kube.server_id, "admin", "GET", f"/apis/apps/v1/namespaces/{ns}/deployments/x/scale", {}, b""
+    )
+    assert scale.status == 404 and scale.log["resource"] == "deployments/scale" and scale.log["verb"] == "get"

@@ -37,28 +37,39 @@ class Core:
         """One ad-hoc module run; its result (``rc`` added)."""
         args = dict(args, kubeconfig=self.kubeconfig)
         cmd = [
-            ANSIBLE, "localhost", "-c", "local", "-i", "localhost,",
-            "-e", f"ansible_python_interpreter={sys.executable}",
-            "-m", f"kubernetes.core.{module}", "-a", json.dumps(args),
+            ANSIBLE,
+            "localhost",
+            "-c",
+            "local",
+            "-i",
+            "localhost,",
+            "-e",
+            f"ansible_python_interpreter={sys.executable}",
+            "-m",
+            f"kubernetes.core.{module}",
+            "-a",
+            json.dumps(args),
         ]
         if check:
             cmd.append("--check")
         env = dict(os.environ)
-        env.update({
-            "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
-            "ANSIBLE_HOST_KEY_CHECKING": "false",
-            "ANSIBLE_LOCAL_TEMP": os.path.join(self.cloud.workdir, "ansible-tmp"),
-            "ANSIBLE_REMOTE_TEMP": os.path.join(self.cloud.workdir, "ansible-tmp"),
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_DEPRECATION_WARNINGS": "false",
-            "NO_PROXY": "127.0.0.1,localhost",
-        })
+        env.update(
+            {
+                "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
+                "ANSIBLE_HOST_KEY_CHECKING": "false",
+                "ANSIBLE_LOCAL_TEMP": os.path.join(self.cloud.workdir, "ansible-tmp"),
+                "ANSIBLE_REMOTE_TEMP": os.path.join(self.cloud.workdir, "ansible-tmp"),
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_DEPRECATION_WARNINGS": "false",
+                "NO_PROXY": "127.0.0.1,localhost",
+            }
+        )
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=180, check=False)
         out = proc.stdout
         start = out.find("=> {")
         if start < 0:
             raise AssertionError(f"no module result: {out}\n{proc.stderr}")
-        result = json.loads(out[start + 3:])
+        result = json.loads(out[start + 3 :])
         result["rc"] = proc.returncode
         return result
 
@@ -78,7 +89,11 @@ def core(kube_cloud) -> Core:
 
 
 def namespace_def(name: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": {"istio-injection": "enabled"}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"istio-injection": "enabled"}},
+    }
 
 
 def configmap_def(ns: str, value: str = "1") -> dict[str, Any]:
@@ -167,7 +182,10 @@ def test_server_side_apply(core: Core) -> None:
     assert [(m.manager, m.operation) for m in stored.metadata.managed_fields] == [("geomesh", "Apply")]
     again = core.run("k8s", args)
     assert again["changed"] is False
-    assert core.core.read_namespaced_config_map("settings", ns).metadata.resource_version == stored.metadata.resource_version
+    assert (
+        core.core.read_namespaced_config_map("settings", ns).metadata.resource_version
+        == stored.metadata.resource_version
+    )
     # another manager's conflicting value: refused unless forced
     other = {"definition": configmap_def(ns, "9"), "apply": True, "server_side_apply": {"field_manager": "intruder"}}
     refused = core.run("k8s", other)
@@ -223,13 +241,23 @@ def test_k8s_info_label_selectors(core: Core) -> None:
     assert none["resources"] == []
     missing = core.run("k8s_info", {"kind": "Deployment", "namespace": ns, "name": "nope"})
     assert missing["resources"] == []
-    by_field = core.run("k8s_info", {"kind": "Pod", "namespace": ns, "field_selectors": ["status.phase=Running"],
-                                     "label_selectors": ["app=web"], "wait": True, "wait_timeout": 60})
+    by_field = core.run(
+        "k8s_info",
+        {
+            "kind": "Pod",
+            "namespace": ns,
+            "field_selectors": ["status.phase=Running"],
+            "label_selectors": ["app=web"],
+            "wait": True,
+            "wait_timeout": 60,
+        },
+    )
     assert by_field["rc"] == 0
     assert front["changed"] is False and core.writes(mark) == []
     listing = [e for e in core.k8s_lines(mark) if e["action"] == "list deployments"]
-    assert any("labelSelector=tier+%3D+front" in e["path"] or "labelSelector=tier%20%3D%20front" in e["path"]
-               for e in listing)
+    assert any(
+        "labelSelector=tier+%3D+front" in e["path"] or "labelSelector=tier%20%3D%20front" in e["path"] for e in listing
+    )
 
 
 def test_k8s_scale(core: Core) -> None:
@@ -237,8 +265,10 @@ def test_k8s_scale(core: Core) -> None:
     core.run("k8s", {"definition": namespace_def(ns), "apply": True})
     core.run("k8s", {"definition": deployment_def(ns, replicas=1), "apply": True, "wait": True, "wait_timeout": 60})
     mark = core.mark()
-    scaled = core.run("k8s_scale", {"kind": "Deployment", "name": "web", "namespace": ns, "replicas": 3,
-                                    "wait": True, "wait_timeout": 60})
+    scaled = core.run(
+        "k8s_scale",
+        {"kind": "Deployment", "name": "web", "namespace": ns, "replicas": 3, "wait": True, "wait_timeout": 60},
+    )
     assert scaled["rc"] == 0 and scaled["changed"] is True
     assert core.writes(mark) == ["patch deployments/scale"]
     dep = core.apps.read_namespaced_deployment("web", ns)

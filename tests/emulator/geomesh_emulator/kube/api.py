@@ -194,12 +194,14 @@ def _decode_body(req: Req, what: str = "object") -> Any:
         raise KubeError(
             415,
             "UnsupportedMediaType",
-            f'the body of the request was in an unknown format - accepted media types include: '
+            "the body of the request was in an unknown format - accepted media types include: "
             "application/json, application/yaml",
         )
     if not raw.strip():
-        raise bad_request("the body of the request was in an unknown format - accepted media types include: "
-                          "application/json, application/yaml")
+        raise bad_request(
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json, application/yaml"
+        )
     try:
         if ctype in ("application/yaml", "application/apply-patch+yaml") and not raw.lstrip().startswith((b"{", b"[")):
             import yaml  # pylint: disable=import-outside-toplevel
@@ -247,7 +249,7 @@ def parse_label_selector(text: str | None) -> list[tuple[str, str, list[str]]]:
         if m:
             key, op, val = m.group(1), m.group(2), m.group(3)
             if not re.fullmatch(_LABEL_VALUE, val):
-                raise bad_request(f"unable to parse requirement: values[0][{key}]: Invalid value: \"{val}\"")
+                raise bad_request(f'unable to parse requirement: values[0][{key}]: Invalid value: "{val}"')
             reqs.append((key, "!=" if op == "!=" else "=", [val]))
             continue
         m = re.fullmatch(rf"\s*!\s*({_LABEL_KEY})\s*", part)
@@ -327,7 +329,7 @@ def parse_field_selector(text: str | None, rdef: ResourceDef) -> list[tuple[tupl
             raise bad_request(f"invalid selector: '{text}'; can't understand '{part}'")
         field, op, value = m.group(1), m.group(2), m.group(3)
         if field not in known:
-            raise bad_request(f'field label not supported: {field}')
+            raise bad_request(f"field label not supported: {field}")
         out.append((known[field], op != "!=", value))
     return out
 
@@ -407,9 +409,10 @@ def handle(
     """Serve one (authenticated) request of API server ``server_id``."""
     split = urlsplit(raw_path)
     path = split.path.rstrip("/") or "/"
-    req = Req(method.upper(), path, parse_qs(split.query, keep_blank_values=True), _norm_headers(headers),
-              body or b"", user)
-    log: dict[str, Any] = {"verb": "get", "resource": "", "write": False}
+    req = Req(
+        method.upper(), path, parse_qs(split.query, keep_blank_values=True), _norm_headers(headers), body or b"", user
+    )
+    log: dict[str, Any] = {"verb": "get", "resource": "", "write": False, "changed": False}
     if path.startswith(("/api/", "/apis/")):
         # the controllers run lazily: before each request (what a client reads is up to date, as
         # when the real controllers run all the time) and after each write
@@ -474,8 +477,11 @@ def bootstrap(view: KubeView) -> None:
         svc = {
             "apiVersion": "v1",
             "kind": "Service",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"component": "apiserver", "provider": "kubernetes"}},
+            "metadata": {
+                "name": "kubernetes",
+                "namespace": "default",
+                "labels": {"component": "apiserver", "provider": "kubernetes"},
+            },
             "spec": {"ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
         }
         resources.apply_defaults(view, "", "services", svc)
@@ -520,7 +526,7 @@ def _dispatch(emulator: "Emulator", server_id: str, req: Req, log: dict) -> Resp
         if path == "/openapi/v3":
             return _json(200, _openapi_index(view), log=log)
         if path.startswith("/openapi/v3/"):
-            return _json(200, _openapi_gv(view, path[len("/openapi/v3/"):]), log=log)
+            return _json(200, _openapi_gv(view, path[len("/openapi/v3/") :]), log=log)
         parts = [p for p in path.split("/") if p]
         if not parts or parts[0] not in ("api", "apis"):
             raise not_found_path()
@@ -542,7 +548,12 @@ def _dispatch(emulator: "Emulator", server_id: str, req: Req, log: dict) -> Resp
         target = _resolve(view, parts)
         if target is None:
             raise not_found_path()
-        return _resource_request(view, req, target, log)
+        rv0 = view.current_rv()
+        resp = _resource_request(view, req, target, log)
+        # "changed": whether the request changed stored state (a no-op PATCH, as kubernetes.core's
+        # client-side apply sends on a re-run, keeps every resourceVersion and changes nothing)
+        resp.log["changed"] = view.current_rv() != rv0
+        return resp
 
 
 def _version(view: KubeView) -> dict[str, Any]:
@@ -635,7 +646,8 @@ def _openapi_gv(view: KubeView, gv_path: str) -> dict[str, Any]:
     for rdef in rdefs:
         base = "/" + _gv_path(group, version)
         item = (
-            f"{base}/namespaces/{{namespace}}/{rdef.plural}/{{name}}" if rdef.namespaced
+            f"{base}/namespaces/{{namespace}}/{rdef.plural}/{{name}}"
+            if rdef.namespaced
             else f"{base}/{rdef.plural}/{{name}}"
         )
         gvk = {"group": group, "version": version, "kind": rdef.kind}
@@ -713,6 +725,9 @@ def _resource_request(view: KubeView, req: Req, target: Target, log: dict) -> Re
     if rdef.namespaced and target.namespace is not None and verb in ("create", "update", "patch"):
         pass
     if verb == "list":
+        if wants_table(req):
+            rdef_items = [_served_as(rdef, o) for o in _selected(view, req, target)]
+            return _json(200, _table(view, rdef, rdef_items), log=log)
         return _json(200, _list(view, req, target), log=log)
     if verb == "watch":
         return _watch(view, req, target, log)
@@ -726,8 +741,9 @@ def _resource_request(view: KubeView, req: Req, target: Target, log: dict) -> Re
         return _json(200, _scale(view, req, target, verb), log=log)
     if verb == "get":
         obj = _get(view, target)
-        if target.sub == "status" or True:
-            return _json(200, obj, log=log)
+        if wants_table(req) and target.sub is None:
+            return _json(200, _table(view, rdef, [obj], obj["metadata"].get("resourceVersion")), log=log)
+        return _json(200, obj, log=log)
     if verb == "update":
         obj, warnings, created = _update(view, req, target)
         return _json(201 if created else 200, obj, _warn_headers(warnings), log)
@@ -800,9 +816,10 @@ def _check_type(rdef: ResourceDef, obj: Any) -> None:
     kind = obj.get("kind")
     if kind and kind != rdef.kind:
         raise bad_request(
-            f'the API version in the data ({api_version}) does not match the expected API version '
-            f'({rdef.api_version()})' if api_version != rdef.api_version()
-            else f"{kind} in version \"{rdef.version}\" cannot be handled as a {rdef.kind}: "
+            f"the API version in the data ({api_version}) does not match the expected API version "
+            f"({rdef.api_version()})"
+            if api_version != rdef.api_version()
+            else f'{kind} in version "{rdef.version}" cannot be handled as a {rdef.kind}: '
             f"the kind in the data ({kind}) does not match the expected kind ({rdef.kind})"
         )
     if api_version and api_version != rdef.api_version():
@@ -811,8 +828,10 @@ def _check_type(rdef: ResourceDef, obj: Any) -> None:
             f"({rdef.api_version()})"
         )
     if not isinstance(obj.get("metadata", {}), dict):
-        raise bad_request(f'{rdef.kind} in version "{rdef.version}" cannot be handled as a {rdef.kind}: '
-                          "json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta")
+        raise bad_request(
+            f'{rdef.kind} in version "{rdef.version}" cannot be handled as a {rdef.kind}: '
+            "json: cannot unmarshal into Go struct field .metadata of type v1.ObjectMeta"
+        )
 
 
 def _field_validation(req: Req, rdef: ResourceDef, obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -854,9 +873,17 @@ def _namespace_ok(view: KubeView, rdef: ResourceDef, namespace: str | None, crea
             "Forbidden",
             f'{resources.qualified(rdef.group, rdef.plural)} "{{name}}" is forbidden: unable to create new '
             f"content in namespace {namespace} because it is being terminated",
-            {"group": rdef.group, "kind": rdef.plural, "causes": [
-                {"reason": "NamespaceTerminating",
-                 "message": f"namespace {namespace} is being terminated", "field": "metadata.namespace"}]},
+            {
+                "group": rdef.group,
+                "kind": rdef.plural,
+                "causes": [
+                    {
+                        "reason": "NamespaceTerminating",
+                        "message": f"namespace {namespace} is being terminated",
+                        "field": "metadata.namespace",
+                    }
+                ],
+            },
         )
 
 
@@ -869,16 +896,20 @@ def _prepare_new(
     if rdef.namespaced:
         ns = meta.get("namespace")
         if target.namespace is not None and ns and ns != target.namespace:
-            raise bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request"
-            )
+            raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
         meta["namespace"] = target.namespace or ns or "default"
     else:
         meta.pop("namespace", None)
     if not meta.get("name") and meta.get("generateName"):
         meta["name"] = meta["generateName"] + objects.uuid.uuid4().hex[:5]
-    for key in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-                "selfLink"):
+    for key in (
+        "resourceVersion",
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "selfLink",
+    ):
         meta.pop(key, None)
     obj["apiVersion"] = rdef.api_version()
     obj["kind"] = rdef.kind
@@ -918,8 +949,12 @@ def _create(view: KubeView, req: Req, target: Target) -> tuple[dict[str, Any], l
     obj, warnings = _field_validation(req, rdef, obj)
     meta = obj.get("metadata") or {}
     if not meta.get("name") and not meta.get("generateName"):
-        raise invalid(rdef.kind, rdef.group, "", [cause("FieldValueRequired", "metadata.name",
-                                                         "Required value: name or generateName is required")])
+        raise invalid(
+            rdef.kind,
+            rdef.group,
+            "",
+            [cause("FieldValueRequired", "metadata.name", "Required value: name or generateName is required")],
+        )
     namespace = target.namespace if rdef.namespaced else None
     if rdef.namespaced:
         namespace = namespace or meta.get("namespace") or "default"
@@ -1015,11 +1050,21 @@ def _finish_update(
         new = _prepare_crd(new, old)
     resources.apply_defaults(view, rdef.group, rdef.plural, new)
     resources.bump_generation(rdef, old, new)
-    if (old["metadata"].get("deletionTimestamp") and len(new["metadata"].get("finalizers") or [])
-            > len(old["metadata"].get("finalizers") or [])):
-        raise invalid(rdef.kind, rdef.group, name, [cause(
-            "FieldValueForbidden", "metadata.finalizers",
-            "Forbidden: no new finalizers can be added if the object is being deleted")])
+    if old["metadata"].get("deletionTimestamp") and len(new["metadata"].get("finalizers") or []) > len(
+        old["metadata"].get("finalizers") or []
+    ):
+        raise invalid(
+            rdef.kind,
+            rdef.group,
+            name,
+            [
+                cause(
+                    "FieldValueForbidden",
+                    "metadata.finalizers",
+                    "Forbidden: no new finalizers can be added if the object is being deleted",
+                )
+            ],
+        )
     if not fields_done and manager:
         old_cmp = copy.deepcopy(old)
         fields = objects._semantics_record_update(  # pylint: disable=protected-access
@@ -1060,9 +1105,18 @@ def _update(view: KubeView, req: Req, target: Target) -> tuple[dict[str, Any], l
     rv = (body.get("metadata") or {}).get("resourceVersion")
     if rv in (None, "") and rdef.custom:
         # AX registry/customresource/strategy.go:268-271 (reference §4)
-        raise invalid(rdef.kind, rdef.group, target.name or "", [cause(
-            "FieldValueInvalid", "metadata.resourceVersion",
-            "Invalid value: 0x0: must be specified for an update")])
+        raise invalid(
+            rdef.kind,
+            rdef.group,
+            target.name or "",
+            [
+                cause(
+                    "FieldValueInvalid",
+                    "metadata.resourceVersion",
+                    "Invalid value: 0x0: must be specified for an update",
+                )
+            ],
+        )
     obj, warnings = _finish_update(view, req, target, old, body, req.manager(), "Update")
     return obj, warnings, False
 
@@ -1075,8 +1129,8 @@ def _patch(view: KubeView, req: Req, target: Target) -> tuple[dict[str, Any], li
         raise KubeError(
             415,
             "UnsupportedMediaType",
-            f'the body of the request was in an unknown format - accepted media types include: '
-            f'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
             + (", application/strategic-merge-patch+json" if not rdef.custom else ""),
         )
     if ptype == "strategic" and rdef.custom:
@@ -1129,9 +1183,10 @@ def _apply(
     if not manager:
         # AM apis/meta/v1/validation/validation.go:192-209
         raise invalid(
-            "PatchOptions", "meta.k8s.io", "",
-            [cause("FieldValueRequired", "fieldManager",
-                   "Required value: is required for apply patch")],
+            "PatchOptions",
+            "meta.k8s.io",
+            "",
+            [cause("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
         )
     if not isinstance(body, dict):
         raise bad_request("error decoding YAML: the apply patch must be an object")
@@ -1191,7 +1246,7 @@ def _apply(
 
 def _scale_of(rdef: ResourceDef, obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj["metadata"]
-    selector = ((obj.get("spec") or {}).get("selector") or {})
+    selector = (obj.get("spec") or {}).get("selector") or {}
     sel = ",".join(f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items()))
     for expr in selector.get("matchExpressions") or []:
         op = expr.get("operator")
@@ -1250,14 +1305,21 @@ def _scale(view: KubeView, req: Req, target: Target, verb: str) -> dict[str, Any
                 new_scale = pm.strategic_merge(copy.deepcopy(scale), body, "Scale")
             elif ptype == "apply":
                 if not req.q("fieldManager"):
-                    raise invalid("PatchOptions", "meta.k8s.io", "", [cause(
-                        "FieldValueRequired", "fieldManager", "Required value: is required for apply patch")])
+                    raise invalid(
+                        "PatchOptions",
+                        "meta.k8s.io",
+                        "",
+                        [cause("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
+                    )
                 new_scale = pm.merge_patch(copy.deepcopy(scale), {"spec": (body or {}).get("spec") or {}})
             else:
-                raise KubeError(415, "UnsupportedMediaType",
-                                "the body of the request was in an unknown format - accepted media types include: "
-                                "application/json-patch+json, application/merge-patch+json, "
-                                "application/apply-patch+yaml, application/strategic-merge-patch+json")
+                raise KubeError(
+                    415,
+                    "UnsupportedMediaType",
+                    "the body of the request was in an unknown format - accepted media types include: "
+                    "application/json-patch+json, application/merge-patch+json, "
+                    "application/apply-patch+yaml, application/strategic-merge-patch+json",
+                )
         except KubeError:
             raise
         except Exception as exc:  # pylint: disable=broad-except
@@ -1271,11 +1333,23 @@ def _scale(view: KubeView, req: Req, target: Target, verb: str) -> dict[str, Any
     if replicas is None:
         replicas = 0
     if not isinstance(replicas, int) or isinstance(replicas, bool):
-        raise bad_request('Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal into Go '
-                          "struct field ScaleSpec.spec.replicas of type int32")
+        raise bad_request(
+            'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal into Go '
+            "struct field ScaleSpec.spec.replicas of type int32"
+        )
     if replicas < 0:
-        raise invalid("Scale", "autoscaling", name, [cause(
-            "FieldValueInvalid", "spec.replicas", f"Invalid value: {replicas}: must be greater than or equal to 0")])
+        raise invalid(
+            "Scale",
+            "autoscaling",
+            name,
+            [
+                cause(
+                    "FieldValueInvalid",
+                    "spec.replicas",
+                    f"Invalid value: {replicas}: must be greater than or equal to 0",
+                )
+            ],
+        )
     new = copy.deepcopy(old)
     new.setdefault("spec", {})["replicas"] = replicas
     sub_target = Target(rdef, target.namespace, name, None)
@@ -1317,17 +1391,25 @@ def _delete_one(view: KubeView, req: Req, rdef: ResourceDef, obj: dict[str, Any]
     meta = obj["metadata"]
     pre = opts.get("preconditions") or {}
     if pre.get("uid") and pre["uid"] != meta.get("uid"):
-        raise KubeError(409, "Conflict",
-                        f'Operation cannot be fulfilled on {resources.qualified(rdef.group, rdef.plural)} '
-                        f'"{meta["name"]}": Precondition failed: UID in precondition: {pre["uid"]}, UID in object '
-                        f'meta: {meta.get("uid")}', {"name": meta["name"], "group": rdef.group, "kind": rdef.plural})
+        raise KubeError(
+            409,
+            "Conflict",
+            f"Operation cannot be fulfilled on {resources.qualified(rdef.group, rdef.plural)} "
+            f'"{meta["name"]}": Precondition failed: UID in precondition: {pre["uid"]}, UID in object '
+            f'meta: {meta.get("uid")}',
+            {"name": meta["name"], "group": rdef.group, "kind": rdef.plural},
+        )
     if pre.get("resourceVersion") and pre["resourceVersion"] != meta.get("resourceVersion"):
         raise _conflict(rdef, meta["name"])
     if rdef.group == CRD_GROUP and not req.dry_run:
         crd_spec = obj.get("spec") or {}
         for cr in view.list(crd_spec.get("group", ""), (crd_spec.get("names") or {}).get("plural", "")):
-            view.delete(crd_spec.get("group", ""), crd_spec["names"]["plural"],
-                        cr["metadata"].get("namespace"), cr["metadata"]["name"])
+            view.delete(
+                crd_spec.get("group", ""),
+                crd_spec["names"]["plural"],
+                cr["metadata"].get("namespace"),
+                cr["metadata"]["name"],
+            )
     return view.delete(
         rdef.group,
         rdef.plural,
@@ -1348,11 +1430,18 @@ def _delete(view: KubeView, req: Req, target: Target) -> tuple[int, dict[str, An
     if obj is None:
         raise not_found(rdef, name)
     if rdef.group == "" and rdef.plural == "namespaces" and name in SYSTEM_NAMESPACES:
-        raise KubeError(403, "Forbidden", f'namespaces "{name}" is forbidden: this namespace may not be deleted',
-                        {"name": name, "kind": "namespaces"})
+        raise KubeError(
+            403,
+            "Forbidden",
+            f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+            {"name": name, "kind": "namespaces"},
+        )
     gone = _delete_one(view, req, rdef, obj, opts)
-    still = gone is not None and (gone.get("metadata") or {}).get("deletionTimestamp") and (
-        (gone["metadata"].get("finalizers")) or (rdef.group == "" and rdef.plural == "namespaces"))
+    still = (
+        gone is not None
+        and (gone.get("metadata") or {}).get("deletionTimestamp")
+        and ((gone["metadata"].get("finalizers")) or (rdef.group == "" and rdef.plural == "namespaces"))
+    )
     if still or rdef.custom or (rdef.group, rdef.plural) in RETURNS_OBJECT:
         return 200, _served_as(rdef, gone or obj)
     return 200, {
@@ -1389,9 +1478,18 @@ def _watch(view: KubeView, req: Req, target: Target, log: dict) -> Response:
     if (req.q("sendInitialEvents") or "").lower() == "true":
         # reference §5: a 422 makes client-go fall back to LIST + WATCH. The text is UNCONFIRMED
         # (apimachinery's ValidateListOptions without the WatchList feature gate).
-        raise invalid("ListOptions", "meta.k8s.io", "", [cause(
-            "FieldValueForbidden", "sendInitialEvents",
-            "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled")])
+        raise invalid(
+            "ListOptions",
+            "meta.k8s.io",
+            "",
+            [
+                cause(
+                    "FieldValueForbidden",
+                    "sendInitialEvents",
+                    "Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+                )
+            ],
+        )
     lreqs = parse_label_selector(req.q("labelSelector"))
     freqs = parse_field_selector(req.q("fieldSelector"), rdef)
     rv_param = req.q("resourceVersion") or ""
@@ -1421,15 +1519,28 @@ def _watch(view: KubeView, req: Req, target: Target, log: dict) -> Response:
             return False
         return labels_match((obj.get("metadata") or {}).get("labels"), lreqs) and fields_match(obj, freqs)
 
+    table = wants_table(req)
+
     def line(etype: str, obj: dict[str, Any]) -> bytes:
+        if table and etype in ("ADDED", "MODIFIED", "DELETED"):
+            with objects.open_view(emulator, server_id) as tview:
+                obj = _table(tview, rdef, [obj], (obj.get("metadata") or {}).get("resourceVersion"))
         return (json.dumps({"type": etype, "object": obj}, separators=(",", ":")) + "\n").encode("utf-8")
 
     def gen() -> Iterator[bytes]:
         if expired:
-            yield line("ERROR", {
-                "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                "message": f"too old resource version: {start} ({evlog.start_rv})", "reason": "Expired", "code": 410,
-            })
+            yield line(
+                "ERROR",
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "metadata": {},
+                    "status": "Failure",
+                    "message": f"too old resource version: {start} ({evlog.start_rv})",
+                    "reason": "Expired",
+                    "code": 410,
+                },
+            )
             return
         for obj in initial:
             yield line("ADDED", obj)
@@ -1461,8 +1572,14 @@ def _watch(view: KubeView, req: Req, target: Target, log: dict) -> Response:
                 return
             if bookmarks and now >= next_bookmark:
                 next_bookmark = now + BOOKMARK_EVERY
-                yield line("BOOKMARK", {"kind": rdef.kind, "apiVersion": rdef.api_version(),
-                                        "metadata": {"resourceVersion": str(max(last, objects.current_rv(emulator)))}})
+                yield line(
+                    "BOOKMARK",
+                    {
+                        "kind": rdef.kind,
+                        "apiVersion": rdef.api_version(),
+                        "metadata": {"resourceVersion": str(max(last, objects.current_rv(emulator)))},
+                    },
+                )
             if now >= next_tick:
                 next_tick = now + WATCH_TICK
                 _tick_quietly(emulator, server_id, throttle=True)
@@ -1492,9 +1609,7 @@ def _namespace_controller(view: KubeView) -> None:
             left += 1
             if not (obj.get("metadata") or {}).get("deletionTimestamp"):
                 view.delete(group, plural, name, obj["metadata"]["name"])
-        if left == 0 or not any(
-            (o.get("metadata") or {}).get("namespace") == name for _g, _p, o in view.all_objects()
-        ):
+        if left == 0 or not any((o.get("metadata") or {}).get("namespace") == name for _g, _p, o in view.all_objects()):
             new = copy.deepcopy(ns)
             new["spec"]["finalizers"] = []
             if not meta.get("finalizers"):
@@ -1559,3 +1674,312 @@ def _prepare_crd(crd: dict[str, Any], old: dict[str, Any] | None = None) -> dict
         "storedVersions": stored_versions,
     }
     return crd
+
+
+# -- Table output (kubectl get: Accept application/json;as=Table;v=v1;g=meta.k8s.io) ------------------
+# Columns after kubernetes pkg/printers/internalversion/printers.go (the ones kubectl shows for the
+# kinds served here); custom objects get Name and Age (a CRD's additionalPrinterColumns are not
+# modelled). Cells are computed at the emulator clock's time.
+
+
+def wants_table(req: Req) -> bool:
+    accept = req.headers.get("accept") or ""
+    first = accept.split(",")[0]
+    return "as=Table" in first and "g=meta.k8s.io" in first
+
+
+def human_duration(seconds: float) -> str:
+    """k8s.io/apimachinery pkg/util/duration.HumanDuration."""
+    s = int(seconds)
+    if s < 0:
+        return "<invalid>"
+    if s < 120:
+        return f"{s}s"
+    m = s // 60
+    if m < 10:
+        return f"{m}m{s % 60}s" if s % 60 else f"{m}m"
+    if m < 180:
+        return f"{m}m"
+    h = s // 3600
+    if h < 8:
+        return f"{h}h{m % 60}m" if m % 60 else f"{h}h"
+    if h < 48:
+        return f"{h}h"
+    d = h // 24
+    if h < 24 * 8:
+        return f"{d}d{h % 24}h" if h % 24 else f"{d}d"
+    if d < 365 * 2:
+        return f"{d}d"
+    return f"{d // 365}y{d % 365}d" if d < 365 * 8 else f"{d // 365}y"
+
+
+def _age(view: KubeView, obj: dict[str, Any]) -> str:
+    ts = (obj.get("metadata") or {}).get("creationTimestamp")
+    if not ts:
+        return "<unknown>"
+    return human_duration(view.now() - _parse_iso(ts))
+
+
+def _col(name: str, ctype: str = "string", priority: int = 0, fmt: str = "") -> dict[str, Any]:
+    return {"name": name, "type": ctype, "format": fmt, "description": name, "priority": priority}
+
+
+def _ports_text(ports: list[dict[str, Any]]) -> str:
+    out = []
+    for p in ports or []:
+        text = f"{p.get('port')}"
+        if p.get("nodePort"):
+            text += f":{p['nodePort']}"
+        out.append(f"{text}/{p.get('protocol', 'TCP')}")
+    return ",".join(out) or "<none>"
+
+
+def _selector_text(sel: dict[str, Any] | None) -> str:
+    sel = sel or {}
+    labels = sel.get("matchLabels", sel) if isinstance(sel, dict) else {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()) if isinstance(v, str)) or "<none>"
+
+
+def _pod_cells(view: KubeView, pod: dict[str, Any]) -> list[Any]:
+    spec, st = pod.get("spec") or {}, pod.get("status") or {}
+    statuses = st.get("containerStatuses") or []
+    ready = sum(1 for c in statuses if c.get("ready"))
+    restarts = sum(int(c.get("restartCount") or 0) for c in statuses)
+    phase = st.get("reason") or st.get("phase") or "Unknown"
+    for c in statuses:
+        waiting = (c.get("state") or {}).get("waiting")
+        if waiting and waiting.get("reason"):
+            phase = waiting["reason"]
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        phase = "Terminating"
+    return [
+        pod["metadata"]["name"],
+        f"{ready}/{len(spec.get('containers') or [])}",
+        phase,
+        restarts,
+        _age(view, pod),
+        st.get("podIP") or "<none>",
+        spec.get("nodeName") or "<none>",
+        "<none>",
+        "<none>",
+    ]
+
+
+def _containers_images(spec: dict[str, Any]) -> tuple[str, str]:
+    ctrs = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    return ",".join(c.get("name", "") for c in ctrs), ",".join(c.get("image", "") for c in ctrs)
+
+
+def _table_layout(view: KubeView, rdef: ResourceDef) -> tuple[list[dict[str, Any]], Any]:
+    key = (rdef.group, rdef.plural)
+    name = _col("Name", fmt="name")
+    age = _col("Age")
+    if key == ("", "namespaces"):
+        return [name, _col("Status"), age], lambda o: [
+            o["metadata"]["name"],
+            (o.get("status") or {}).get("phase", ""),
+            _age(view, o),
+        ]
+    if key == ("", "pods"):
+        return [
+            name,
+            _col("Ready"),
+            _col("Status"),
+            _col("Restarts", "string"),
+            age,
+            _col("IP", priority=1),
+            _col("Node", priority=1),
+            _col("Nominated Node", priority=1),
+            _col("Readiness Gates", priority=1),
+        ], lambda o: _pod_cells(view, o)
+    if key == ("apps", "deployments"):
+
+        def dep(o: dict[str, Any]) -> list[Any]:
+            spec, st = o.get("spec") or {}, o.get("status") or {}
+            ctrs, imgs = _containers_images(spec)
+            return [
+                o["metadata"]["name"],
+                f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 0)}",
+                st.get("updatedReplicas", 0),
+                st.get("availableReplicas", 0),
+                _age(view, o),
+                ctrs,
+                imgs,
+                _selector_text(spec.get("selector")),
+            ]
+
+        return [
+            name,
+            _col("Ready"),
+            _col("Up-to-date", "integer"),
+            _col("Available", "integer"),
+            age,
+            _col("Containers", priority=1),
+            _col("Images", priority=1),
+            _col("Selector", priority=1),
+        ], dep
+    if key == ("apps", "replicasets"):
+
+        def rs(o: dict[str, Any]) -> list[Any]:
+            spec, st = o.get("spec") or {}, o.get("status") or {}
+            ctrs, imgs = _containers_images(spec)
+            return [
+                o["metadata"]["name"],
+                spec.get("replicas", 0),
+                st.get("replicas", 0),
+                st.get("readyReplicas", 0),
+                _age(view, o),
+                ctrs,
+                imgs,
+                _selector_text(spec.get("selector")),
+            ]
+
+        return [
+            name,
+            _col("Desired", "integer"),
+            _col("Current", "integer"),
+            _col("Ready", "integer"),
+            age,
+            _col("Containers", priority=1),
+            _col("Images", priority=1),
+            _col("Selector", priority=1),
+        ], rs
+    if key == ("", "services"):
+
+        def svc(o: dict[str, Any]) -> list[Any]:
+            spec = o.get("spec") or {}
+            ingress = ((o.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+            external = ",".join(i.get("ip") or i.get("hostname") or "" for i in ingress) or (
+                "<pending>" if spec.get("type") == "LoadBalancer" else "<none>"
+            )
+            return [
+                o["metadata"]["name"],
+                spec.get("type", ""),
+                spec.get("clusterIP") or "<none>",
+                external,
+                _ports_text(spec.get("ports") or []),
+                _age(view, o),
+                _selector_text(spec.get("selector")),
+            ]
+
+        return [
+            name,
+            _col("Type"),
+            _col("Cluster-IP"),
+            _col("External-IP"),
+            _col("Port(s)"),
+            age,
+            _col("Selector", priority=1),
+        ], svc
+    if key == ("", "nodes"):
+
+        def node(o: dict[str, Any]) -> list[Any]:
+            st = o.get("status") or {}
+            ready = next((c for c in st.get("conditions") or [] if c.get("type") == "Ready"), {})
+            status = "Ready" if ready.get("status") == "True" else "NotReady"
+            if (o.get("spec") or {}).get("unschedulable"):
+                status += ",SchedulingDisabled"
+            roles = (
+                ",".join(
+                    sorted(
+                        k.split("/", 1)[1]
+                        for k in (o["metadata"].get("labels") or {})
+                        if k.startswith("node-role.kubernetes.io/")
+                    )
+                )
+                or "<none>"
+            )
+            addrs = {a.get("type"): a.get("address") for a in st.get("addresses") or []}
+            info = st.get("nodeInfo") or {}
+            return [
+                o["metadata"]["name"],
+                status,
+                roles,
+                _age(view, o),
+                info.get("kubeletVersion", ""),
+                addrs.get("InternalIP", "<none>"),
+                addrs.get("ExternalIP", "<none>"),
+                info.get("osImage", ""),
+                info.get("kernelVersion", ""),
+                info.get("containerRuntimeVersion", ""),
+            ]
+
+        return [
+            name,
+            _col("Status"),
+            _col("Roles"),
+            age,
+            _col("Version"),
+            _col("Internal-IP", priority=1),
+            _col("External-IP", priority=1),
+            _col("OS-Image", priority=1),
+            _col("Kernel-Version", priority=1),
+            _col("Container-Runtime", priority=1),
+        ], node
+    if key in (("", "configmaps"),):
+        return [name, _col("Data", "integer"), age], lambda o: [
+            o["metadata"]["name"],
+            len(o.get("data") or {}) + len(o.get("binaryData") or {}),
+            _age(view, o),
+        ]
+    if key == ("", "secrets"):
+        return [name, _col("Type"), _col("Data", "integer"), age], lambda o: [
+            o["metadata"]["name"],
+            o.get("type", ""),
+            len(o.get("data") or {}),
+            _age(view, o),
+        ]
+    if key == ("", "endpoints"):
+
+        def ep(o: dict[str, Any]) -> list[Any]:
+            pairs = [
+                f"{a.get('ip')}:{p.get('port')}"
+                for s in o.get("subsets") or []
+                for a in s.get("addresses") or []
+                for p in s.get("ports") or []
+            ]
+            text = ",".join(pairs[:3]) + (f" + {len(pairs) - 3} more..." if len(pairs) > 3 else "")
+            return [o["metadata"]["name"], text or "<none>", _age(view, o)]
+
+        return [name, _col("Endpoints"), age], ep
+    if key == ("", "events"):
+
+        def ev(o: dict[str, Any]) -> list[Any]:
+            inv = o.get("involvedObject") or {}
+            last = o.get("lastTimestamp") or o.get("eventTime") or (o.get("metadata") or {}).get("creationTimestamp")
+            seen = human_duration(view.now() - _parse_iso(last[:19] + "Z")) if last else "<unknown>"
+            return [
+                seen,
+                o.get("type", ""),
+                o.get("reason", ""),
+                f"{str(inv.get('kind', '')).lower()}/{inv.get('name', '')}",
+                o.get("message", ""),
+            ]
+
+        return [_col("Last Seen"), _col("Type"), _col("Reason"), _col("Object"), _col("Message")], ev
+    if key == (CRD_GROUP, "customresourcedefinitions"):
+        return [name, _col("Created At", "date")], lambda o: [
+            o["metadata"]["name"],
+            o["metadata"].get("creationTimestamp", ""),
+        ]
+    return [name, age], lambda o: [o["metadata"]["name"], _age(view, o)]
+
+
+def _table(view: KubeView, rdef: ResourceDef, items: list[dict[str, Any]], rv: str | None = None) -> dict[str, Any]:
+    columns, cells = _table_layout(view, rdef)
+    rows = []
+    for obj in items:
+        meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"}
+        rows.append(
+            {
+                "cells": cells(obj),
+                "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": meta},
+            }
+        )
+    return {
+        "kind": "Table",
+        "apiVersion": "meta.k8s.io/v1",
+        "metadata": {"resourceVersion": rv if rv is not None else str(view.current_rv())},
+        "columnDefinitions": columns,
+        "rows": rows,
+    }

@@ -252,9 +252,7 @@ class KubeView:
 
     def _event(self, rv: int, etype: str, group: str, plural: str, obj: dict, old: dict | None) -> None:
         ns = (obj.get("metadata") or {}).get("namespace") or ""
-        self._pending.append(
-            (self.server_id, (rv, etype, group, plural, ns, copy.deepcopy(obj), copy.deepcopy(old)))
-        )
+        self._pending.append((self.server_id, (rv, etype, group, plural, ns, copy.deepcopy(obj), copy.deepcopy(old))))
 
     def publish(self) -> None:
         """Hand the events of this transaction to the watchers (call after the commit)."""

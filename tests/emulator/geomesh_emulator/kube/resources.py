@@ -98,25 +98,79 @@ def _b(group: str, plural: str, singular: str, kind: str, namespaced: bool = Tru
 # Mesh servers (ASM) serve the core kinds below marked "mesh" and CRDs; whether ASM's API server
 # serves apps/v1 is UNCONFIRMED: it is not served there (the shared plan).
 BUILTINS: list[ResourceDef] = [
-    _b("", "namespaces", "namespace", "Namespace", False, verbs=list(NS_VERBS), short_names=["ns"],
-       status_subresource=True),
+    _b(
+        "",
+        "namespaces",
+        "namespace",
+        "Namespace",
+        False,
+        verbs=list(NS_VERBS),
+        short_names=["ns"],
+        status_subresource=True,
+    ),
     _b("", "serviceaccounts", "serviceaccount", "ServiceAccount", short_names=["sa"]),
-    _b("", "services", "service", "Service", verbs=list(NS_VERBS), short_names=["svc"], categories=["all"],
-       status_subresource=True),
+    _b(
+        "",
+        "services",
+        "service",
+        "Service",
+        verbs=list(NS_VERBS),
+        short_names=["svc"],
+        categories=["all"],
+        status_subresource=True,
+    ),
     _b("", "endpoints", "endpoints", "Endpoints", short_names=["ep"], servers=("cluster",)),
-    _b("", "pods", "pod", "Pod", short_names=["po"], categories=["all"], status_subresource=True,
-       generation=True, servers=("cluster",)),
+    _b(
+        "",
+        "pods",
+        "pod",
+        "Pod",
+        short_names=["po"],
+        categories=["all"],
+        status_subresource=True,
+        generation=True,
+        servers=("cluster",),
+    ),
     _b("", "configmaps", "configmap", "ConfigMap", short_names=["cm"]),
     _b("", "secrets", "secret", "Secret"),
     _b("", "events", "event", "Event", short_names=["ev"]),
     _b("", "nodes", "node", "Node", False, short_names=["no"], status_subresource=True, servers=("cluster",)),
-    _b("apps", "deployments", "deployment", "Deployment", short_names=["deploy"], categories=["all"],
-       scale=True, status_subresource=True, generation=True, servers=("cluster",)),
-    _b("apps", "replicasets", "replicaset", "ReplicaSet", short_names=["rs"], categories=["all"],
-       scale=True, status_subresource=True, generation=True, servers=("cluster",)),
+    _b(
+        "apps",
+        "deployments",
+        "deployment",
+        "Deployment",
+        short_names=["deploy"],
+        categories=["all"],
+        scale=True,
+        status_subresource=True,
+        generation=True,
+        servers=("cluster",),
+    ),
+    _b(
+        "apps",
+        "replicasets",
+        "replicaset",
+        "ReplicaSet",
+        short_names=["rs"],
+        categories=["all"],
+        scale=True,
+        status_subresource=True,
+        generation=True,
+        servers=("cluster",),
+    ),
     _b("discovery.k8s.io", "endpointslices", "endpointslice", "EndpointSlice", servers=("cluster",)),
-    _b(CRD_GROUP, "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", False,
-       short_names=["crd", "crds"], categories=["api-extensions"], status_subresource=True, generation=True),
+    _b(
+        CRD_GROUP,
+        "customresourcedefinitions",
+        "customresourcedefinition",
+        "CustomResourceDefinition",
+        False,
+        short_names=["crd", "crds"],
+        categories=["api-extensions"],
+        status_subresource=True,
+        generation=True,
+    ),
 ]
 
 # kinds whose generation bumps on an annotation change too (Deployment strategy, reference §4)
@@ -194,7 +248,7 @@ def group_versions(view: "KubeView") -> dict[str, list[str]]:
         vers = out.setdefault(rdef.group, [])
         if rdef.version not in vers:
             vers.append(rdef.version)
-    for group, vers in out.items():
+    for vers in out.values():
         vers.sort(key=_version_key, reverse=True)
     return out
 
@@ -276,10 +330,7 @@ def _allocate_cluster_ip(view: "KubeView") -> str:
         if doc and doc.get("service_cidr"):
             cidr = str(doc["service_cidr"])
     net = ipaddress.ip_network(cidr, strict=False)
-    used = {
-        (s.get("spec") or {}).get("clusterIP")
-        for s in view.list("", "services")
-    }
+    used = {(s.get("spec") or {}).get("clusterIP") for s in view.list("", "services")}
     key = f"k8s_svc_ip/{view.server_id}"
     n = int(view.ctx.raw_store.meta_get(key, 0) or 0)
     hosts = net.num_addresses - 2
@@ -314,8 +365,9 @@ def apply_defaults(view: "KubeView", group: str, plural: str, obj: dict[str, Any
             spec.setdefault("internalTrafficPolicy", "Cluster")
         if spec["type"] in ("NodePort", "LoadBalancer"):
             spec.setdefault("externalTrafficPolicy", "Cluster")
-            used = {p.get("nodePort") for s in view.list("", "services")
-                    for p in (s.get("spec") or {}).get("ports") or []}
+            used = {
+                p.get("nodePort") for s in view.list("", "services") for p in (s.get("spec") or {}).get("ports") or []
+            }
             nxt = 30000 + sum(1 for _ in used)
             for port in spec.get("ports") or []:
                 if isinstance(port, dict) and not port.get("nodePort"):
@@ -370,9 +422,21 @@ def apply_defaults(view: "KubeView", group: str, plural: str, obj: dict[str, Any
 # -- unknown fields, pruning, validation ----------------------------------------------------------------
 
 META_FIELDS = {
-    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
-    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
-    "ownerReferences", "finalizers", "managedFields",
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
 }
 # top-level fields of the built-in kinds (k8s.io/api types)
 TOP_FIELDS: dict[tuple[str, str], set[str]] = {
@@ -384,8 +448,20 @@ TOP_FIELDS: dict[tuple[str, str], set[str]] = {
     ("", "configmaps"): {"data", "binaryData", "immutable"},
     ("", "secrets"): {"data", "stringData", "type", "immutable"},
     ("", "events"): {
-        "involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count", "type",
-        "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance",
+        "involvedObject",
+        "reason",
+        "message",
+        "source",
+        "firstTimestamp",
+        "lastTimestamp",
+        "count",
+        "type",
+        "eventTime",
+        "series",
+        "action",
+        "related",
+        "reportingComponent",
+        "reportingInstance",
     },
     ("", "nodes"): {"spec", "status"},
     ("apps", "deployments"): {"spec", "status"},
@@ -487,16 +563,18 @@ def _label_causes(labels: Any, field: str) -> list[dict[str, str]]:
         return out
     if not isinstance(labels, dict):
         return [{"reason": "FieldValueInvalid", "message": "Invalid value: must be a map", "field": field}]
-    for key, value in labels.items():
+    for value in labels.values():
         if not isinstance(value, str) or len(value) > 63 or not re.fullmatch(LABEL_VALUE, value):
-            out.append({
-                "reason": "FieldValueInvalid",
-                "field": f"{field}",
-                "message": f'Invalid value: "{value}": a valid label must be an empty string or consist of '
-                "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character "
-                "(e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is "
-                "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
-            })
+            out.append(
+                {
+                    "reason": "FieldValueInvalid",
+                    "field": f"{field}",
+                    "message": f'Invalid value: "{value}": a valid label must be an empty string or consist of '
+                    "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character "
+                    "(e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is "
+                    "'(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+                }
+            )
     return out
 
 
@@ -530,11 +608,13 @@ def validate(view: "KubeView", rdef: ResourceDef, obj: dict[str, Any], old: dict
         mod = _schema_mod()
         if mod is not None and rdef.schema:
             for err in mod.validate(obj, rdef.schema):
-                causes.append({
-                    "reason": err.get("type") or err.get("reason") or "FieldValueInvalid",
-                    "message": err.get("message", ""),
-                    "field": str(err.get("field", "")).lstrip("."),
-                })
+                causes.append(
+                    {
+                        "reason": err.get("type") or err.get("reason") or "FieldValueInvalid",
+                        "message": err.get("message", ""),
+                        "field": str(err.get("field", "")).lstrip("."),
+                    }
+                )
         return causes
     key = (rdef.group, rdef.plural)
     if key == (CRD_GROUP, "customresourcedefinitions"):
@@ -546,21 +626,30 @@ def validate(view: "KubeView", rdef: ResourceDef, obj: dict[str, Any], old: dict
         else:
             tlabels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
             if not _selector_matches(selector, tlabels):
-                causes.append({
-                    "reason": "FieldValueInvalid",
-                    "message": f"Invalid value: {tlabels}: `selector` does not match template `labels`",
-                    "field": "spec.template.metadata.labels",
-                })
+                causes.append(
+                    {
+                        "reason": "FieldValueInvalid",
+                        "message": f"Invalid value: {tlabels}: `selector` does not match template `labels`",
+                        "field": "spec.template.metadata.labels",
+                    }
+                )
             if old is not None and (old.get("spec") or {}).get("selector") != selector:
-                causes.append({
-                    "reason": "FieldValueInvalid",
-                    "message": f"Invalid value: {selector}: field is immutable",
-                    "field": "spec.selector",
-                })
+                causes.append(
+                    {
+                        "reason": "FieldValueInvalid",
+                        "message": f"Invalid value: {selector}: field is immutable",
+                        "field": "spec.selector",
+                    }
+                )
         replicas = spec.get("replicas")
         if isinstance(replicas, int) and replicas < 0:
-            causes.append({"reason": "FieldValueInvalid", "field": "spec.replicas",
-                           "message": f"Invalid value: {replicas}: must be greater than or equal to 0"})
+            causes.append(
+                {
+                    "reason": "FieldValueInvalid",
+                    "field": "spec.replicas",
+                    "message": f"Invalid value: {replicas}: must be greater than or equal to 0",
+                }
+            )
         containers = ((spec.get("template") or {}).get("spec") or {}).get("containers")
         causes.extend(_container_causes(containers, "spec.template.spec.containers"))
     elif key == ("", "pods") and isinstance(spec, dict):
@@ -569,16 +658,25 @@ def validate(view: "KubeView", rdef: ResourceDef, obj: dict[str, Any], old: dict
         for i, port in enumerate(spec.get("ports") or []):
             num = port.get("port") if isinstance(port, dict) else None
             if not isinstance(num, int) or not 1 <= num <= 65535:
-                causes.append({"reason": "FieldValueInvalid", "field": f"spec.ports[{i}].port",
-                               "message": f"Invalid value: {num}: must be between 1 and 65535, inclusive"})
+                causes.append(
+                    {
+                        "reason": "FieldValueInvalid",
+                        "field": f"spec.ports[{i}].port",
+                        "message": f"Invalid value: {num}: must be between 1 and 65535, inclusive",
+                    }
+                )
         if not spec.get("ports") and spec.get("type") != "ExternalName" and spec.get("clusterIP") != "None":
             causes.append({"reason": "FieldValueRequired", "field": "spec.ports", "message": "Required value"})
         if old is not None:
             old_ip = (old.get("spec") or {}).get("clusterIP")
             if old_ip and spec.get("clusterIP") not in (None, "", old_ip):
-                causes.append({"reason": "FieldValueInvalid", "field": "spec.clusterIPs[0]",
-                               "message": "Invalid value: []string{\"%s\"}: may not change once set"
-                               % spec.get("clusterIP")})
+                causes.append(
+                    {
+                        "reason": "FieldValueInvalid",
+                        "field": "spec.clusterIPs[0]",
+                        "message": 'Invalid value: []string{"%s"}: may not change once set' % spec.get("clusterIP"),
+                    }
+                )
     return causes
 
 
@@ -608,29 +706,54 @@ def _crd_causes(crd: dict[str, Any], old: dict[str, Any] | None) -> list[dict[st
     out = []
     expected = f"{names.get('plural')}.{spec.get('group')}"
     if name != expected:
-        out.append({"reason": "FieldValueInvalid", "field": "metadata.name",
-                    "message": f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group'})
+        out.append(
+            {
+                "reason": "FieldValueInvalid",
+                "field": "metadata.name",
+                "message": f'Invalid value: "{name}": must be spec.names.plural+"."+spec.group',
+            }
+        )
     if spec.get("scope") not in ("Namespaced", "Cluster"):
-        out.append({"reason": "FieldValueNotSupported", "field": "spec.scope",
-                    "message": f'Unsupported value: "{spec.get("scope")}": supported values: "Cluster", "Namespaced"'})
+        out.append(
+            {
+                "reason": "FieldValueNotSupported",
+                "field": "spec.scope",
+                "message": f'Unsupported value: "{spec.get("scope")}": supported values: "Cluster", "Namespaced"',
+            }
+        )
     if not names.get("kind"):
         out.append({"reason": "FieldValueRequired", "field": "spec.names.kind", "message": "Required value"})
     versions = spec.get("versions") or []
     if not versions:
         out.append({"reason": "FieldValueRequired", "field": "spec.versions", "message": "Required value"})
     if sum(1 for v in versions if v.get("storage")) != 1:
-        out.append({"reason": "FieldValueInvalid", "field": "spec.versions",
-                    "message": "Invalid value: must have exactly one version marked as storage version"})
+        out.append(
+            {
+                "reason": "FieldValueInvalid",
+                "field": "spec.versions",
+                "message": "Invalid value: must have exactly one version marked as storage version",
+            }
+        )
     mod = _schema_mod()
     for i, ver in enumerate(versions):
         schema = (ver.get("schema") or {}).get("openAPIV3Schema")
         if schema is None:
-            out.append({"reason": "FieldValueRequired", "field": f"spec.versions[{i}].schema.openAPIV3Schema",
-                        "message": "Required value: schemas are required"})
+            out.append(
+                {
+                    "reason": "FieldValueRequired",
+                    "field": f"spec.versions[{i}].schema.openAPIV3Schema",
+                    "message": "Required value: schemas are required",
+                }
+            )
         elif mod is not None:
             for msg in mod.check_structural(schema):
-                out.append({"reason": "FieldValueInvalid",
-                            "field": f"spec.versions[{i}].schema.openAPIV3Schema", "message": str(msg)})
+                out.append(
+                    {
+                        "reason": "FieldValueInvalid",
+                        "field": f"spec.versions[{i}].schema.openAPIV3Schema",
+                        "message": str(msg),
+                    }
+                )
     out.extend(_crd_immutable(crd, old))
     return out
 
@@ -642,6 +765,11 @@ def _crd_immutable(crd: dict[str, Any], old: dict[str, Any] | None) -> list[dict
         ospec = old.get("spec") or {}
         for key in ("group", "scope"):
             if ospec.get(key) != spec.get(key):
-                out.append({"reason": "FieldValueInvalid", "field": f"spec.{key}",
-                            "message": f'Invalid value: "{spec.get(key)}": field is immutable'})
+                out.append(
+                    {
+                        "reason": "FieldValueInvalid",
+                        "field": f"spec.{key}",
+                        "message": f'Invalid value: "{spec.get(key)}": field is immutable',
+                    }
+                )
     return out
