@@ -472,6 +472,37 @@ def test_unschedulable_pods_wait_for_a_node(emu, cluster):
     assert get(emu, cid, "", "nodes", None, name)["metadata"]["labels"]["role"] == "mesh"
 
 
+def test_a_missing_service_account_fails_the_pods(emu, cluster):
+    cid = cluster
+    create(emu, cid, namespace("books"))
+    assert get(emu, cid, "", "serviceaccounts", "books", "default") is not None  # the ServiceAccount controller
+    dep = deployment("reviews", 1, ns="books")
+    dep["spec"]["template"]["spec"]["serviceAccountName"] = "bookinfo-reviews"
+    create(emu, cid, dep)
+    assert pods_of(emu, cid, "reviews", "books") == []
+    rs = lst(emu, cid, "apps", "replicasets", "books")[0]
+    failure = condition(rs, "ReplicaFailure")
+    assert (failure["status"], failure["reason"]) == ("True", "FailedCreate")
+    assert failure["message"] == (
+        f'pods "{rs["metadata"]["name"]}-" is forbidden: error looking up service account '
+        'books/bookinfo-reviews: serviceaccount "bookinfo-reviews" not found'
+    )
+    dep = get(emu, cid, "apps", "deployments", "books", "reviews")
+    assert condition(dep, "ReplicaFailure")["message"] == failure["message"] and not kc_ready(dep)
+    assert_quiet(emu, cid)
+    create(
+        emu,
+        cid,
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bookinfo-reviews", "namespace": "books"}},
+    )
+    assert len(pods_of(emu, cid, "reviews", "books")) == 1
+    advance(emu, cid, POD_START)
+    dep = get(emu, cid, "apps", "deployments", "books", "reviews")
+    assert kc_ready(dep) and "ReplicaFailure" not in [c["type"] for c in dep["status"]["conditions"]]
+    rs = lst(emu, cid, "apps", "replicasets", "books")[0]
+    assert "conditions" not in rs["status"]
+
+
 def test_progress_deadline_exceeded(emu, cluster):
     cid = cluster
     dep = deployment("stuck", 2, progressDeadlineSeconds=30)

@@ -424,6 +424,7 @@ class _Cluster:
         self._vswitches: dict[str, dict[str, Any] | None] = {}
         self.created_rs: set[str] = set()
         self.hashes: dict[str, str] = {}
+        self.rs_failures: dict[str, str] = {}  # ReplicaSet uid -> why its Pods cannot be made
         self.pod_index: tuple[int, dict[str, list[dict[str, Any]]]] | None = None
 
 
@@ -435,6 +436,7 @@ def _reconcile_cluster(view: Any) -> None:
     _sync_nodes(st)
     st.namespaces = {_name(n): n for n in st.objs.of(CORE, "namespaces")}
     _guard("istio-system", _sync_istio_namespace, st)
+    _sync_service_accounts(st)
     _guard("IstioGateway objects", _sync_gateways_from_cluster, st)
     _evict_lost_nodes(st)
     for dep in sorted(st.objs.of(APPS, "deployments"), key=lambda d: (_ns(d), _name(d))):
@@ -574,6 +576,14 @@ def _sync_nodes(st: _Cluster) -> None:
             obj = _write(view, objs, CORE, "nodes", obj, new)
             obj = _set_status(view, objs, CORE, "nodes", obj, _node_status(st, node))
         st.nodes[name] = obj
+
+
+def _sync_service_accounts(st: _Cluster) -> None:
+    """The ServiceAccount controller: a ``default`` ServiceAccount in every Active namespace."""
+    for name, ns in sorted(st.namespaces.items()):
+        if not _terminating(ns) and st.objs.find(CORE, "serviceaccounts", name, "default") is None:
+            sa = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": name}}
+            _guard(f"ServiceAccount {name}/default", _create, st.view, st.objs, CORE, "serviceaccounts", sa)
 
 
 def _ensure_namespace(view: Any, objs: _Objects, name: str, annotations: dict | None = None) -> dict[str, Any]:
@@ -828,6 +838,15 @@ def _sync_replicaset_pods(st: _Cluster, rs: dict[str, Any]) -> None:
     pods = _pods_of(st, rs)
     want = _replicas(rs)
     if len(pods) < want:
+        tmpl_spec = ((rs.get("spec") or {}).get("template") or {}).get("spec") or {}
+        sa = tmpl_spec.get("serviceAccountName") or tmpl_spec.get("serviceAccount") or "default"
+        if st.objs.find(CORE, "serviceaccounts", _ns(rs), sa) is None:
+            # the ServiceAccount admission plugin refuses the Pod; the ReplicaSet reports it
+            st.rs_failures[_uid(rs)] = (
+                f'pods "{_name(rs)}-" is forbidden: error looking up service account {_ns(rs)}/{sa}: '
+                f'serviceaccount "{sa}" not found'
+            )
+            return
         taken = {_name(p) for p in st.objs.of(CORE, "pods", _ns(rs))}
         for _ in range(want - len(pods)):
             _create_pod(st, rs, taken)
@@ -1394,6 +1413,18 @@ def _sync_replicaset_status(st: _Cluster, rs: dict[str, Any]) -> None:
         },
         keep=("replicas",),
     )
+    failure = st.rs_failures.get(_uid(rs))
+    if failure:
+        old = _cond(rs, "ReplicaFailure") or {}
+        status["conditions"] = [
+            {
+                "type": "ReplicaFailure",
+                "status": "True",
+                "lastTransitionTime": old.get("lastTransitionTime") or _iso(st.now),
+                "reason": "FailedCreate",
+                "message": failure,
+            }
+        ]
     _set_status(st.view, st.objs, APPS, "replicasets", rs, status)
 
 
@@ -1465,6 +1496,22 @@ def _sync_deployment_status(st: _Cluster, dep: dict[str, Any]) -> None:
                 "Available", False, "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
             ),
         )
+    # sync.go syncRolloutStatus: a ReplicaSet's ReplicaFailure shows on the Deployment, else none
+    failed = next((_cond(r, "ReplicaFailure") for r in owned if _cond(r, "ReplicaFailure")), None)
+    if failed is not None:
+        conds = _set_condition(
+            conds,
+            {
+                "type": "ReplicaFailure",
+                "status": failed.get("status", "True"),
+                "lastUpdateTime": now_iso,
+                "lastTransitionTime": failed.get("lastTransitionTime") or now_iso,
+                "reason": failed.get("reason", "FailedCreate"),
+                "message": failed.get("message", ""),
+            },
+        )
+    else:
+        conds = [c for c in conds if c.get("type") != "ReplicaFailure"]
     rs_name = _name(new_rs) if new_rs else ""
     complete = (
         new_rs is not None
