@@ -906,3 +906,22 @@ def test_response_log_tells_changes_from_noop_writes(kube: Kube) -> None:
         kube.emu, kube.server_id, "admin", "GET", f"/apis/apps/v1/namespaces/{ns}/deployments/x/scale", {}, b""
     )
     assert scale.status == 404 and scale.log["resource"] == "deployments/scale" and scale.log["verb"] == "get"
+
+
+def test_protobuf_bodies_of_simple_kinds(kube: Kube) -> None:
+    """kubectl create sends typed objects as protobuf: Namespace / ConfigMap / Secret / ServiceAccount
+    bodies are decoded; other kinds are 415 (not modelled)."""
+    path = kube.path
+    made = kube.cloud.kubectl(path, "create", "namespace", "pbns")
+    assert made.returncode == 0, made.stderr
+    cm = kube.cloud.kubectl(path, "create", "configmap", "pbcm", "-n", "pbns", "--from-literal=a=b")
+    assert cm.returncode == 0, cm.stderr
+    sec = kube.cloud.kubectl(path, "create", "secret", "generic", "pbsec", "-n", "pbns", "--from-literal=pw=x")
+    assert sec.returncode == 0, sec.stderr
+    ns = kube.core.read_namespace("pbns")
+    assert ns.metadata.labels == {"kubernetes.io/metadata.name": "pbns"} and ns.metadata.generate_name is None
+    assert kube.core.read_namespaced_config_map("pbcm", "pbns").data == {"a": "b"}
+    secret = kube.core.read_namespaced_secret("pbsec", "pbns")
+    assert secret.data == {"pw": "eA=="} and secret.type == "Opaque"
+    dep = kube.cloud.kubectl(path, "create", "deployment", "pbdep", "-n", "pbns", "--image=nginx")
+    assert dep.returncode != 0 and "unknown format" in dep.stderr

@@ -188,6 +188,11 @@ def _norm_headers(headers: Any) -> dict[str, str]:
 def _decode_body(req: Req, what: str = "object") -> Any:
     raw = req.body or b""
     ctype = req.content_type
+    if ctype == PROTOBUF_CT and req.method in ("POST", "PUT"):
+        try:
+            return decode_protobuf(raw)
+        except (ValueError, IndexError, StopIteration, UnicodeDecodeError):
+            pass  # not one of the decoded kinds: 415 below
     if ctype and not (ctype in ("application/json", "application/yaml", "*/*") or ctype in PATCH_TYPES):
         # protobuf / CBOR are not served: a 415 makes client-go switch to JSON (its content-type
         # fallback on 415 Unsupported Media Type); kubectl 1.37 sends built-ins as protobuf first.
@@ -494,7 +499,7 @@ def bootstrap(view: KubeView) -> None:
         if crds is not None:
             for crd in list(crds.istio_crds()) + list(crds.asm_crds()):
                 if view.get(CRD_GROUP, "customresourcedefinitions", None, crd["metadata"]["name"]) is None:
-                    prepared = _prepare_crd(copy.deepcopy(crd))
+                    prepared = _prepare_crd(copy.deepcopy(crd), now_iso=view.now_iso())
                     view.create(prepared, manager="kube-apiserver")
 
 
@@ -916,7 +921,7 @@ def _prepare_new(
     if rdef.status_subresource and rdef.custom:
         obj.pop("status", None)
     if rdef.group == CRD_GROUP:
-        obj = _prepare_crd(obj)
+        obj = _prepare_crd(obj, now_iso=view.now_iso())
     resources.apply_defaults(view, rdef.group, rdef.plural, obj)
     meta = obj["metadata"]
     meta["uid"] = str(objects.uuid.uuid4())
@@ -1047,7 +1052,7 @@ def _finish_update(
         else:
             new.pop("status", None)
     if rdef.group == CRD_GROUP and target.sub != "status":
-        new = _prepare_crd(new, old)
+        new = _prepare_crd(new, old, now_iso=view.now_iso())
     resources.apply_defaults(view, rdef.group, rdef.plural, new)
     resources.bump_generation(rdef, old, new)
     if old["metadata"].get("deletionTimestamp") and len(new["metadata"].get("finalizers") or []) > len(
@@ -1641,7 +1646,7 @@ def _parse_iso(text: str) -> float:
 # -- CRDs ------------------------------------------------------------------------------------------------------
 
 
-def _prepare_crd(crd: dict[str, Any], old: dict[str, Any] | None = None) -> dict[str, Any]:
+def _prepare_crd(crd: dict[str, Any], old: dict[str, Any] | None = None, now_iso: str | None = None) -> dict[str, Any]:
     """Defaults and status of a CRD: names (singular, listKind), conversion, and the conditions
     NamesAccepted and Established set at once (reference §6)."""
     spec = crd.setdefault("spec", {})
@@ -1657,7 +1662,7 @@ def _prepare_crd(crd: dict[str, Any], old: dict[str, Any] | None = None) -> dict
         if v and v not in stored_versions:
             stored_versions.append(v)
     conds = {c.get("type"): c for c in old_status.get("conditions") or []}
-    now = objects.iso(time.time())
+    now = now_iso or objects.iso(time.time())
 
     def cond(ctype: str, reason: str, message: str) -> dict[str, Any]:
         prev = conds.get(ctype)
@@ -1983,3 +1988,116 @@ def _table(view: KubeView, rdef: ResourceDef, items: list[dict[str, Any]], rv: s
         "columnDefinitions": columns,
         "rows": rows,
     }
+
+
+# -- protobuf bodies of the simplest kinds ------------------------------------------------------------------
+# kubectl 1.37 sends typed objects (``kubectl create namespace|configmap|secret|serviceaccount``) as
+# application/vnd.kubernetes.protobuf: the "k8s\0" magic, then a runtime.Unknown {typeMeta=1
+# {apiVersion=1, kind=2}, raw=2} whose raw is the object in the field numbers of k8s.io/api
+# core/v1/generated.proto and apimachinery meta/v1/generated.proto. Only these four kinds are
+# decoded; any other protobuf body is 415 (not modelled).
+PROTOBUF_CT = "application/vnd.kubernetes.protobuf"
+
+
+def _pb_fields(data: bytes) -> list[tuple[int, Any]]:
+    out, i = [], 0
+
+    def varint() -> int:
+        nonlocal i
+        shift = result = 0
+        while True:
+            b = data[i]
+            i += 1
+            result |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return result
+
+    while i < len(data):
+        key = varint()
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            out.append((field, varint()))
+        elif wire == 2:
+            n = varint()
+            out.append((field, data[i : i + n]))
+            i += n
+        elif wire == 1:
+            out.append((field, data[i : i + 8]))
+            i += 8
+        elif wire == 5:
+            out.append((field, data[i : i + 4]))
+            i += 4
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+    return out
+
+
+def _pb_map(entries: list[bytes], binary: bool = False) -> dict[str, str]:
+    import base64  # pylint: disable=import-outside-toplevel
+
+    out = {}
+    for entry in entries:
+        kv = dict(_pb_fields(entry))
+        value = kv.get(2, b"")
+        out[kv.get(1, b"").decode()] = base64.b64encode(value).decode() if binary else value.decode()
+    return out
+
+
+def _pb_meta(data: bytes) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    fields = _pb_fields(data)
+    names = {1: "name", 2: "generateName", 3: "namespace"}
+    for num, value in fields:
+        if num in names and value:  # gogo-protobuf writes empty strings; JSON omits them
+            meta[names[num]] = value.decode()
+    labels = _pb_map([v for n, v in fields if n == 11])
+    annotations = _pb_map([v for n, v in fields if n == 12])
+    finalizers = [v.decode() for n, v in fields if n == 14]
+    if labels:
+        meta["labels"] = labels
+    if annotations:
+        meta["annotations"] = annotations
+    if finalizers:
+        meta["finalizers"] = finalizers
+    return meta
+
+
+def decode_protobuf(raw: bytes) -> dict[str, Any]:
+    """The JSON form of a protobuf Namespace / ConfigMap / Secret / ServiceAccount body."""
+    if not raw.startswith(b"k8s\x00"):
+        raise ValueError("no protobuf magic")
+    unknown = _pb_fields(raw[4:])
+    type_meta = dict(_pb_fields(next(v for n, v in unknown if n == 1)))
+    api_version, kind = type_meta.get(1, b"").decode(), type_meta.get(2, b"").decode()
+    obj_fields = _pb_fields(next((v for n, v in unknown if n == 2), b""))
+    obj: dict[str, Any] = {"apiVersion": api_version, "kind": kind}
+    by = lambda num: [v for n, v in obj_fields if n == num]  # noqa: E731
+    meta = by(1)
+    obj["metadata"] = _pb_meta(meta[0]) if meta else {}
+    if api_version != "v1" or kind not in ("Namespace", "ConfigMap", "Secret", "ServiceAccount"):
+        raise ValueError(f"protobuf {api_version} {kind} is not decoded")
+    if kind == "Namespace":
+        spec = by(2)
+        finalizers = [v.decode() for n, v in _pb_fields(spec[0]) if n == 1] if spec else []
+        if finalizers:
+            obj["spec"] = {"finalizers": finalizers}
+    elif kind == "ConfigMap":
+        if by(2):
+            obj["data"] = _pb_map(by(2))
+        if by(3):
+            obj["binaryData"] = _pb_map(by(3), binary=True)
+        if by(4):
+            obj["immutable"] = bool(by(4)[0])
+    elif kind == "Secret":
+        if by(2):
+            obj["data"] = _pb_map(by(2), binary=True)
+        if by(3) and by(3)[0]:
+            obj["type"] = by(3)[0].decode()
+        if by(4):
+            obj["stringData"] = _pb_map(by(4))
+        if by(5):
+            obj["immutable"] = bool(by(5)[0])
+    elif kind == "ServiceAccount" and by(4):
+        obj["automountServiceAccountToken"] = bool(by(4)[0])
+    return obj
