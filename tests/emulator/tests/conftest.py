@@ -139,6 +139,7 @@ class KubeCloud:
         self.cs = CsClient(make_config(emu, "cn-hangzhou"))
         self.asm = AsmClient(make_config(emu, "cn-hangzhou"))
         self._net: dict[str, tuple[str, list[str]]] = {}
+        self._clusters = itertools.count(1)
 
     def settle(self, seconds: float = 60.0) -> None:
         """Move the emulator clock past the provisioning delays."""
@@ -154,7 +155,7 @@ class KubeCloud:
             self.settle()
             zone = vpc.describe_zones(vm.DescribeZonesRequest(region_id=region)).body.zones.zone[0].zone_id
             vsw = vpc.create_vswitch(
-                vm.CreateVSwitchRequest(region_id=region, vpc_id=vpc_id, zone_id=zone, cidr_block="20.1.0.0/16")
+                vm.CreateVSwitchRequest(region_id=region, vpc_id=vpc_id, zone_id=zone, cidr_block="20.1.0.0/24")
             ).body.v_switch_id
             self.settle()
             self._net[region] = (vpc_id, [vsw])
@@ -165,7 +166,7 @@ class KubeCloud:
         from alibabacloud_cs20151215 import models as csm
 
         vpc_id, vsws = self.network(region)
-        n = next(_kube_names)
+        n = next(self._clusters)  # distinct pod and service CIDRs in the shared VPC
         cluster_id = self.cs.create_cluster(
             csm.CreateClusterRequest(
                 name=f"kube-{n}",
@@ -173,8 +174,8 @@ class KubeCloud:
                 cluster_type="ManagedKubernetes",
                 vpcid=vpc_id,
                 vswitch_ids=vsws,
-                container_cidr=f"10.{n % 200}.0.0/16",
-                service_cidr=f"172.{16 + n % 15}.0.0/16",
+                container_cidr=f"10.{n}.0.0/16",
+                service_cidr=f"172.{16 + n // 16}.{n % 16 * 16}.0/20",
                 endpoint_public_access=public,
                 addons=[csm.Addon(name="flannel")],
                 nodepools=[

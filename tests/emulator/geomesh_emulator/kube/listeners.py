@@ -175,11 +175,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         self.request.settimeout(HANDSHAKE_TIMEOUT_S)
-        self.request.do_handshake()
+        try:
+            self.request.do_handshake()
+        except (ssl.SSLError, OSError):
+            self._linger()
+            raise
         self.request.settimeout(None)
         with self.server.active_lock:
             self.server.active.add(self.request)
         super().setup()
+
+    def _linger(self) -> None:
+        """After a refused handshake (its alert is sent): end our side and drain the client's for
+        a moment, so that the client reads the alert ("tls: unknown certificate authority")
+        rather than a reset. With TLS 1.3 the client may already be sending its request;
+        closing with that data unread would reset the connection."""
+        sock = self.request
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_WR)
+            socket.socket.settimeout(sock, 0.5)
+            deadline = time.monotonic() + 1.0
+            while time.monotonic() < deadline and socket.socket.recv(sock, 65536):
+                pass
+        except OSError:
+            pass
 
     def finish(self) -> None:
         with self.server.active_lock:
@@ -513,8 +532,12 @@ class ApiServers:
         with self._lock:
             recs = list(self._servers.values())
             self._servers.clear()
-        for rec in recs:
-            self._stop_record(rec)
+        # in parallel: each listener takes up to its poll interval to notice the shutdown
+        threads = [threading.Thread(target=self._stop_record, args=(rec,), daemon=True) for rec in recs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
         if importlib.util.find_spec(f"{__package__}.objects") is not None:
             # the in-memory watch event logs of this emulator go with its servers
             importlib.import_module(f"{__package__}.objects").reset_logs(self.emulator)
