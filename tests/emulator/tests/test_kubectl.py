@@ -90,12 +90,11 @@ def session(kube_cloud: KubeCloud) -> Session:
 
 @pytest.fixture
 def ns(session: Session, request) -> str:
-    """A namespace of the test's own, removed afterwards. Made by the Python client: ``kubectl
-    create namespace`` sends protobuf, which the emulator does not decode (415)."""
+    """A namespace of the test's own (``kubectl create namespace``, which sends protobuf), removed
+    afterwards."""
     name = request.node.name.replace("_", "-")[:50].strip("-").lower()
-    kclient.CoreV1Api(session.api).create_namespace(
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-    )
+    assert session.run("create", "namespace", name).strip() == f"namespace/{name} created"
+    assert kclient.CoreV1Api(session.api).read_namespace(name).status.phase == "Active"
     yield name
     session.cloud.kubectl(session.path, "delete", "namespace", name, "--wait=false")
 
@@ -120,7 +119,7 @@ def test_apply_server_side_get_yaml_and_reapply(session, ns):
     assert live.data == {"colour": "blue"} and live.metadata.labels == {"app": "demo"}
     assert [(m.manager, m.operation) for m in live.metadata.managed_fields] == [("kubectl", "Apply")]
     writes = session.writes()[before:]
-    assert [x["action"] for x in writes] == ["patch configmaps"]
+    assert [(x["action"], x["changed"]) for x in writes] == [("patch configmaps", True)]
     assert "fieldManager=kubectl" in writes[0]["path"]
 
     doc = yaml.safe_load(session.run("get", "configmap", "settings", "-n", ns, "-o", "yaml"))
@@ -128,9 +127,12 @@ def test_apply_server_side_get_yaml_and_reapply(session, ns):
     assert doc["metadata"]["resourceVersion"] == live.metadata.resource_version
 
     # the same apply again: the object (and its resourceVersion) stays as it was
+    before = len(session.writes())
     session.run("apply", "--server-side", "-f", "-", stdin=CONFIGMAP.format(ns=ns))
     again = kclient.CoreV1Api(session.api).read_namespaced_config_map("settings", ns)
     assert again.metadata.resource_version == live.metadata.resource_version
+    # still a write call (server-side apply always sends its PATCH), one that changed nothing
+    assert [(x["action"], x["changed"]) for x in session.writes()[before:]] == [("patch configmaps", False)]
 
     # a change by another manager of a field kubectl owns conflicts until forced
     changed = CONFIGMAP.format(ns=ns).replace("blue", "green")
@@ -199,3 +201,58 @@ def test_wait_for_delete_watches(session, ns):
     with pytest.raises(ApiException) as info:
         core.read_namespaced_config_map("settings", ns)
     assert info.value.status == 404
+
+
+GATEWAY = """\
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: bookinfo-gateway
+  namespace: {ns}
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 80
+      name: http
+      protocol: HTTP
+    hosts:
+    - "*"
+    colour: blue
+"""
+
+
+def test_mesh_session_istio_kinds(kube_cloud):
+    """On a mesh's API server: the Istio CRDs are there, a Gateway applies and reads back (a field
+    its schema does not know is refused by kubectl's strict validation, else pruned, as by a real
+    API server), Deployments are not served."""
+    mesh_id = kube_cloud.mesh()
+    text, _ = kube_cloud.mesh_kubeconfig(mesh_id)
+    mesh = Session(kube_cloud, mesh_id, kube_cloud.write(text, "kubectl-mesh.yaml"))
+    try:
+        crds = mesh.run("get", "crd", "-o", "name").split()
+        assert "customresourcedefinition.apiextensions.k8s.io/gateways.networking.istio.io" in crds
+        assert mesh.run("create", "namespace", "demo").strip() == "namespace/demo created"
+        # kubectl validates strictly (fieldValidation=Strict): the misspelt field is refused ...
+        out = kube_cloud.kubectl(mesh.path, "apply", "--server-side", "-f", "-", stdin=GATEWAY.format(ns="demo"))
+        assert out.returncode != 0 and ".spec.servers[0].colour: field not declared in schema" in out.stderr
+        # ... and without validation it is dropped silently
+        out = mesh.run("apply", "--server-side", "--validate=false", "-f", "-", stdin=GATEWAY.format(ns="demo"))
+        assert "gateway.networking.istio.io/bookinfo-gateway serverside-applied" in out
+        doc = yaml.safe_load(
+            mesh.run("get", "gateways.networking.istio.io", "bookinfo-gateway", "-n", "demo", "-o", "yaml")
+        )
+        (server,) = doc["spec"]["servers"]
+        assert server["port"] == {"number": 80, "name": "http", "protocol": "HTTP"} and server["hosts"] == ["*"]
+        assert "colour" not in server  # pruned
+        assert doc["spec"]["selector"] == {"istio": "ingressgateway"}
+        names = mesh.run("get", "gateways.networking.istio.io", "-n", "demo", "-o", "name").split()
+        assert names == ["gateway.networking.istio.io/bookinfo-gateway"]
+        err = mesh.fails("get", "deployments", "-n", "demo")
+        assert 'the server doesn\'t have a resource type "deployments"' in err
+        out = mesh.run("delete", "gateways.networking.istio.io", "bookinfo-gateway", "-n", "demo")
+        assert 'gateway.networking.istio.io "bookinfo-gateway" deleted' in out
+        assert mesh.run("get", "gateways.networking.istio.io", "-n", "demo", "-o", "name").split() == []
+    finally:
+        mesh.api.close()

@@ -229,6 +229,7 @@ class _Handler(BaseHTTPRequestHandler):
         emu = servers.emulator
         method = self.command.upper()
         raw_path = self.path
+        self._started = time.monotonic()
         try:
             body = self._read_body()
         except ValueError:
@@ -354,8 +355,10 @@ class _Handler(BaseHTTPRequestHandler):
                 entry["action"] = f"{api_log['verb']} {api_log['resource']}"
             elif api_log.get("verb"):
                 entry["action"] = f"{api_log['verb']} {urlsplit(raw_path).path or '/'}"
-            if "write" in api_log:
-                entry["write"] = api_log["write"]
+            # and anything else it says about the request, e.g. "write" and "changed" (whether
+            # stored state changed: a no-op PATCH is a write that changed nothing)
+            fixed = ("action", "verb", "resource", "product", "server", "region", "method", "path", "status", "ts")
+            entry.update({k: v for k, v in api_log.items() if k not in fixed})
         entry.update(
             {
                 "server": rec.server_id,
@@ -364,6 +367,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "path": raw_path,
                 "status": status,
                 "write": bool(entry.get("write")),
+                "latency_ms": round((time.monotonic() - getattr(self, "_started", time.monotonic())) * 1000.0, 3),
             }
         )
         self.server.servers.emulator.reqlog.write(entry)
