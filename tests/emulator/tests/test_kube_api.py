@@ -415,7 +415,7 @@ def test_server_side_apply(kube: Kube) -> None:
     status, _h, created = kube.raw("PATCH", path, body, ct, [("fieldManager", "alice")])
     assert status == 201 and created["metadata"]["managedFields"][0]["manager"] == "alice"
     assert created["metadata"]["managedFields"][0]["operation"] == "Apply"
-    rv = kube.apps.read_namespaced_deployment("web", ns).metadata.resource_version
+    rv = wait_settled(kube, ns, "web").metadata.resource_version
     status, _h, again = kube.raw("PATCH", path, body, ct, [("fieldManager", "alice")])
     assert status == 200 and again["metadata"]["resourceVersion"] == rv  # a no-op apply
     other = copy.deepcopy(body)
@@ -925,3 +925,27 @@ def test_protobuf_bodies_of_simple_kinds(kube: Kube) -> None:
     assert secret.data == {"pw": "eA=="} and secret.type == "Opaque"
     dep = kube.cloud.kubectl(path, "create", "deployment", "pbdep", "-n", "pbns", "--image=nginx")
     assert dep.returncode != 0 and "unknown format" in dep.stderr
+
+
+def test_unknown_fields_of_builtins(kube: Kube) -> None:
+    ns = kube.namespace()
+    typo = deployment("web")
+    typo["spec"]["template"]["spec"]["containers"][0]["imagePullPolicyy"] = "Always"
+    typo["spec"]["replica"] = 3
+    base = f"/apis/apps/v1/namespaces/{ns}/deployments"
+    status, _h, doc = kube.raw("POST", base, typo, query=[("fieldValidation", "Strict")])
+    assert status == 400 and doc["reason"] == "BadRequest"
+    assert doc["message"] == (
+        'Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: '
+        'unknown field "spec.template.spec.containers[0].imagePullPolicyy", unknown field "spec.replica"'
+    )  # in the order of the body
+    status, hdrs, obj = kube.raw("POST", base, typo)  # the default: Warn, and the fields are dropped
+    assert status == 201 and "spec.replica" in hdrs.get("Warning", "")
+    assert "replica" not in obj["spec"] and "imagePullPolicyy" not in obj["spec"]["template"]["spec"]["containers"][0]
+    status, hdrs, obj = kube.raw(
+        "POST",
+        f"/api/v1/namespaces/{ns}/services",
+        {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 80, "targetport": 8080}]}},
+        query=[("fieldValidation", "Ignore")],
+    )
+    assert status == 201 and "Warning" not in hdrs and obj["spec"]["ports"][0]["targetPort"] == 80

@@ -8,10 +8,13 @@ subresources and CRDs whose resources are served once Established. The behaviour
 /work/shared/reference/kube-api-emulation.md ("reference §n" below), itself citing the upstream
 sources (kubernetes/apiserver, apimachinery, apiextensions-apiserver).
 
-Not modelled (see the report): aggregated discovery, Table output, protobuf, pagination
-(``limit`` / ``continue`` are ignored: every list is one page), graceful Pod termination (Pods go at
-once), Foreground propagation (treated as Background), admission webhooks, RBAC (every
-authenticated user may do everything), version conversion beyond relabelling apiVersion.
+Not modelled: aggregated discovery (kubectl falls back to the plain lists), protobuf except the
+bodies of ``kubectl create namespace|configmap|secret|serviceaccount`` (other typed creates get
+415), CBOR, pagination (``limit`` / ``continue`` are ignored: every list is one page), a CRD's
+additionalPrinterColumns in Tables, graceful Pod termination (Pods go at once), Foreground
+propagation (treated as Background), admission webhooks, RBAC (every authenticated user may do
+everything), Events from the controllers, version conversion beyond relabelling apiVersion (the
+Istio versions share one schema), strict field validation of built-ins below their top level.
 """
 
 from __future__ import annotations

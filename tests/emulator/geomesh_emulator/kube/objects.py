@@ -141,10 +141,12 @@ def event_log(emulator: "Emulator", server_id: str, start_rv: int | None = None)
     """The event log of ``server_id`` in ``emulator``: when new, it holds every later change than
     ``start_rv`` (default: the current resourceVersion)."""
     key = (id(emulator), server_id)
+    now_rv = current_rv(emulator)
     with _LOGS_LOCK:
         log = _LOGS.get(key)
-        if log is None or getattr(log, "_store", None) is not emulator.store:
-            log = EventLog(current_rv(emulator) if start_rv is None else start_rv)
+        stale = log is not None and bool(log.events) and log.events[-1][0] > now_rv  # the store was reset
+        if log is None or stale or getattr(log, "_store", None) is not emulator.store:
+            log = EventLog(now_rv if start_rv is None else start_rv)
             log._store = emulator.store  # type: ignore[attr-defined]
             _LOGS[key] = log
         return log
@@ -496,8 +498,10 @@ def open_view(
 ) -> Iterator[KubeView]:
     """A ``KubeView`` of ``server_id`` in a new emulator transaction (global lock); its watch
     events are published once the transaction has committed."""
-    with emulator.transaction(region=region, product="k8s") as ctx:
-        view = KubeView(emulator, ctx, server_id, owner=owner, region=region)
-        event_log(emulator, server_id)  # watches from now on see every change of this server
-        yield view
-    view.publish()
+    # the lock is held until the events are published, so they reach the logs in resourceVersion order
+    with emulator.store.lock:
+        with emulator.transaction(region=region, product="k8s") as ctx:
+            view = KubeView(emulator, ctx, server_id, owner=owner, region=region)
+            event_log(emulator, server_id)  # watches from now on see every change of this server
+            yield view
+        view.publish()

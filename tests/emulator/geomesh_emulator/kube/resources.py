@@ -471,6 +471,171 @@ TOP_FIELDS: dict[tuple[str, str], set[str]] = {
 }
 
 
+# Known fields below the top level of the built-ins the collection's roles write (k8s.io/api
+# apps/v1 and core/v1 types.go, v1.33): ``None`` = not checked further (opaque), a dict = an
+# object's fields, a one-element list = a list of such objects. Unknown fields there are pruned
+# (Warn) or refused (Strict), as the real server's typed decoding does; deeper types (probes,
+# volumes, affinity, securityContext, resources, ...) are opaque here.
+_META = {k: None for k in META_FIELDS}
+_CONTAINER = {
+    **{
+        k: None
+        for k in (
+            "name",
+            "image",
+            "command",
+            "args",
+            "workingDir",
+            "envFrom",
+            "resources",
+            "resizePolicy",
+            "restartPolicy",
+            "restartPolicyRules",
+            "volumeMounts",
+            "volumeDevices",
+            "livenessProbe",
+            "readinessProbe",
+            "startupProbe",
+            "lifecycle",
+            "terminationMessagePath",
+            "terminationMessagePolicy",
+            "imagePullPolicy",
+            "securityContext",
+            "stdin",
+            "stdinOnce",
+            "tty",
+        )
+    },
+    "ports": [{k: None for k in ("name", "hostPort", "containerPort", "protocol", "hostIP")}],
+    "env": [{k: None for k in ("name", "value", "valueFrom")}],
+}
+_POD_SPEC = {
+    **{
+        k: None
+        for k in (
+            "volumes",
+            "ephemeralContainers",
+            "restartPolicy",
+            "terminationGracePeriodSeconds",
+            "activeDeadlineSeconds",
+            "dnsPolicy",
+            "nodeSelector",
+            "serviceAccountName",
+            "serviceAccount",
+            "automountServiceAccountToken",
+            "nodeName",
+            "hostNetwork",
+            "hostPID",
+            "hostIPC",
+            "shareProcessNamespace",
+            "securityContext",
+            "imagePullSecrets",
+            "hostname",
+            "subdomain",
+            "affinity",
+            "schedulerName",
+            "tolerations",
+            "hostAliases",
+            "priorityClassName",
+            "priority",
+            "dnsConfig",
+            "readinessGates",
+            "runtimeClassName",
+            "enableServiceLinks",
+            "preemptionPolicy",
+            "overhead",
+            "topologySpreadConstraints",
+            "setHostnameAsFQDN",
+            "os",
+            "hostUsers",
+            "schedulingGates",
+            "resourceClaims",
+            "resources",
+        )
+    },
+    "containers": [_CONTAINER],
+    "initContainers": [_CONTAINER],
+}
+_TEMPLATE = {"metadata": _META, "spec": _POD_SPEC}
+_SERVICE_SPEC = {
+    **{
+        k: None
+        for k in (
+            "selector",
+            "clusterIP",
+            "clusterIPs",
+            "type",
+            "externalIPs",
+            "sessionAffinity",
+            "loadBalancerIP",
+            "loadBalancerSourceRanges",
+            "externalName",
+            "externalTrafficPolicy",
+            "healthCheckNodePort",
+            "publishNotReadyAddresses",
+            "sessionAffinityConfig",
+            "ipFamilies",
+            "ipFamilyPolicy",
+            "allocateLoadBalancerNodePorts",
+            "loadBalancerClass",
+            "internalTrafficPolicy",
+            "trafficDistribution",
+        )
+    },
+    "ports": [{k: None for k in ("name", "protocol", "appProtocol", "port", "targetPort", "nodePort")}],
+}
+NESTED_FIELDS: dict[tuple[str, str], dict[str, Any]] = {
+    ("apps", "deployments"): {
+        "spec": {
+            **{
+                k: None
+                for k in (
+                    "replicas",
+                    "selector",
+                    "strategy",
+                    "minReadySeconds",
+                    "revisionHistoryLimit",
+                    "paused",
+                    "progressDeadlineSeconds",
+                )
+            },
+            "template": _TEMPLATE,
+        }
+    },
+    ("apps", "replicasets"): {
+        "spec": {
+            **{k: None for k in ("replicas", "minReadySeconds", "selector")},
+            "template": _TEMPLATE,
+        }
+    },
+    ("", "pods"): {"spec": _POD_SPEC},
+    ("", "services"): {"spec": _SERVICE_SPEC},
+    ("", "namespaces"): {"spec": {"finalizers": None}},
+}
+
+
+def _walk_unknown(value: Any, node: Any, path: str, out: list[str], drop: bool) -> Any:
+    if node is None:
+        return value
+    if isinstance(node, list):
+        if isinstance(value, list):
+            return [_walk_unknown(v, node[0], f"{path}[{i}]", out, drop) for i, v in enumerate(value)]
+        return value
+    if not isinstance(value, dict):
+        return value
+    kept = {}
+    for key, sub in value.items():
+        child = f"{path}.{key}" if path else key
+        if key not in node:
+            out.append(child)
+            if drop:
+                continue
+            kept[key] = sub
+            continue
+        kept[key] = _walk_unknown(sub, node[key], child, out, drop)
+    return kept
+
+
 def _schema_mod():
     try:
         from . import schema  # pylint: disable=import-outside-toplevel
@@ -497,6 +662,11 @@ def unknown_fields(rdef: ResourceDef, obj: dict[str, Any]) -> list[str]:
     known = TOP_FIELDS.get((rdef.group, rdef.plural))
     if known is not None:
         out.extend(k for k in obj if k not in known and k not in ("apiVersion", "kind", "metadata"))
+    nested = NESTED_FIELDS.get((rdef.group, rdef.plural))
+    if nested:
+        for key, node in nested.items():
+            if key in obj:
+                _walk_unknown(obj[key], node, key, out, drop=False)
     return out
 
 
@@ -519,6 +689,9 @@ def prune(rdef: ResourceDef, obj: dict[str, Any]) -> dict[str, Any]:
     if known is not None:
         for key in [k for k in obj if k not in known and k not in ("apiVersion", "kind", "metadata")]:
             del obj[key]
+    for key, node in (NESTED_FIELDS.get((rdef.group, rdef.plural)) or {}).items():
+        if key in obj:
+            obj[key] = _walk_unknown(obj[key], node, key, [], drop=True)
     return obj
 
 
