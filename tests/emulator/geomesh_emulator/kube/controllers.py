@@ -423,7 +423,6 @@ class _Cluster:
         self._used_ips: set[str] | None = None
         self._vswitches: dict[str, dict[str, Any] | None] = {}
         self.created_rs: set[str] = set()
-        self.hashes: dict[str, str] = {}
         self.rs_failures: dict[str, str] = {}  # ReplicaSet uid -> why its Pods cannot be made
         self.pod_index: tuple[int, dict[str, list[dict[str, Any]]]] | None = None
 
@@ -698,12 +697,19 @@ def _ns_terminating(st: _Cluster, namespace: str) -> bool:
     return ns is None or _terminating(ns)
 
 
+_HASHES: dict[tuple, str] = {}  # (uid, generation, collisionCount) -> hash; a template changes only with generation
+
+
 def _dep_hash(st: _Cluster, dep: dict[str, Any]) -> str:
-    key = f"{_uid(dep)}/{_meta(dep).get('generation')}"
-    if key not in st.hashes:
-        spec = dep.get("spec") or {}
-        st.hashes[key] = template_hash(spec.get("template") or {}, (dep.get("status") or {}).get("collisionCount"))
-    return st.hashes[key]
+    collision = (dep.get("status") or {}).get("collisionCount")
+    key = (_uid(dep), _meta(dep).get("generation"), collision)
+    found = _HASHES.get(key)
+    if found is None:
+        found = template_hash((dep.get("spec") or {}).get("template") or {}, collision)
+        if len(_HASHES) > 4096:
+            _HASHES.clear()
+        _HASHES[key] = found
+    return found
 
 
 def _pods_of(st: _Cluster, rs: dict[str, Any]) -> list[dict[str, Any]]:
