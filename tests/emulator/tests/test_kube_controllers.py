@@ -503,6 +503,15 @@ def test_a_missing_service_account_fails_the_pods(emu, cluster):
     assert "conditions" not in rs["status"]
 
 
+def test_host_network_pods_have_the_node_address(emu, cluster):
+    cid = cluster
+    dep = deployment("agent", 2)
+    dep["spec"]["template"]["spec"]["hostNetwork"] = True
+    create(emu, cid, dep)
+    pods = pods_of(emu, cid, "agent")
+    assert len(pods) == 2 and all(p["status"]["podIP"] == p["status"]["hostIP"] for p in pods)
+
+
 def test_progress_deadline_exceeded(emu, cluster):
     cid = cluster
     dep = deployment("stuck", 2, progressDeadlineSeconds=30)
@@ -733,6 +742,14 @@ def test_sidecar_injection_only_in_mesh_member_clusters(emu, asm_client, cluster
     )
     bare = get(emu, cid, "", "pods", "shop", "bare")
     assert [c["name"] for c in bare["spec"]["containers"]] == ["c", "istio-proxy"] and bare["spec"]["nodeName"]
+    # the admission hook api.py can call on a Pod create
+    with objects.open_view(emu, cid) as view:
+        in_shop = {"metadata": {"name": "p", "namespace": "shop"}, "spec": {"containers": [{"name": "c"}]}}
+        in_default = copy.deepcopy(in_shop)
+        in_default["metadata"]["namespace"] = "default"
+        assert controllers.inject_on_create(view, in_shop) and not controllers.inject_on_create(view, in_default)
+    assert [c["name"] for c in in_shop["spec"]["containers"]] == ["c", "istio-proxy"]
+    assert [c["name"] for c in in_default["spec"]["containers"]] == ["c"]
     # the Pod made before the join kept its single container
     assert [c["name"] for c in pods_of(emu, cid, "before", "shop")[0]["spec"]["containers"]] == ["web"]
     assert_quiet(emu, cid, mesh)

@@ -1106,6 +1106,15 @@ def admit_pod(view: Any, pod: dict[str, Any], namespace: dict[str, Any] | None, 
     return True
 
 
+def inject_on_create(view: Any, pod: dict[str, Any]) -> bool:
+    """For api.py's Pod create path (the injector is a mutating admission webhook): inject the
+    sidecar into ``pod`` in place when the cluster is a mesh member and the policy says so."""
+    if view.owner != "cluster":
+        return False
+    namespace = view.get(CORE, "namespaces", None, _ns(pod) or "default")
+    return admit_pod(view, pod, namespace, mesh_of_cluster(view.ctx, view.server_id))
+
+
 # ------------------------------------------------------------------------------------------
 # scheduling, Pod IPs, Pod status
 # ------------------------------------------------------------------------------------------
@@ -1388,7 +1397,10 @@ def _sync_pod(
         return
     start = status.get("startTime") if status.get("podIP") else None
     if not start:
-        ip = _alloc_pod_ip(st, node_name)
+        if (pod.get("spec") or {}).get("hostNetwork"):
+            ip = (st.cloud_nodes.get(node_name) or {}).get("ip")  # a host-network Pod has its node's address
+        else:
+            ip = _alloc_pod_ip(st, node_name)
         if ip is None:
             return  # no free address: stays Pending, tried again next time
         fresh = {"podIP": ip}
