@@ -30,11 +30,15 @@ ACK cluster servers (``view.owner == "cluster"``):
   (annotation or label), or a Pod label ``sidecar.istio.io/inject: "true"`` in a namespace not
   labelled ``disabled`` (asm-details.md section 3).
 - **Services** (clusterIP and nodePorts are allocated by api.py's defaulting at create, which the
-  objects made here go through too): LoadBalancer ingress ``127.100.<n>.<k>`` (``n`` once per cluster, store meta) after
-  ``kube_gateway_address``; **Endpoints** and **EndpointSlices** (discovery.k8s.io/v1, label
-  ``kubernetes.io/service-name``) for Services with a selector.
-- Garbage collection of ReplicaSets / Pods / EndpointSlices whose controller owner is gone
-  (background propagation).
+  objects made here go through too): LoadBalancer ingress ``127.100.<n>.<k>`` (``n`` once per
+  cluster, store meta) after ``kube_gateway_address``; **Endpoints** and **EndpointSlices**
+  (discovery.k8s.io/v1, label ``kubernetes.io/service-name``) for Services with a selector.
+- A ``default`` **ServiceAccount** in every namespace; a Pod whose ServiceAccount is missing is
+  refused (ReplicaSet / Deployment condition ReplicaFailure, reason FailedCreate).
+- ``istio-system`` follows the cloud side (``products.asm.istio_namespace``); nothing new is
+  made in a Terminating namespace. Cascading deletion is api.py's garbage collector (``tick``
+  runs it before the controllers).
+- One object that cannot be reconciled is reported on stderr and does not stop the others.
 
 ASM mesh servers (``view.owner == "mesh"``): the **IstioGateway** controller
 (asm-details.md section 2): a CR in ``istio-system`` makes, in each of its ``spec.clusterIds``
