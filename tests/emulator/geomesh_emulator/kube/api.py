@@ -944,6 +944,19 @@ def _prepare_new(
     return obj
 
 
+def _admit(view: KubeView, rdef: ResourceDef, obj: dict[str, Any]) -> None:
+    """Mutating admission at create: the mesh's sidecar injector for Pods (controllers.inject_on_create)."""
+    if (rdef.group, rdef.plural) != ("", "pods"):
+        return
+    try:
+        from . import controllers  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return
+    inject = getattr(controllers, "inject_on_create", None)
+    if inject is not None:
+        inject(view, obj)
+
+
 def _stored(rdef: ResourceDef, obj: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(obj)
     out["apiVersion"] = rdef.storage_api_version()
@@ -968,6 +981,7 @@ def _create(view: KubeView, req: Req, target: Target) -> tuple[dict[str, Any], l
         namespace = namespace or meta.get("namespace") or "default"
     _namespace_ok(view, rdef, namespace, True)
     obj = _prepare_new(view, req, target, obj, req.manager())
+    _admit(view, rdef, obj)
     name = obj["metadata"]["name"]
     if view.get(rdef.group, rdef.plural, namespace, name) is not None:
         raise KubeError(
@@ -1240,6 +1254,7 @@ def _apply(
         new = _prepare_new(view, req, target, new, manager, operation="Apply")
         if fields:
             new["metadata"]["managedFields"] = fields
+        _admit(view, rdef, new)
         _validate(view, rdef, new, None)
         if req.dry_run:
             return new, warnings, True
