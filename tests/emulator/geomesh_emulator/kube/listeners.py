@@ -8,6 +8,8 @@ own API server in the cloud. ``emulator.kube`` is an :class:`ApiServers`:
   state file is 0600), a serving certificate signed by it (SAN IP 127.0.0.1, DNS localhost),
   the port ephemeral at first, then kept in store meta (``kube_port/<server_id>``) and bound again
   when the emulator restarts (a new port if that one is taken; the document's endpoint URLs follow);
+  the server is registered for ``kube.objects`` at once and seeded (``api.bootstrap``: system
+  namespaces, a mesh's CRDs) before its first request is served;
 - ``issue_client_cert(server_id, user, groups, not_after)`` signs a kubeconfig's client
   certificate (CN = user, O = groups);
 - ``stop(server_id)``, ``stop_all()`` (emulator stop and reset), ``reopen()`` (emulator start).
@@ -130,6 +132,8 @@ class _Record:
         self.ca = ca
         self.listener: _Listener | None = None
         self.thread: threading.Thread | None = None
+        self.bootstrapped = False
+        self.lock = threading.Lock()
 
     @property
     def port(self) -> int:
@@ -256,6 +260,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
+            servers.bootstrap(rec)
             resp = api.handle(emu, rec.server_id, ident.user, method, raw_path, headers, body)
         except Exception as exc:  # pylint: disable=broad-except
             traceback.print_exc(file=sys.stderr)
@@ -466,8 +471,11 @@ class ApiServers:
                     raw.meta_put(META_PORT + server_id, rec.port)
                     if wanted:
                         self._retarget(ctx, kind, server_id, holder, doc is None, wanted, rec.port)
-        if created:
-            self._bootstrap(ctx, rec)
+        if created and importlib.util.find_spec(f"{__package__}.objects") is not None:
+            # register the API server (owner, region) for kube.objects; it is seeded (namespaces,
+            # CRDs: api.bootstrap) on its first request, which keeps CreateCluster and
+            # CreateServiceMesh quick (a mesh's CRDs take a while)
+            self._view(ctx, rec)
         return {"url": rec.url, "ca_pem": ca.cert_pem}
 
     def issue_client_cert(
@@ -607,12 +615,20 @@ class ApiServers:
         if put:
             ctx.store.put(kind, server_id, holder)
 
-    def _bootstrap(self, ctx: "Context", rec: _Record) -> None:
-        """Seed a new API server (namespaces, CRDs) through ``api.bootstrap``."""
-        api = _api_module()
-        if api is None:
+    def bootstrap(self, rec: _Record) -> None:
+        """Seed an API server (system namespaces, a mesh's CRDs) through ``api.bootstrap`` once per
+        start, before its first request is served (api.bootstrap leaves what exists alone)."""
+        if rec.bootstrapped:
             return
-        api.bootstrap(self._view(ctx, rec))
+        with rec.lock:
+            if rec.bootstrapped:
+                return
+            api = _api_module()
+            if api is not None:
+                objects = importlib.import_module(f"{__package__}.objects")
+                with objects.open_view(self.emulator, rec.server_id, owner=rec.owner, region=rec.region) as view:
+                    api.bootstrap(view)
+            rec.bootstrapped = True
 
     def _view(self, ctx: "Context", rec: _Record) -> Any:
         objects = importlib.import_module(f"{__package__}.objects")
