@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -149,6 +150,19 @@ def test_apply_creates_then_rerun_writes_nothing(core: Core) -> None:
     assert patch_line["method"] == "PATCH" and patch_line["status"] == 200
 
 
+def settled_rv(core: Core, ns: str, name: str, timeout: float = 30.0) -> str:
+    """The Deployment's resourceVersion once its controller has stopped updating its status."""
+    deadline = time.monotonic() + timeout
+    rv = core.apps.read_namespaced_deployment(name, ns).metadata.resource_version
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = core.apps.read_namespaced_deployment(name, ns).metadata.resource_version
+        if now == rv:
+            return rv
+        rv = now
+    raise AssertionError(f"deployment {ns}/{name} kept changing")
+
+
 def test_apply_deployment_rerun_is_a_noop_patch(core: Core) -> None:
     ns = "core-deploy"
     core.run("k8s", {"definition": namespace_def(ns), "apply": True})
@@ -156,15 +170,15 @@ def test_apply_deployment_rerun_is_a_noop_patch(core: Core) -> None:
     assert created["changed"] is True and created["rc"] == 0
     dep = core.apps.read_namespaced_deployment("web", ns)
     assert dep.status.ready_replicas == 2 and dep.status.observed_generation == dep.metadata.generation
-    rv = dep.metadata.resource_version
+    rv = settled_rv(core, ns, "web")
     mark = core.mark()
     again = core.run("k8s", {"definition": deployment_def(ns), "apply": True})
     assert again["changed"] is False
     # kubernetes.core's client-side apply sends a merge patch whenever the manifest holds a list with a
     # merge key (apply.py list_merge returns the merged list): the server finds nothing to change and
     # keeps the resourceVersion, which is what makes changed=false.
-    writes = core.writes(mark)
-    assert writes in ([], ["patch deployments"])
+    lines = [e for e in core.k8s_lines(mark) if e["write"]]
+    assert [(e["action"], e["status"], e.get("changed")) for e in lines] == [("patch deployments", 200, False)]
     assert core.apps.read_namespaced_deployment("web", ns).metadata.resource_version == rv
 
 
