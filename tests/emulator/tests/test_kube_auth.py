@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import urllib3
 import yaml
-from conftest import TEST_DELAY_SCALE, KubeCloud, make_config, wait_for
+from conftest import TEST_DELAY_SCALE, KubeCloud, control, make_config, wait_for
 from kubernetes import client as kclient
 from kubernetes.client.exceptions import ApiException
 
@@ -68,6 +68,7 @@ def test_kubeconfig_shape_and_good_certificate(kube_cloud, servers):
     server = doc["clusters"][0]["cluster"]["server"]
     assert server == kube_cloud.emu.kube.info(servers["a"])["url"] and server.startswith("https://127.0.0.1:")
     assert set(_user(doc)) == {"client-certificate-data", "client-key-data"}
+    assert control(kube_cloud.emu, "/_emulator/health")["kube"][servers["a"]] == server
     before = len(_k8s_lines(kube_cloud.emu, servers["a"]))
 
     version = _version(kube_cloud, doc)
