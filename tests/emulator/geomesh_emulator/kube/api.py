@@ -26,6 +26,7 @@ import re
 import sys
 import time
 import traceback
+import uuid
 from typing import TYPE_CHECKING, Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -627,7 +628,7 @@ def _openapi_index(view: KubeView) -> dict[str, Any]:
     for group, version in gvs:
         p = _gv_path(group, version)
         doc = _openapi_gv(view, p)
-        digest = objects.uuid.uuid5(objects.uuid.NAMESPACE_URL, json.dumps(doc, sort_keys=True)).hex.upper()
+        digest = uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(doc, sort_keys=True)).hex.upper()
         paths[p] = {"serverRelativeURL": f"/openapi/v3/{p}?hash={digest}"}
     return {"paths": paths}
 
@@ -909,7 +910,7 @@ def _prepare_new(
     else:
         meta.pop("namespace", None)
     if not meta.get("name") and meta.get("generateName"):
-        meta["name"] = meta["generateName"] + objects.uuid.uuid4().hex[:5]
+        meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
     for key in (
         "resourceVersion",
         "uid",
@@ -927,7 +928,7 @@ def _prepare_new(
         obj = _prepare_crd(obj, now_iso=view.now_iso())
     resources.apply_defaults(view, rdef.group, rdef.plural, obj)
     meta = obj["metadata"]
-    meta["uid"] = str(objects.uuid.uuid4())
+    meta["uid"] = str(uuid.uuid4())
     meta["creationTimestamp"] = view.now_iso()
     if rdef.generation:
         meta["generation"] = 1
@@ -2090,7 +2091,10 @@ def decode_protobuf(raw: bytes) -> dict[str, Any]:
     api_version, kind = type_meta.get(1, b"").decode(), type_meta.get(2, b"").decode()
     obj_fields = _pb_fields(next((v for n, v in unknown if n == 2), b""))
     obj: dict[str, Any] = {"apiVersion": api_version, "kind": kind}
-    by = lambda num: [v for n, v in obj_fields if n == num]  # noqa: E731
+
+    def by(num: int) -> list[Any]:
+        return [v for n, v in obj_fields if n == num]
+
     meta = by(1)
     obj["metadata"] = _pb_meta(meta[0]) if meta else {}
     if api_version != "v1" or kind not in ("Namespace", "ConfigMap", "Secret", "ServiceAccount"):
