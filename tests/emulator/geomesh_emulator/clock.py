@@ -43,6 +43,9 @@ DELAYS: dict[str, float] = {
     "mesh_update": 2.0,
     "mesh_join": 2.0,
     "mesh_delete": 2.0,
+    # Kubernetes controllers (kube/controllers.py): a Pod turns Ready, a LoadBalancer gets its address
+    "kube_pod_start": 2.0,
+    "kube_gateway_address": 2.0,
 }
 
 

@@ -1608,6 +1608,9 @@ def _watch(view: KubeView, req: Req, target: Target, log: dict) -> Response:
                 next_tick = now + WATCH_TICK
                 _tick_quietly(emulator, server_id, throttle=True)
             evlog.wait(min(WATCH_TICK, max(0.0, deadline - time.monotonic())))
+            # an idle pass: the listener's moment to notice a client that went away or a stopping
+            # emulator (it skips empty chunks)
+            yield b""
 
     return Response(200, {"Content-Type": JSON_CT, "Transfer-Encoding": "chunked"}, None, gen(), log)
 
