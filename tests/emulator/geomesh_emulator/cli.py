@@ -122,7 +122,6 @@ def cmd_start(args: argparse.Namespace) -> int:
     emu = Emulator(
         state_dir,
         port=args.port,
-        kube_port=args.kube_port,
         delay_scale=args.delay_scale,
         faults=faults,
         keys=_keys_from_file(args.keys),
@@ -169,8 +168,6 @@ def _start_daemon(args: argparse.Namespace, state_dir: str) -> int:
         state_dir,
         "--port",
         str(args.port),
-        "--kube-port",
-        str(args.kube_port),
     ]
     if args.delay_scale is not None:
         cmd += ["--delay-scale", str(args.delay_scale)]
@@ -244,7 +241,6 @@ def build_parser() -> argparse.ArgumentParser:
     start = sub.add_parser("start", help="start the emulator")
     start.add_argument("--state-dir", required=True)
     start.add_argument("--port", type=int, default=0, help="API port on 127.0.0.1 (0 = ephemeral)")
-    start.add_argument("--kube-port", type=int, default=0, help="Kubernetes API port on 127.0.0.1 (0 = ephemeral)")
     start.add_argument(
         "--delay-scale", type=float, default=None, help="provisioning delay scale (env GEOMESH_EMULATOR_DELAY_SCALE)"
     )

@@ -52,10 +52,6 @@ class Context:
         return f"{prefix}-{secrets.token_hex(8)}"
 
     @property
-    def kube_base_url(self) -> str:
-        return f"http://127.0.0.1:{self.emulator.kube_port}"
-
-    @property
     def raw_store(self) -> Store:
         return self.emulator.store
 

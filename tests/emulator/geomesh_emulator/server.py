@@ -11,7 +11,7 @@ import time
 import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 from . import products, registry, routing, signing
@@ -19,6 +19,7 @@ from .clock import Clock
 from .context import Context
 from .errors import ApiError
 from .faults import FaultProfile, Faults
+from .kube.listeners import ApiServers
 from .params import flag
 from .reqlog import RequestLog, scrub
 from .scenarios import Scenarios
@@ -42,22 +43,18 @@ PROTOCOL_PARAMS = {
 }
 JSON_CT = "application/json;charset=utf-8"
 
-# kube API dispatcher hook: fn(emulator, method, path, headers, body) -> (status, headers, body bytes)
-KubeDispatch = Callable[["Emulator", str, str, dict, bytes], tuple[int, dict, bytes]]
-
 
 def new_request_id() -> str:
     return str(uuid.uuid4()).upper()
 
 
 class Emulator:
-    """One emulator instance: API listener, kube listener, store, clock, faults, log."""
+    """One emulator instance: API listener, Kubernetes API servers (``kube``), store, clock, faults, log."""
 
     def __init__(
         self,
         state_dir: str,
         port: int = 0,
-        kube_port: int = 0,
         delay_scale: float | None = None,
         faults: FaultProfile | None = None,
         keys: dict[str, signing.AccessKey] | None = None,
@@ -75,13 +72,11 @@ class Emulator:
         self.keys = keys if keys is not None else signing.default_keys()
         self.nonces = signing.NonceCache()
         self.verify_signatures = verify_signatures
-        self.kube_dispatch: KubeDispatch | None = None
         self.httpd = ThreadingHTTPServer((HOST, port), ApiHandler)
         self.httpd.daemon_threads = True
         self.httpd.emulator = self  # type: ignore[attr-defined]
-        self.kube_httpd = ThreadingHTTPServer((HOST, kube_port), KubeHandler)
-        self.kube_httpd.daemon_threads = True
-        self.kube_httpd.emulator = self  # type: ignore[attr-defined]
+        # One https listener per ACK cluster / ASM mesh API server (kube/listeners.py).
+        self.kube = ApiServers(self)
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -90,24 +85,21 @@ class Emulator:
         return int(self.httpd.server_address[1])
 
     @property
-    def kube_port(self) -> int:
-        return int(self.kube_httpd.server_address[1])
-
-    @property
     def endpoint(self) -> str:
         return f"{HOST}:{self.port}"
 
     def start(self) -> "Emulator":
-        for srv, name in ((self.httpd, "api"), (self.kube_httpd, "kube")):
-            t = threading.Thread(target=srv.serve_forever, name=f"geomesh-emulator-{name}", daemon=True)
-            t.start()
-            self._threads.append(t)
+        t = threading.Thread(target=self.httpd.serve_forever, name="geomesh-emulator-api", daemon=True)
+        t.start()
+        self._threads.append(t)
+        # the API servers of the clusters and meshes in the store, on their ports of last time
+        self.kube.reopen()
         return self
 
     def stop(self) -> None:
-        for srv in (self.httpd, self.kube_httpd):
-            srv.shutdown()
-            srv.server_close()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.kube.stop_all()
         for t in self._threads:
             t.join(timeout=5)
         self._threads = []
@@ -128,7 +120,6 @@ class Emulator:
             "GEOMESH_ALICLOUD_PROTOCOL": "http",
             "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true",
             "GEOMESH_EMULATOR_STATE_DIR": self.state_dir,
-            "GEOMESH_EMULATOR_KUBE_URL": f"http://{HOST}:{self.kube_port}",
         }
 
     # -- state helpers --------------------------------------------------------------------------
@@ -147,6 +138,7 @@ class Emulator:
     def reset(self) -> None:
         with self.store.lock:
             self.store.reset()
+        self.kube.stop_all()
         self.reqlog.truncate()
         self.faults.set(self.startup_faults)
         self.scenarios.clear()
@@ -228,38 +220,6 @@ class _BaseHandler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(doc).encode("utf-8"), headers)
 
 
-class KubeHandler(_BaseHandler):
-    """Kubernetes API listener; the Kubernetes emulation plugs in via ``Emulator.kube_dispatch``."""
-
-    def _handle(self) -> None:
-        body = self._read_body()
-        dispatch = self.emulator.kube_dispatch
-        if dispatch is None:
-            status_doc = {
-                "kind": "Status",
-                "apiVersion": "v1",
-                "metadata": {},
-                "status": "Failure",
-                "message": "the Kubernetes API emulation is not available",
-                "reason": "NotFound",
-                "code": 404,
-            }
-            self._send_json(404, status_doc)
-            return
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        try:
-            status, resp_headers, resp_body = dispatch(self.emulator, self.command, self.path, headers, body)
-        except Exception:  # pylint: disable=broad-except
-            traceback.print_exc(file=sys.stderr)
-            self._send_json(500, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 500})
-            return
-        resp_headers = dict(resp_headers)
-        ctype = resp_headers.pop("Content-Type", "application/json")
-        self._send(status, resp_body, resp_headers, content_type=ctype)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
-
-
 class ApiHandler(_BaseHandler):
     def _handle(self) -> None:
         split = urlsplit(self.path)
@@ -284,7 +244,7 @@ class ApiHandler(_BaseHandler):
                         "status": "ok",
                         "pid": os.getpid(),
                         "port": emu.port,
-                        "kube_port": emu.kube_port,
+                        "kube": emu.kube.urls(),
                         "state_dir": emu.state_dir,
                         "delay_scale": emu.clock.delay_scale,
                     },

@@ -4,6 +4,7 @@ geolocation load balancing, deletion rules, tags."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 import json
@@ -21,6 +22,7 @@ from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
 from conftest import control
+from cryptography import x509
 
 HZ = "cn-hangzhou"
 _seq = itertools.count(1)
@@ -250,7 +252,9 @@ def test_create_describe_lifecycle(cloud, mesh_net):
     assert mesh.spec.load_balancer.api_server_public_eip is True
     assert mesh.spec.mesh_config.locality_lb.enabled is False and mesh.spec.mesh_config.enable_locality_lb is False
     assert mesh.clusters == []
-    assert mesh.endpoints.public_api_server_endpoint.endswith(f"/meshes/{mesh_id}")
+    # the mesh's own https API server
+    assert mesh.endpoints.public_api_server_endpoint == cloud.emu.kube.info(mesh_id)["url"]
+    assert mesh.endpoints.intranet_api_server_endpoint == mesh.endpoints.public_api_server_endpoint
 
     listed = cloud.asm.describe_service_meshes(am.DescribeServiceMeshesRequest()).body.service_meshes
     assert [m.service_mesh_info.service_mesh_id for m in listed] == [mesh_id]
@@ -338,20 +342,28 @@ def test_kubeconfig(cloud, mesh_net):
         )
     )
     assert err.code == "InvalidOperation.ApiServerPublicEipNotEnabled" and "ApiServerPublicEip" in err.message
-    kube_url = cloud.emu.env()["GEOMESH_EMULATOR_KUBE_URL"]
-    tokens = set()
+    cas = set()
     for mesh_id, private in ((private_mesh, True), (public_mesh, False)):
         body = cloud.asm.describe_service_mesh_kubeconfig(
             am.DescribeServiceMeshKubeconfigRequest(service_mesh_id=mesh_id, private_ip_address=private)
         ).body
         cfg = yaml.safe_load(body.kubeconfig)
-        assert cfg["clusters"][0]["cluster"]["server"] == f"{kube_url}/meshes/{mesh_id}"
+        cluster = cfg["clusters"][0]["cluster"]
+        assert (
+            cluster["server"]
+            == cloud.emu.kube.info(mesh_id)["url"]
+            == cloud.detail(mesh_id).endpoints.intranet_api_server_endpoint
+        )
         ctx = next(c for c in cfg["contexts"] if c["name"] == cfg["current-context"])
-        user = next(u for u in cfg["users"] if u["name"] == ctx["context"]["user"])
-        tokens.add(user["user"]["token"])
-        expires = dt.datetime.strptime(body.expire_time, "%Y-%m-%d %H:%M:%S")
-        assert expires > dt.datetime.utcnow()
-    assert len(tokens) == 2 and all(len(t) >= 32 for t in tokens)
+        user = next(u for u in cfg["users"] if u["name"] == ctx["context"]["user"])["user"]
+        assert set(user) == {"client-certificate-data", "client-key-data"}
+        ca = x509.load_pem_x509_certificate(base64.b64decode(cluster["certificate-authority-data"]))
+        cert = x509.load_pem_x509_certificate(base64.b64decode(user["client-certificate-data"]))
+        cert.verify_directly_issued_by(ca)
+        expires = dt.datetime.strptime(body.expire_time, "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
+        assert expires > dt.datetime.now(dt.timezone.utc) and cert.not_valid_after_utc == expires
+        cas.add(cluster["certificate-authority-data"])
+    assert len(cas) == 2  # a CA per mesh
 
 
 # ------------------------------------------------------------------------------------------ joins

@@ -329,12 +329,6 @@ def test_persistence_across_restart(tmp_path):
         second.stop()
 
 
-def test_kube_listener_placeholder(fresh):
-    with pytest.raises(urllib.error.HTTPError) as exc:
-        urllib.request.urlopen(f"http://127.0.0.1:{fresh.kube_port}/clusters/c-1/api", timeout=5)  # noqa: S310
-    assert exc.value.code == 404
-
-
 # ---------------------------------------------------------------------------------------------- CLI
 def test_cli_daemon_start_status_stop(tmp_path):
     state_dir = str(tmp_path / "cli")

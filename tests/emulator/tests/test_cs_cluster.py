@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 import json
@@ -14,6 +15,8 @@ from alibabacloud_ecs20140526 import models as ecsm
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 REGION = "cn-hangzhou"
 _names = itertools.count(1)
@@ -105,7 +108,9 @@ def test_create_lifecycle_task_and_detail(emu, cs, ecs, net):
     assert detail.container_cidr == "10.10.0.0/16" and detail.service_cidr == "172.20.0.0/16"
     assert detail.node_cidr_mask == "26" and detail.size == 3
     assert detail.deletion_protection is False
-    assert json.loads(detail.master_url)["intranet_api_server_endpoint"].endswith(f"/clusters/{body.cluster_id}")
+    kube_url = emu.kube.info(body.cluster_id)["url"]  # the cluster's own https API server
+    assert kube_url.startswith("https://127.0.0.1:") and kube_url != f"https://{emu.endpoint}"
+    assert json.loads(detail.master_url) == {"api_server_endpoint": "", "intranet_api_server_endpoint": kube_url}
 
     pools = cs.describe_cluster_node_pools(body.cluster_id, csm.DescribeClusterNodePoolsRequest()).body.nodepools
     assert len(pools) == 1 and pools[0].status.total_nodes == 3 and pools[0].status.state == "active"
@@ -204,21 +209,39 @@ def test_kubeconfig_public_and_private(emu, cs, net):
     )
     assert err.code == "ErrorCheckPublicEndpoint" and "endpoint_public_access" in err.message
 
-    tokens = set()
+    seen = {}
     for cid, private in ((private_only, True), (public, False)):
         body = cs.describe_cluster_user_kubeconfig(
             cid, csm.DescribeClusterUserKubeconfigRequest(private_ip_address=private)
         ).body
         cfg = yaml.safe_load(body.config)
         assert cfg["kind"] == "Config"
-        assert cfg["clusters"][0]["cluster"]["server"] == f"{emu.env()['GEOMESH_EMULATOR_KUBE_URL']}/clusters/{cid}"
+        cluster = cfg["clusters"][0]["cluster"]
+        assert cluster["server"] == emu.kube.info(cid)["url"]
+        assert (
+            cluster["server"]
+            == json.loads(cs.describe_cluster_detail(cid).body.master_url)["intranet_api_server_endpoint"]
+        )
         ctx = next(c for c in cfg["contexts"] if c["name"] == cfg["current-context"])
-        user = next(u for u in cfg["users"] if u["name"] == ctx["context"]["user"])
-        assert len(user["user"]["token"]) >= 32
-        tokens.add(user["user"]["token"])
+        user = next(u for u in cfg["users"] if u["name"] == ctx["context"]["user"])["user"]
+        assert set(user) == {"client-certificate-data", "client-key-data"}
+        ca = x509.load_pem_x509_certificate(base64.b64decode(cluster["certificate-authority-data"]))
+        cert = x509.load_pem_x509_certificate(base64.b64decode(user["client-certificate-data"]))
+        cert.verify_directly_issued_by(ca)  # the cluster's CA signed the client certificate
         expires = dt.datetime.fromisoformat(body.expiration.replace("Z", "+00:00"))
         assert expires > dt.datetime.now(dt.timezone.utc)
-    assert len(tokens) == 2  # per-cluster tokens
+        assert cert.not_valid_after_utc == expires  # the certificate expires with the kubeconfig
+        seen[cid] = (cluster["server"], ca.fingerprint(hashes.SHA256()), user["client-certificate-data"])
+    # an API server and a CA per cluster
+    assert len({s for s, _, _ in seen.values()}) == 2 and len({f for _, f, _ in seen.values()}) == 2
+    again = yaml.safe_load(
+        cs.describe_cluster_user_kubeconfig(
+            public, csm.DescribeClusterUserKubeconfigRequest(private_ip_address=False)
+        ).body.config
+    )
+    # a new client certificate on every call, for the same server and CA
+    assert again["clusters"][0]["cluster"]["server"] == seen[public][0]
+    assert again["users"][0]["user"]["client-certificate-data"] != seen[public][2]
 
     temp = cs.describe_cluster_user_kubeconfig(
         public, csm.DescribeClusterUserKubeconfigRequest(temporary_duration_minutes=60)

@@ -19,7 +19,7 @@ that leaves the cluster ``failed`` with an ErrorMessage, mirrored in the mesh's 
 (ForbiddenFlag 4); see tests/emulator/INTERFACE.md.
 
 Documents (``ctx.store``): ``asm_mesh`` with PascalCase fields mirroring the response models
-plus private ``_`` fields: ``_kube_token`` (bearer token of the mesh's Kubernetes API),
+plus private ``_`` fields: ``_kube_ca`` (the CA of the mesh's Kubernetes API server, kube/listeners.py),
 ``_locality_lb`` (``{"Enabled", "Failover", "Distribute", "FailoverPriority"}`` as returned),
 ``_pending`` (membership changes in progress), ``_cluster_errors`` (cluster id -> error of a
 failed join).
@@ -692,7 +692,6 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     pilot_eip = bool(params.flag(p, "PilotPublicEip", False))
     now = ctx.now()
     delay = float(ctx.delay("mesh_create"))
-    api_url = f"{ctx.kube_base_url}/meshes/{mesh_id}"
     doc: dict[str, Any] = {
         "ServiceMeshId": mesh_id,
         "Name": name,
@@ -713,8 +712,9 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
             "PilotPublicLoadbalancerId": "lb-" + secrets.token_hex(10) if pilot_eip else "",
         },
         "Endpoints": {
-            "IntranetApiServerEndpoint": api_url,
-            "PublicApiServerEndpoint": api_url if public_eip else "",
+            # set below, once the mesh's API server listens
+            "IntranetApiServerEndpoint": "",
+            "PublicApiServerEndpoint": "",
             "IntranetPilotEndpoint": f"istiod-{mesh_id}.istio-system:15012",  # UNCONFIRMED: format
             "PublicPilotEndpoint": "",
         },
@@ -726,13 +726,18 @@ def create_service_mesh(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         },
         "Clusters": [guest_doc["cluster_id"]] if guest_doc else [],
         "Tags": params.tags(p),
-        "_kube_token": secrets.token_urlsafe(32),
     }
     _apply_locality(doc, bool(enable_lb), conf)
     lifecycle.set_timeline(doc, "State", [("initial", 0), ("running", delay)], now)
     busy = ctx.emulator.scenarios.take(PRODUCT, "mesh_busy", mesh_id=mesh_id)
     if busy:
         _busy_timeline(doc, busy["state"], busy["seconds"], now)
+    ctx.store.put(MESH_KIND, mesh_id, doc)
+    # The mesh's own https API server (kube/listeners.py): a CA in the document, a port of its own.
+    api_url = ctx.emulator.kube.ensure(mesh_id, "mesh", str(region), ctx=ctx)["url"]
+    doc = ctx.store.get(MESH_KIND, mesh_id)
+    doc["Endpoints"]["IntranetApiServerEndpoint"] = api_url
+    doc["Endpoints"]["PublicApiServerEndpoint"] = api_url if public_eip else ""
     ctx.store.put(MESH_KIND, mesh_id, doc)
     return {"ServiceMeshId": mesh_id}
 
@@ -944,30 +949,16 @@ def describe_service_mesh_kubeconfig(ctx: Any, p: dict[str, Any]) -> dict[str, A
             f"The API server of the service mesh {mesh['ServiceMeshId']} is not exposed with an EIP "
             "(ApiServerPublicEip=false); request PrivateIpAddress=true.",
         )
-    server = f"{ctx.kube_base_url}/meshes/{mesh['ServiceMeshId']}"
-    name = f"asm-{mesh['ServiceMeshId']}"
+    # An https server with certificate-authority-data and a client certificate + key, as the
+    # ACK kubeconfig (kube-api-emulation.md section 8); a new client certificate per call, valid
+    # until the returned ExpireTime. UNCONFIRMED: ASM's cluster / user / context names, the
+    # certificate's CN and group, and the validity period (3 years).
+    mesh_id = mesh["ServiceMeshId"]
+    expires = float(int(ctx.now() + 3 * 365 * 86400))
+    ctx.emulator.kube.ensure(mesh_id, "mesh", str(mesh.get("RegionId") or ""), ctx=ctx)
     user = f"asm-user-{ctx.account_id or 'user'}"
-    kubeconfig = (
-        "apiVersion: v1\n"
-        "kind: Config\n"
-        "clusters:\n"
-        "- cluster:\n"
-        f"    server: {server}\n"
-        f"  name: {name}\n"
-        "contexts:\n"
-        "- context:\n"
-        f"    cluster: {name}\n"
-        f"    user: {user}\n"
-        f"  name: {user}@{name}\n"
-        f"current-context: {user}@{name}\n"
-        "preferences: {}\n"
-        "users:\n"
-        f"- name: {user}\n"
-        "  user:\n"
-        f'    token: "{mesh["_kube_token"]}"\n'
-    )
-    # UNCONFIRMED: validity period (3 years).
-    return {"Kubeconfig": kubeconfig, "ExpireTime": _plain_time(ctx.now() + 3 * 365 * 86400)}
+    kubeconfig = ctx.emulator.kube.kubeconfig(mesh_id, f"asm-{mesh_id}", user, ["system:users"], expires)
+    return {"Kubeconfig": kubeconfig, "ExpireTime": _plain_time(expires)}
 
 
 # ------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ Scenario faults (``scenarios.kind``; ``POST /_emulator/faults/cs``): ``cluster_t
 Documents (``ctx.store``):
 
 - ``cs_cluster``: the DescribeClusterDetail fields (snake_case) plus private fields prefixed with
-  ``_``: ``_kube_token`` (bearer token accepted by the cluster's Kubernetes API),
+  ``_``: ``_kube_ca`` (the CA of the cluster's Kubernetes API server, kube/listeners.py),
   ``_network_plugin`` (``flannel`` | ``terway``), ``_endpoint_public_access``, ``_nodes`` (see
   :func:`cluster_nodes`), ``_nodepools`` (``{nodepool_info, scaling_group, kubernetes_config,
   _deleting, _delete_at, _update_until, _task_id}``; ``login_password`` is never stored),
@@ -41,7 +41,6 @@ import datetime as _dt
 import ipaddress
 import json
 import re
-import secrets
 import uuid
 from typing import Any
 
@@ -1159,7 +1158,6 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     now = ctx.now()
     delay = float(ctx.delay("cluster_create"))
     public = _bool(p, "endpoint_public_access", False)
-    kube_url = f"{ctx.kube_base_url}/clusters/{cluster_id}"
     tags = [
         {"key": str(t.get("key")), "value": str(t.get("value") or "")}
         for t in (p.get("tags") or [])
@@ -1185,12 +1183,7 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         "current_version": version,
         "init_version": version,
         "next_version": "",
-        "master_url": json.dumps(
-            {
-                "api_server_endpoint": kube_url if public else "",
-                "intranet_api_server_endpoint": kube_url,
-            }
-        ),
+        "master_url": "{}",  # set below, once the cluster's API server listens
         "deletion_protection": _bool(p, "deletion_protection", False),
         "tags": tags,
         "created": _iso(now),
@@ -1223,7 +1216,6 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
         ),
         "_network_plugin": plugin,
         "_endpoint_public_access": public,
-        "_kube_token": secrets.token_urlsafe(32),
         "_nodes": [],
         "_nodepools": [],
         "_pod_vswitch_ids": pod_vswitch_ids,
@@ -1242,6 +1234,13 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     doc["updated"] = _iso(end)
     task_id = _new_task(ctx, cluster_id, "cluster_create", end - now, error=fault)
     doc["_create_task_id"] = task_id
+    ctx.store.put(CLUSTER_KIND, cluster_id, doc)
+    # The cluster's own https API server (kube/listeners.py): a CA in the document, a port of its own.
+    kube_url = ctx.emulator.kube.ensure(cluster_id, "cluster", str(region), ctx=ctx)["url"]
+    doc = ctx.store.get(CLUSTER_KIND, cluster_id)
+    doc["master_url"] = json.dumps(
+        {"api_server_endpoint": kube_url if public else "", "intranet_api_server_endpoint": kube_url}
+    )
     ctx.store.put(CLUSTER_KIND, cluster_id, doc)
     response = {"cluster_id": cluster_id, "task_id": task_id}
     ctx.remember_token(p, response)
@@ -1301,28 +1300,6 @@ def describe_clusters_v1(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _kubeconfig_yaml(server: str, name: str, user: str, token: str) -> str:
-    return (
-        "apiVersion: v1\n"
-        "kind: Config\n"
-        "clusters:\n"
-        "- cluster:\n"
-        f"    server: {server}\n"
-        f"  name: {name}\n"
-        "contexts:\n"
-        "- context:\n"
-        f"    cluster: {name}\n"
-        f"    user: {user}\n"
-        f"  name: {user}@{name}\n"
-        f"current-context: {user}@{name}\n"
-        "preferences: {}\n"
-        "users:\n"
-        f"- name: {user}\n"
-        "  user:\n"
-        f'    token: "{token}"\n'
-    )
-
-
 @roa(PRODUCT, VERSION, "DescribeClusterUserKubeconfig", "GET", "/k8s/{ClusterId}/user_config", write=False)
 def describe_cluster_user_kubeconfig(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     cluster_id = str(p.get("ClusterId"))
@@ -1354,9 +1331,18 @@ def describe_cluster_user_kubeconfig(ctx: Any, p: dict[str, Any]) -> dict[str, A
         expires = now + mins * 60
     else:
         expires = now + 3 * 365 * 86400  # UNCONFIRMED: default validity (ACK: "a longer period")
-    server = f"{ctx.kube_base_url}/clusters/{cluster_id}"
+    # The kubeconfig of a real ACK cluster: https server, certificate-authority-data and a client
+    # certificate + key (kube-api-emulation.md section 8; the DescribeClusterUserKubeconfig doc
+    # example shows "server: https://114.55.xx.xx:6443" and "certificate-authority-data"). A new
+    # client certificate per call, valid until the returned expiration, so an older kubeconfig
+    # stays valid until its own expiration ("The previous kubeconfig file still remains valid
+    # until expiration", same page). The cluster name "kubernetes" and context "<uid>-<cluster>"
+    # follow ack-ram-tool's get-kubeconfig output; CN = the caller's account id is UNCONFIRMED
+    # (ACK: the RAM user's id), and so is the group "system:users".
+    expires = float(int(expires))
+    ctx.emulator.kube.ensure(cluster_id, "cluster", str(doc.get("region_id") or ""), ctx=ctx)
     user = f"{ctx.account_id or 'user'}"
-    config = _kubeconfig_yaml(server, "kubernetes", user, doc["_kube_token"])
+    config = ctx.emulator.kube.kubeconfig(cluster_id, "kubernetes", user, ["system:users"], expires)
     return {"config": config, "expiration": _iso(expires)}
 
 

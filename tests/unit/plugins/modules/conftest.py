@@ -51,7 +51,7 @@ def _emulator_classes():
 def emulator_instance(tmp_path_factory):
     """One emulator for the test file: own state dir, ephemeral ports."""
     emulator_cls = _emulator_classes()[0]
-    instance = emulator_cls(str(tmp_path_factory.mktemp("emulator")), port=0, kube_port=0, delay_scale=0.0).start()
+    instance = emulator_cls(str(tmp_path_factory.mktemp("emulator")), port=0, delay_scale=0.0).start()
     yield instance
     # stop() waits up to 0.5 s per listener for serve_forever to notice; nothing waits for it here
     threading.Thread(target=instance.stop, name="stop-emulator", daemon=True).start()

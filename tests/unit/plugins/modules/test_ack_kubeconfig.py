@@ -49,8 +49,9 @@ def test_writes_the_file_0600_with_parents(run, cluster, tmp_path, log):
     assert server_of(text) == cluster["intranet_api_server_endpoint"]
     # without return_content the credentials stay in the file: nothing in the result carries them
     assert result["kubeconfig"] is None
-    token = yaml.safe_load(text)["users"][0]["user"]
-    assert all(str(v) not in repr(result) for v in token.values() if v)
+    creds = yaml.safe_load(text)["users"][0]["user"]  # a client certificate and its key
+    assert set(creds) == {"client-certificate-data", "client-key-data"}
+    assert all(str(v) not in repr(result) for v in creds.values())
     assert kubeconfig.parse_time(result["expiration"]) is not None
     assert log.actions() == ["DescribeClusterUserKubeconfig"] and log.writes() == []
     assert log.calls()[0]["PrivateIpAddress"] in (True, "true", "True")

@@ -35,12 +35,15 @@ def server_of(text):
     return entry["cluster"]["server"]
 
 
-def test_writes_then_keeps_the_file(run, mesh, tmp_path, log):
+def test_writes_then_keeps_the_file(run, emu, mesh, tmp_path, log):
     dest = tmp_path / "asm" / "mesh.yaml"
     args = {"mesh_id": mesh, "private": True, "dest": str(dest)}
     result = run(asm_kubeconfig, dict(args, return_content=True))
     assert result["changed"] is True and stat.S_IMODE(os.stat(dest).st_mode) == 0o600
-    assert mesh in server_of(result["kubeconfig"]) and dest.read_text().endswith(result["kubeconfig"])
+    assert server_of(result["kubeconfig"]) == emu.kube.info(mesh)["url"]  # the mesh's own API server
+    assert dest.read_text().endswith(result["kubeconfig"])
+    creds = yaml.safe_load(result["kubeconfig"])["users"][0]["user"]
+    assert set(creds) == {"client-certificate-data", "client-key-data"}
     assert kubeconfig.parse_time(result["expiration"]).year >= 2026
     (call,) = log.calls("DescribeServiceMeshKubeconfig")
     assert call["ServiceMeshId"] == mesh and call["PrivateIpAddress"] in (True, "true", "True")
@@ -49,14 +52,16 @@ def test_writes_then_keeps_the_file(run, mesh, tmp_path, log):
     again = run(asm_kubeconfig, args)
     assert again["changed"] is False and dest.read_text() == text
     assert again["kubeconfig"] is None  # credentials only with return_content
+    assert creds["client-key-data"] not in repr(again)
 
 
-def test_check_mode_and_no_dest(run, mesh, tmp_path):
+def test_check_mode_and_no_dest(run, emu, mesh, tmp_path):
     dest = tmp_path / "mesh.yaml"
     check = run(asm_kubeconfig, {"mesh_id": mesh, "private": True, "dest": str(dest)}, check_mode=True)
     assert check["changed"] is True and not dest.exists()
     plain = run(asm_kubeconfig, {"mesh_id": mesh, "private": True, "return_content": True})
-    assert plain["changed"] is False and plain["dest"] is None and mesh in server_of(plain["kubeconfig"])
+    assert plain["changed"] is False and plain["dest"] is None
+    assert server_of(plain["kubeconfig"]) == emu.kube.info(mesh)["url"]
 
 
 def test_public_kubeconfig_without_eip_fails_and_writes_nothing(run, mesh, tmp_path):
