@@ -69,7 +69,14 @@ trap 'exit 130' INT TERM
 
 # The targets ansible-test would run, dealt to the shards longest first, each to the shard with the
 # least measured time so far (a target missing from the durations file counts 60 s).
-(cd "$coll" && "${ansible_test[@]}" --list-targets) > "$work/targets"
+if ! (cd "$coll" && "${ansible_test[@]}" --list-targets) > "$work/targets" 2> "$work/targets.err"; then
+  cat "$work/targets.err" >&2
+  exit 1
+fi
+count=$(grep -c . "$work/targets" || true)
+[ "$count" -gt 0 ] || { echo "ansible-test lists no integration target" >&2; exit 1; }
+# no shard without targets (ansible-test given none would run them all)
+[ "$shards" -le "$count" ] || shards=$count
 "$top/.venv/bin/python" - "$shards" "$work/targets" "$top/tools/integration-durations.txt" "$work" <<'PY'
 import sys
 
@@ -139,7 +146,7 @@ wait
 pids=()
 show() {  # show I: the shard's complete output
   echo
-  echo "================ shard $1 ($(tr '\n' ' ' < "$work/shard-$1.targets")): exit status $(cat "$work/shard-$1.rc" 2>/dev/null || echo '?') after $(cat "$work/shard-$1.end" 2>/dev/null || echo '?') s ================"
+  echo "================ shard $1 ($(paste -sd ' ' "$work/shard-$1.targets")): exit status $(cat "$work/shard-$1.rc" 2>/dev/null || echo '?') after $(cat "$work/shard-$1.end" 2>/dev/null || echo '?') s ================"
   cat "$work/shard-$1.log"
 }
 # the shards that passed first, then the failed ones, next to the summary at the end
@@ -161,7 +168,7 @@ done
 echo "Integration: $shards shards in $(($(date +%s) - start)) s"
 if [ "${#failed[@]}" -gt 0 ]; then
   for i in "${failed[@]}"; do
-    echo "FAILED: integration shard $i ($(tr '\n' ' ' < "$work/shard-$i.targets")); its output is above and in $work/shard-$i.log"
+    echo "FAILED: integration shard $i ($(paste -sd ' ' "$work/shard-$i.targets")); its output is above and in $work/shard-$i.log"
   done
   exit 1
 fi
