@@ -233,7 +233,7 @@ def test_kubeconfig_public_and_private(emu, cs, net):
         assert cert.not_valid_after_utc == expires  # the certificate expires with the kubeconfig
         seen[cid] = (cluster["server"], ca.fingerprint(hashes.SHA256()), user["client-certificate-data"])
     # an API server and a CA per cluster
-    assert len({s for s, _, _ in seen.values()}) == 2 and len({f for _, f, _ in seen.values()}) == 2
+    assert len({v[0] for v in seen.values()}) == 2 and len({v[1] for v in seen.values()}) == 2
     again = yaml.safe_load(
         cs.describe_cluster_user_kubeconfig(
             public, csm.DescribeClusterUserKubeconfigRequest(private_ip_address=False)

@@ -63,7 +63,7 @@ def _k8s_lines(emu: Emulator, server_id: str) -> list[dict]:
 
 # --------------------------------------------------------------------------------------- good cert
 def test_kubeconfig_shape_and_good_certificate(kube_cloud, servers):
-    text, _ = kube_cloud.cluster_kubeconfig(servers["a"])
+    text = kube_cloud.cluster_kubeconfig(servers["a"])[0]
     doc = _doc(text)
     server = doc["clusters"][0]["cluster"]["server"]
     assert server == kube_cloud.emu.kube.info(servers["a"])["url"] and server.startswith("https://127.0.0.1:")
@@ -90,7 +90,7 @@ def test_the_cluster_certificate_names_the_caller(kube_cloud, servers):
     from cryptography import x509
     from cryptography.x509.oid import NameOID
 
-    text, _ = kube_cloud.cluster_kubeconfig(servers["a"])
+    text = kube_cloud.cluster_kubeconfig(servers["a"])[0]
     cert = x509.load_pem_x509_certificate(base64.b64decode(_user(_doc(text))["client-certificate-data"]))
     (cn,) = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     assert cn.value == _doc(text)["users"][0]["name"]  # CN = the kubeconfig's user
@@ -99,8 +99,8 @@ def test_the_cluster_certificate_names_the_caller(kube_cloud, servers):
 
 # ------------------------------------------------------------------------------------ foreign CA
 def test_certificate_of_another_cluster_fails_at_tls(kube_cloud, servers):
-    a_text, _ = kube_cloud.cluster_kubeconfig(servers["a"])
-    b_text, _ = kube_cloud.cluster_kubeconfig(servers["b"])
+    a_text = kube_cloud.cluster_kubeconfig(servers["a"])[0]
+    b_text = kube_cloud.cluster_kubeconfig(servers["b"])[0]
     foreign = _swap_server(_doc(a_text), _doc(b_text))
     before = len(_k8s_lines(kube_cloud.emu, servers["b"]))
 
@@ -156,7 +156,7 @@ def test_expired_certificate_gets_401(kube_cloud, servers):
     assert _version(kube_cloud, _doc(text))["git_version"]  # valid now
     kube_cloud.settle(16 * 60)  # past the kubeconfig's expiration on the emulator clock
     _assert_401(kube_cloud, _doc(text), servers["a"])
-    fresh, _ = kube_cloud.cluster_kubeconfig(servers["a"])
+    fresh = kube_cloud.cluster_kubeconfig(servers["a"])[0]
     assert _version(kube_cloud, _doc(fresh))["git_version"]  # a new kubeconfig works again
 
 
@@ -184,7 +184,7 @@ def test_no_client_certificate_gets_401(kube_cloud, servers):
 
 # --------------------------------------------------------------------------------------------- mesh
 def test_mesh_kubeconfig_works_on_the_mesh_only(kube_cloud, servers):
-    text, _ = kube_cloud.mesh_kubeconfig(servers["mesh"])
+    text = kube_cloud.mesh_kubeconfig(servers["mesh"])[0]
     doc = _doc(text)
     assert doc["clusters"][0]["cluster"]["server"] == kube_cloud.emu.kube.info(servers["mesh"])["url"]
     assert _version(kube_cloud, doc)["git_version"].startswith("v1.")
@@ -212,7 +212,7 @@ def test_restart_keeps_port_and_ca_then_moves_off_a_taken_port(tmp_path):
     try:
         cloud = KubeCloud(first, str(tmp_path / "kube"))
         cluster_id = cloud.cluster(nodes=1)
-        text, _ = cloud.cluster_kubeconfig(cluster_id)
+        text = cloud.cluster_kubeconfig(cluster_id)[0]
         url = first.kube.info(cluster_id)["url"]
         assert _version(cloud, _doc(text))["git_version"]
     finally:

@@ -407,7 +407,7 @@ def test_template_change_rolls_to_a_new_replicaset(emu, cluster):
     assert not rollout_done(dep) and dep["status"]["updatedReplicas"] == 1
     assert condition(dep, "Available")["status"] == "True"  # 3 available >= 4 - 1
 
-    for _ in range(8):
+    for _i in range(8):
         advance(emu, cid, POD_START)
     rss = {r["metadata"]["name"]: r for r in lst(emu, cid, "apps", "replicasets", "default")}
     assert rss[old_rs["metadata"]["name"]]["spec"]["replicas"] == 0
@@ -430,7 +430,7 @@ def test_template_change_rolls_to_a_new_replicaset(emu, cluster):
         obj["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.27"
 
     update(emu, cid, "apps", "deployments", "default", "shop", old_image)
-    for _ in range(8):
+    for _i in range(8):
         advance(emu, cid, POD_START)
     back = get(emu, cid, "apps", "replicasets", "default", old_rs["metadata"]["name"])
     assert back["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "3"
@@ -871,7 +871,7 @@ def test_gateway_leaves_with_its_cluster(emu, asm_client, cluster, mesh):
         am.RemoveClusterFromServiceMeshRequest(service_mesh_id=mesh, cluster_id=cid)
     )
     emu.advance_clock(300)
-    for _ in range(3):  # the garbage collector takes the ReplicaSet, then its Pods
+    for _i in range(3):  # the garbage collector takes the ReplicaSet, then its Pods
         tick(emu, cid)
     assert get(emu, cid, "apps", "deployments", "istio-system", "istio-egress") is None
     assert get(emu, cid, "", "services", "istio-system", "istio-egress") is None

@@ -82,7 +82,7 @@ class Session:
 @pytest.fixture(scope="module")
 def session(kube_cloud: KubeCloud) -> Session:
     cluster_id = kube_cloud.cluster(nodes=2)
-    text, _ = kube_cloud.cluster_kubeconfig(cluster_id)
+    text = kube_cloud.cluster_kubeconfig(cluster_id)[0]
     sess = Session(kube_cloud, cluster_id, kube_cloud.write(text, "kubectl-session.yaml"))
     yield sess
     sess.api.close()
@@ -228,7 +228,7 @@ def test_mesh_session_istio_kinds(kube_cloud):
     its schema does not know is refused by kubectl's strict validation, else pruned, as by a real
     API server), Deployments are not served."""
     mesh_id = kube_cloud.mesh()
-    text, _ = kube_cloud.mesh_kubeconfig(mesh_id)
+    text = kube_cloud.mesh_kubeconfig(mesh_id)[0]
     mesh = Session(kube_cloud, mesh_id, kube_cloud.write(text, "kubectl-mesh.yaml"))
     try:
         crds = mesh.run("get", "crd", "-o", "name").split()

@@ -744,7 +744,7 @@ def _resource_request(view: KubeView, req: Req, target: Target, log: dict) -> Re
         return _json(200, _delete_collection(view, req, target), log=log)
     if verb == "create":
         obj, warnings = _create(view, req, target)
-        return _json(200 if req.dry_run and False else 201, obj, _warn_headers(warnings), log)
+        return _json(201, obj, _warn_headers(warnings), log)
     assert target.name is not None
     if target.sub == "scale":
         return _json(200, _scale(view, req, target, verb), log=log)

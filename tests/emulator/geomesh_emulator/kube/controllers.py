@@ -187,7 +187,7 @@ def _owner_ref(owner: dict[str, Any]) -> dict[str, Any]:
 
 
 def _suffix(n: int = 5) -> str:
-    return "".join(secrets.choice(_ALNUM) for _ in range(n))
+    return "".join(secrets.choice(_ALNUM) for _i in range(n))
 
 
 def _fnv32a(data: bytes) -> int:
@@ -858,7 +858,7 @@ def _sync_replicaset_pods(st: _Cluster, rs: dict[str, Any]) -> None:
             )
             return
         taken = {_name(p) for p in st.objs.of(CORE, "pods", _ns(rs))}
-        for _ in range(want - len(pods)):
+        for _i in range(want - len(pods)):
             _create_pod(st, rs, taken)
     elif len(pods) > want:
         # controller.ActivePodsWithRanks: unscheduled, then pending, then not ready, newest first
@@ -1252,7 +1252,7 @@ def _digest(image: str) -> str:
 def _pod_status(st: _Cluster, pod: dict[str, Any], running: bool, since: str, start: str) -> dict[str, Any]:
     node = st.cloud_nodes.get((pod.get("spec") or {}).get("nodeName") or "") or {}
     old = pod.get("status") or {}
-    names = [n for n, _ in _container_names(pod)]
+    names = [pair[0] for pair in _container_names(pod)]
     inits = _container_names(pod, "initContainers")
 
     def cond(ctype: str, ok: bool, reason: str | None = None, message: str | None = None) -> dict[str, Any]:

@@ -334,7 +334,7 @@ def _allocate_cluster_ip(view: "KubeView") -> str:
     key = f"k8s_svc_ip/{view.server_id}"
     n = int(view.ctx.raw_store.meta_get(key, 0) or 0)
     hosts = net.num_addresses - 2
-    for _ in range(hosts):
+    for _i in range(hosts):
         n = n % hosts + 1
         ip = str(net.network_address + n)
         if ip not in used:
@@ -368,7 +368,7 @@ def apply_defaults(view: "KubeView", group: str, plural: str, obj: dict[str, Any
             used = {
                 p.get("nodePort") for s in view.list("", "services") for p in (s.get("spec") or {}).get("ports") or []
             }
-            nxt = 30000 + sum(1 for _ in used)
+            nxt = 30000 + sum(1 for _i in used)
             for port in spec.get("ports") or []:
                 if isinstance(port, dict) and not port.get("nodePort"):
                     while nxt in used:
