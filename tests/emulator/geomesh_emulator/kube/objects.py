@@ -21,6 +21,8 @@ import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any, Iterator
 
+from .patch import failure_status
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import Context
     from ..server import Emulator
@@ -54,18 +56,7 @@ class KubeError(Exception):
             self.details["causes"] = causes
 
     def status(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-        }
-        if self.details:
-            doc["details"] = self.details
-        doc["code"] = self.code
-        return doc
+        return failure_status(self.code, self.reason, self.message, self.details)
 
 
 def iso(ts: float) -> str:

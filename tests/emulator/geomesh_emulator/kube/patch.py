@@ -48,18 +48,24 @@ class PatchError(Exception):
 
     def status(self) -> dict:
         """The ``Status`` body (details left to the caller to complete with name/group/kind)."""
-        body: dict[str, Any] = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
-        }
-        if self.causes:
-            body["details"] = {"causes": self.causes}
-        return body
+        return failure_status(self.code, self.reason, self.message, {"causes": self.causes} if self.causes else None)
+
+
+def failure_status(code: int, reason: str, message: str, details: dict | None = None) -> dict[str, Any]:
+    """A ``Status`` body of a refused request, as the API server writes it (every error of the
+    Kubernetes emulation is one)."""
+    body: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
+    if details:
+        body["details"] = details
+    return body
 
 
 # --------------------------------------------------------------------------------------------------------------
