@@ -807,7 +807,7 @@ def test_istio_gateway_in_every_member_cluster(emu, cs, asm_client, net, cluster
     ip1 = get(emu, cid, "", "services", "istio-system", "istio-ingressgateway")["status"]["loadBalancer"]["ingress"][0][
         "ip"
     ]
-    assert re.fullmatch(r"127\.100\.\d+\.1", ip1)
+    assert re.fullmatch(rf"127\.{emu.loopback.block}\.\d+\.1", ip1)
     cr = get(emu, mesh, "istio.alibabacloud.com", "istiogateways", "istio-system", "ingressgateway")
     assert cr["status"]["ClusterIdGatewayAddressMap"] == [{"ipAddress": ip1, "clusterId": cid}]
     assert kc_ready(get(emu, cid, "apps", "deployments", "istio-system", "istio-ingressgateway"))
@@ -821,7 +821,7 @@ def test_istio_gateway_in_every_member_cluster(emu, cs, asm_client, net, cluster
     ip2 = get(emu, cid2, "", "services", "istio-system", "istio-ingressgateway")["status"]["loadBalancer"]["ingress"][
         0
     ]["ip"]
-    assert re.fullmatch(r"127\.100\.\d+\.1", ip2) and ip2 != ip1
+    assert re.fullmatch(rf"127\.{emu.loopback.block}\.\d+\.1", ip2) and ip2 != ip1
     cr = get(emu, mesh, "istio.alibabacloud.com", "istiogateways", "istio-system", "ingressgateway")
     assert sorted(cr["status"]["GatewayAddress"]) == sorted([ip1, ip2]) and "ErrorMessage" not in cr["status"]
     assert_quiet(emu, cid, cid2, mesh)
