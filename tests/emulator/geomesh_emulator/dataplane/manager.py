@@ -139,10 +139,12 @@ class _Snapshot:
     def __init__(self) -> None:
         self.apps: dict[str, dict[str, Any]] = {}  # Endpoint.key -> {service, version, pod, cluster_name}
         self.pods: dict[str, dict[str, Any]] = {}  # key -> {ip, cluster_id, namespace, pod, labels, locality, sidecar}
-        self.services: list[dict[str, Any]] = []  # per member cluster Service: {cluster_id, name, namespace, ports, selector}
+        self.services: list[dict[str, Any]] = (
+            []
+        )  # per member cluster Service: {cluster_id, name, namespace, ports, selector}
         self.proxies: list[Proxy] = []
-        self.istio = IstioConfig()
-        self.mesh = MeshConfig(None)
+        self.meshes: dict[str, dict[str, Any]] = {}  # mesh id -> {"istio": IstioConfig, "mesh": MeshConfig}
+        self.cluster_mesh: dict[str, str] = {}  # member cluster id -> mesh id
         self.reach: dict[tuple[str, str], dict[str, Any]] = {}  # (src key, dst key) -> verdict
         self.errors: list[str] = []
 
@@ -263,24 +265,25 @@ class DataPlane:
             for mesh in ctx.store.list("asm_mesh"):
                 if mesh.get("State") in ("deleting", "deleted"):
                     continue
-                mesh = asm.fold_membership(mesh, now)
-                self._read_mesh(ctx, snap, mesh, now)
-                break  # UNCONFIRMED scope: one mesh per emulator state (the runbook's)
+                self._read_mesh(ctx, snap, asm.fold_membership(mesh, now), now)
         return snap
 
     def _read_mesh(self, ctx: Any, snap: _Snapshot, mesh: dict[str, Any], now: float) -> None:
         mesh_id = mesh["ServiceMeshId"]
-        snap.mesh = mesh_config(mesh)
-        snap.istio = IstioConfig(
-            virtual_services=tuple(_kube_objects(ctx, mesh_id, ISTIO_GROUP, "virtualservices")),
-            destination_rules=tuple(_kube_objects(ctx, mesh_id, ISTIO_GROUP, "destinationrules")),
-            gateways=tuple(_kube_objects(ctx, mesh_id, ISTIO_GROUP, "gateways")),
-        )
+        snap.meshes[mesh_id] = {
+            "mesh": mesh_config(mesh),
+            "istio": IstioConfig(
+                virtual_services=tuple(_kube_objects(ctx, mesh_id, ISTIO_GROUP, "virtualservices")),
+                destination_rules=tuple(_kube_objects(ctx, mesh_id, ISTIO_GROUP, "destinationrules")),
+                gateways=tuple(_kube_objects(ctx, mesh_id, ISTIO_GROUP, "gateways")),
+            ),
+        }
         ends: dict[str, dict[str, Any]] = {}  # pod key -> routing endpoint (for reachability)
         for cluster_id in mesh.get("Clusters") or []:
             cluster = cs.get_cluster(ctx, cluster_id)
             if cluster is None or cluster.get("state") in ("deleting", "deleted", "failed"):
                 continue
+            snap.cluster_mesh[cluster_id] = mesh_id
             nodes = {n["node_name"]: n for n in cs.cluster_nodes(cluster, now)}
             pods = _kube_objects(ctx, cluster_id, "", "pods")
             services = _kube_objects(ctx, cluster_id, "", "services")
@@ -305,8 +308,8 @@ class DataPlane:
                         ],
                     }
                 )
-        self._gateway_proxies(snap)
-        self._reachability(ctx, snap, ends)
+        self._gateway_proxies(snap, mesh_id)
+        self._reachability(ctx, snap, ends, mesh_id)
 
     def _read_pod(
         self,
@@ -375,10 +378,10 @@ class DataPlane:
                 )
             )
 
-    def _gateway_proxies(self, snap: _Snapshot) -> None:
+    def _gateway_proxies(self, snap: _Snapshot, mesh_id: str) -> None:
         """Ingress gateway Pods: in istio-system, selected by a LoadBalancer Service with an address."""
         for pod in snap.pods.values():
-            if pod["namespace"] != ISTIO_NS:
+            if pod["namespace"] != ISTIO_NS or snap.cluster_mesh.get(pod["cluster_id"]) != mesh_id:
                 continue
             ports = []
             for svc in snap.services:
@@ -411,9 +414,11 @@ class DataPlane:
                     )
                 )
 
-    def _reachability(self, ctx: Any, snap: _Snapshot, ends: dict[str, dict[str, Any]]) -> None:
-        """For every proxy and every app Pod of another cluster: the routing model's verdict."""
+    def _reachability(self, ctx: Any, snap: _Snapshot, ends: dict[str, dict[str, Any]], mesh_id: str) -> None:
+        """For every proxy and every app Pod of another cluster of its mesh: the routing model's verdict."""
         for proxy in snap.proxies:
+            if snap.cluster_mesh.get(proxy.cluster_id) != mesh_id:
+                continue
             src_key = f"{proxy.cluster_id}/{proxy.namespace}/{proxy.pod}"
             src = ends.get(src_key)
             for dst_key in snap.apps:
@@ -450,11 +455,11 @@ class DataPlane:
             self._local = local
             self._pods = {k: {kk: vv for kk, vv in v.items() if kk != "raw"} for k, v in snap.pods.items()}
 
-    def _services(self, snap: _Snapshot) -> list[Service]:
-        """Services merged by namespace/name over the member clusters, with their ready app Pods."""
+    def _services(self, snap: _Snapshot, mesh_id: str) -> list[Service]:
+        """Services merged by namespace/name over the mesh's member clusters, with their ready app Pods."""
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for svc in snap.services:
-            if svc["namespace"] == ISTIO_NS:
+            if svc["namespace"] == ISTIO_NS or snap.cluster_mesh.get(svc["cluster_id"]) != mesh_id:
                 continue
             entry = merged.setdefault((svc["namespace"], svc["name"]), {"ports": {}, "endpoints": {}})
             for p in svc["ports"]:
@@ -500,15 +505,17 @@ class DataPlane:
             self._fingerprints.pop(proxy_id, None)
             with self._lock:
                 self._summaries.pop(proxy_id, None)
-        services = self._services(snap)
+        services = {mesh_id: self._services(snap, mesh_id) for mesh_id in snap.meshes}
         blackhole = self._blackhole or ("127.0.0.1", 9)
         outbound: dict[str, tuple[str, int]] = {}
         for proxy_id, proxy in sorted(wanted.items()):
+            mesh_id = snap.cluster_mesh[proxy.cluster_id]
+            mesh, istio = snap.meshes[mesh_id]["mesh"], snap.meshes[mesh_id]["istio"]
             src_key = f"{proxy.cluster_id}/{proxy.namespace}/{proxy.pod}"
             verdicts = {dst: v["reachable"] for (src, dst), v in snap.reach.items() if src == src_key}
             fingerprint = hashlib.sha256(
                 json.dumps(
-                    [repr(proxy), repr(services), repr(snap.istio), repr(snap.mesh), sorted(verdicts.items())],
+                    [repr(proxy), repr(services[mesh_id]), repr(istio), repr(mesh), sorted(verdicts.items())],
                     sort_keys=True,
                     default=str,
                 ).encode()
@@ -519,9 +526,9 @@ class DataPlane:
                 paths = self.supervisor.paths(proxy_id)
                 config = build_proxy_config(
                     proxy,
-                    services,
-                    snap.istio,
-                    snap.mesh,
+                    services[mesh_id],
+                    istio,
+                    mesh,
                     reachable=lambda ep, v=verdicts: v.get(ep.key, True),
                     blackhole=blackhole,
                     eds_path=paths["eds"],

@@ -1643,9 +1643,7 @@ def _sync_lb_status(view: Any, objs: _Objects, services: list[dict[str, Any]], s
     block = f"127.{_lb_block(view)}."
     if ingress and all(str(i.get("ip", "")).startswith(block) for i in ingress):
         return svc
-    if not ingress and not _due(
-        _meta(svc).get("creationTimestamp"), _delay(view, GATEWAY_ADDRESS_DELAY), view.now()
-    ):
+    if not ingress and not _due(_meta(svc).get("creationTimestamp"), _delay(view, GATEWAY_ADDRESS_DELAY), view.now()):
         return svc
     # new, or an address of another loopback block (this state was restarted while another
     # emulator held its block): the address moves, as a re-created load balancer's would
