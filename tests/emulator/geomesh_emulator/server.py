@@ -87,6 +87,7 @@ class Emulator:
         self._threads: list[threading.Thread] = []
         # real Envoys and Bookinfo-like backends on loopback (dataplane/; issue 11), when asked for
         self.dataplane: DataPlane | None = DataPlane(self) if dataplane else None
+        self._stopped = False
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -108,6 +109,9 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         if self.dataplane is not None:
             self.dataplane.stop()
         self.httpd.shutdown()

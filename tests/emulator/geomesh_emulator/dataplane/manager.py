@@ -625,6 +625,10 @@ class DataPlane:
                 "namespace": proxy.namespace,
                 "pod": proxy.pod,
                 "locality": proxy.locality.as_dict(),
+                "gateway_ports": [
+                    {"address": g.address, "port": g.port, "target_port": g.target_port, "name": g.name}
+                    for g in proxy.gateway_ports
+                ],
                 **{k: v for k, v in (running.get(proxy_id) or {}).items() if k != "proxy_id"},
                 "access_log": self.supervisor.paths(proxy_id)["access_log"],
                 "endpoints": (summaries.get(proxy_id) or {}).get("summary") or {},
