@@ -254,6 +254,9 @@ class DataPlane:
         snap = self._read()
         self._converge_apps(snap)
         self._converge_proxies(snap)
+        # as Kubernetes takes a terminating Pod out of the endpoints first: the backends of Pods that
+        # are gone stop only once no proxy routes to them any more
+        self._stop_gone_apps(snap)
         with self._lock:
             self.syncs += 1
 
@@ -431,10 +434,6 @@ class DataPlane:
     def _converge_apps(self, snap: _Snapshot) -> None:
         from .apps import AppSpec  # pylint: disable=import-outside-toplevel
 
-        running = set(self._addresses)
-        for key in sorted(running - set(snap.apps)):
-            self.apps.stop(key)
-            self._addresses.pop(key, None)
         for key, app in sorted(snap.apps.items()):
             if key not in self._addresses:
                 spec = AppSpec(key, app["service"], app["version"], app["pod"], app["cluster_name"])
@@ -454,6 +453,11 @@ class DataPlane:
         with self._lock:
             self._local = local
             self._pods = {k: {kk: vv for kk, vv in v.items() if kk != "raw"} for k, v in snap.pods.items()}
+
+    def _stop_gone_apps(self, snap: _Snapshot) -> None:
+        for key in sorted(set(self._addresses) - set(snap.apps)):
+            self.apps.stop(key)
+            self._addresses.pop(key, None)
 
     def _services(self, snap: _Snapshot, mesh_id: str) -> list[Service]:
         """Services merged by namespace/name over the mesh's member clusters, with their ready app Pods."""
