@@ -11,6 +11,7 @@ import http.server
 import json
 import os
 import random
+import re
 import socket
 import subprocess
 import threading
@@ -35,9 +36,9 @@ from geomesh_emulator.dataplane.translate import (
     DEFAULT_RETRY_ON,
     ProxyConfig,
     build_proxy_config,
-    json_name,
     merged_traffic_policy,
     parse_duration,
+    proto_name,
 )
 
 ENVOY_BIN = os.path.join(
@@ -116,7 +117,7 @@ def cluster(cfg: ProxyConfig, name: str) -> dict:
 
 
 def cla(cfg: ProxyConfig, name: str) -> dict:
-    return next(c for c in cfg.endpoints if c["clusterName"] == name)
+    return next(c for c in cfg.endpoints if c["cluster_name"] == name)
 
 
 def localities(cfg: ProxyConfig, name: str = ALL) -> dict[str, tuple[int, int, int]]:
@@ -125,7 +126,7 @@ def localities(cfg: ProxyConfig, name: str = ALL) -> dict[str, tuple[int, int, i
     for group in cla(cfg, name)["endpoints"]:
         key = f"{group['locality']['region']}/{group['locality'].get('zone', '')}"
         assert key not in out
-        out[key] = (group.get("priority", 0), group.get("loadBalancingWeight"), len(group.get("lbEndpoints", [])))
+        out[key] = (group.get("priority", 0), group.get("load_balancing_weight"), len(group.get("lb_endpoints", [])))
     return out
 
 
@@ -142,17 +143,20 @@ REVIEWS = [
 # --- proto3 JSON ----------------------------------------------------------------------------------
 
 
-def test_json_names_follow_protoc_not_betterproto() -> None:
-    assert json_name("consecutive_5xx") == "consecutive5xx"
-    assert json_name("enforcing_consecutive_5xx") == "enforcingConsecutive5xx"
-    assert json_name("http2_protocol_options") == "http2ProtocolOptions"
-    assert json_name("from_") == "from"
+def test_output_uses_proto_field_names() -> None:
+    # betterproto2's casings would give consecutive5Xx / consecutive_5_xx, which Envoy rejects.
+    assert proto_name("consecutive_5xx") == "consecutive_5xx" and proto_name("from_") == "from"
     cfg = build(
         [svc("reviews", *REVIEWS)],
         istio=IstioConfig(destination_rules=(dest_rule(trafficPolicy={"outlierDetection": OD}),)),
     )
-    text = json.dumps(cfg.clusters)
-    assert '"consecutive5xx": 1' in text and "5Xx" not in text and "5_xx" not in text
+    text = json.dumps([cfg.listeners, cfg.routes, cfg.clusters, cfg.endpoints])
+    assert '"consecutive_5xx": 1' in text and '"enforcing_consecutive_5xx": 100' in text
+    assert "5Xx" not in text and "5_xx" not in text
+    assert cfg.endpoints[0]["cluster_name"] == ALL  # what envoy.py reads
+    camel = re.compile(r'"[a-z]+[A-Z][A-Za-z0-9]*":')
+    # Only the access log format's own keys and "@type" may be anything else.
+    assert not camel.findall(text)
 
 
 def test_parse_duration_go_style() -> None:
@@ -177,8 +181,8 @@ def test_default_setting_without_od_keeps_everything_p0() -> None:
         "r3/z1": (0, 1, 1),
     }
     c = cluster(cfg, ALL)
-    assert "commonLbConfig" not in c and "outlierDetection" not in c
-    assert c["lbPolicy"] == "LEAST_REQUEST" and c["connectTimeout"] == "10s"
+    assert "common_lb_config" not in c and "outlier_detection" not in c
+    assert c["lb_policy"] == "LEAST_REQUEST" and c["connect_timeout"] == "10s"
 
 
 def test_failover_priorities_compacted_with_od() -> None:
@@ -187,7 +191,7 @@ def test_failover_priorities_compacted_with_od() -> None:
     cfg = build([svc("reviews", *REVIEWS)], istio=IstioConfig(destination_rules=(dr,)), mesh=mesh)
     # §1: caller r1/z1, r1->r2: raw 0,1,3,4 -> compacted 0,1,2,3.
     assert {k: v[0] for k, v in localities(cfg).items()} == {"r1/z1": 0, "r1/z2": 1, "r2/z1": 2, "r2/z2": 2, "r3/z1": 3}
-    assert cluster(cfg, ALL)["commonLbConfig"] == {"healthyPanicThreshold": {}, "localityWeightedLbConfig": {}}
+    assert cluster(cfg, ALL)["common_lb_config"] == {"healthy_panic_threshold": {}, "locality_weighted_lb_config": {}}
     # Locality weights stay the endpoint counts.
     assert {k: v[1] for k, v in localities(cfg).items()} == {"r1/z1": 1, "r1/z2": 2, "r2/z1": 1, "r2/z2": 1, "r3/z1": 1}
 
@@ -197,7 +201,7 @@ def test_default_failover_with_od_has_no_locality_weighted_config() -> None:
     cfg = build([svc("reviews", *REVIEWS)], istio=IstioConfig(destination_rules=(dr,)))
     # Mesh default {enabled: true}: raw 0,1,3,3 -> 0,1,2,2; ctp.go:323-331 leaves the config unset.
     assert {k: v[0] for k, v in localities(cfg).items()} == {"r1/z1": 0, "r1/z2": 1, "r2/z1": 2, "r2/z2": 2, "r3/z1": 2}
-    assert cluster(cfg, ALL)["commonLbConfig"] == {"healthyPanicThreshold": {}}
+    assert cluster(cfg, ALL)["common_lb_config"] == {"healthy_panic_threshold": {}}
 
 
 def test_failover_from_another_region_caller_and_region_star_keys() -> None:
@@ -225,7 +229,7 @@ def test_distribute_ceil_arithmetic_and_unmatched_localities_emptied() -> None:
         "r2/z2": (0, 45, 1),
         "r3/z1": (0, 1, 0),
     }
-    assert cluster(cfg, ALL)["commonLbConfig"] == {"localityWeightedLbConfig": {}}  # no OD: no panic override
+    assert cluster(cfg, ALL)["common_lb_config"] == {"locality_weighted_lb_config": {}}  # no OD: no panic override
     assert [e["key"] for e in cfg.summary[ALL]] == [e.key for e in REVIEWS[:5]]  # r3 is not in the EDS
 
 
@@ -241,7 +245,7 @@ def test_distribute_with_od_and_no_matching_from_keeps_counts() -> None:
         "r2/z2": (0, 1, 1),
         "r3/z1": (0, 1, 1),
     }
-    assert cluster(cfg, ALL)["commonLbConfig"] == {"healthyPanicThreshold": {}, "localityWeightedLbConfig": {}}
+    assert cluster(cfg, ALL)["common_lb_config"] == {"healthy_panic_threshold": {}, "locality_weighted_lb_config": {}}
 
 
 def test_precedence_dr_over_mesh_over_default() -> None:
@@ -260,7 +264,7 @@ def test_precedence_dr_over_mesh_over_default() -> None:
     # DR off: everything P0, mesh distribute ignored.
     cfg = build(services, istio=IstioConfig(destination_rules=(dr_off,)), mesh=mesh_distribute)
     assert {v[:2] for v in localities(cfg).values()} == {(0, 1), (0, 2)}
-    assert cluster(cfg, ALL)["commonLbConfig"] == {"healthyPanicThreshold": {}}
+    assert cluster(cfg, ALL)["common_lb_config"] == {"healthy_panic_threshold": {}}
     # DR setting used whole: its failover, not the mesh's distribute.
     cfg = build(services, istio=IstioConfig(destination_rules=(dr_failover,)), mesh=mesh_distribute)
     assert {k: v[0] for k, v in localities(cfg).items()} == {"r1/z1": 0, "r1/z2": 1, "r3/z1": 2, "r2/z1": 3, "r2/z2": 3}
@@ -269,7 +273,7 @@ def test_precedence_dr_over_mesh_over_default() -> None:
     assert localities(cfg)["r1/z1"] == (0, 1, 0) and localities(cfg)["r2/z1"] == (0, 50, 1)
     cfg = build(services, istio=IstioConfig(destination_rules=(od_only,)), mesh=MeshConfig({"enabled": False}))
     assert {v[0] for v in localities(cfg).values()} == {0}
-    assert cluster(cfg, ALL)["commonLbConfig"] == {"healthyPanicThreshold": {}}
+    assert cluster(cfg, ALL)["common_lb_config"] == {"healthy_panic_threshold": {}}
 
 
 def test_failover_priority_labels_split_localities() -> None:
@@ -283,18 +287,18 @@ def test_failover_priority_labels_split_localities() -> None:
     dr = dest_rule(trafficPolicy={"outlierDetection": OD, "loadBalancer": {"localityLbSetting": setting}})
     cfg = build([svc("reviews", *eps)], istio=IstioConfig(destination_rules=(dr,)))
     groups = [
-        (g["locality"]["region"], g.get("priority", 0), g["loadBalancingWeight"], len(g["lbEndpoints"]))
+        (g["locality"]["region"], g.get("priority", 0), g["load_balancing_weight"], len(g["lb_endpoints"]))
         for g in cla(cfg, ALL)["endpoints"]
     ]
     # r1/z1 split: c1 (all equal) P0, c2 (cluster differs, j=1 -> 2-1) P1; r2: region differs -> P2.
     assert groups == [("r1", 0, 1, 1), ("r1", 1, 1, 1), ("r2", 2, 2, 2)]
-    assert cluster(cfg, ALL)["commonLbConfig"] == {"healthyPanicThreshold": {}, "localityWeightedLbConfig": {}}
+    assert cluster(cfg, ALL)["common_lb_config"] == {"healthy_panic_threshold": {}, "locality_weighted_lb_config": {}}
     # key=value literal, with failover applied on top (x5, compacted).
     setting = {"failoverPriority": ["version=v2"], "failover": [{"from": "r1", "to": "r2"}]}
     dr = dest_rule(trafficPolicy={"outlierDetection": OD, "loadBalancer": {"localityLbSetting": setting}})
     cfg = build([svc("reviews", *eps)], istio=IstioConfig(destination_rules=(dr,)))
     groups = [
-        (g["locality"]["region"], g.get("priority", 0), len(g["lbEndpoints"])) for g in cla(cfg, ALL)["endpoints"]
+        (g["locality"]["region"], g.get("priority", 0), len(g["lb_endpoints"])) for g in cla(cfg, ALL)["endpoints"]
     ]
     # v2 (r2) 0*5+3=3 -> 0; v1 r1/z1 1*5+0=5 -> 1; v1 r2 1*5+3=8 -> 2
     assert groups == [("r2", 0, 1), ("r1", 1, 2), ("r2", 2, 1)]
@@ -324,8 +328,8 @@ def test_unreachable_endpoints_keep_their_place_at_the_blackhole() -> None:
         "address": "127.0.0.2:9",  # blackhole ip + the endpoint's index in the service (b = 1)
     }
     assert rows["c1/default/reviews-c"]["reachable"] and rows["c1/default/reviews-c"]["address"] == "127.0.0.1:9080"
-    addrs = [e["endpoint"]["address"]["socketAddress"] for g in cla(cfg, ALL)["endpoints"] for e in g["lbEndpoints"]]
-    assert {"address": "127.0.0.4", "portValue": 9} in addrs and {"address": "127.0.0.2", "portValue": 9} in addrs
+    addrs = [e["endpoint"]["address"]["socket_address"] for g in cla(cfg, ALL)["endpoints"] for e in g["lb_endpoints"]]
+    assert {"address": "127.0.0.4", "port_value": 9} in addrs and {"address": "127.0.0.2", "port_value": 9} in addrs
 
 
 # --- clusters: OD / pool mapping, subsets, merge --------------------------------------------------
@@ -344,25 +348,25 @@ def test_outlier_detection_mapping() -> None:
     }
     dr = dest_rule(trafficPolicy={"outlierDetection": od, "connectionPool": {"http": {"maxRequestsPerConnection": 1}}})
     c = cluster(build([svc("reviews", *REVIEWS)], istio=IstioConfig(destination_rules=(dr,))), ALL)
-    assert c["outlierDetection"] == {
-        "consecutive5xx": 0,
-        "enforcingConsecutive5xx": 0,
-        "consecutiveGatewayFailure": 3,
-        "enforcingConsecutiveGatewayFailure": 100,
+    assert c["outlier_detection"] == {
+        "consecutive_5xx": 0,
+        "enforcing_consecutive_5xx": 0,
+        "consecutive_gateway_failure": 3,
+        "enforcing_consecutive_gateway_failure": 100,
         "interval": "2s",
-        "baseEjectionTime": "30s",
-        "enforcingSuccessRate": 0,
-        "splitExternalLocalOriginErrors": True,
-        "consecutiveLocalOriginFailure": 2,
-        "enforcingConsecutiveLocalOriginFailure": 100,
-        "enforcingLocalOriginSuccessRate": 0,
+        "base_ejection_time": "30s",
+        "enforcing_success_rate": 0,
+        "split_external_local_origin_errors": True,
+        "consecutive_local_origin_failure": 2,
+        "enforcing_consecutive_local_origin_failure": 100,
+        "enforcing_local_origin_success_rate": 0,
     }
-    assert c["commonLbConfig"] == {"healthyPanicThreshold": {"value": 25.0}}
-    assert c["typedExtensionProtocolOptions"] == {
+    assert c["common_lb_config"] == {"healthy_panic_threshold": {"value": 25.0}}
+    assert c["typed_extension_protocol_options"] == {
         "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
             "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-            "commonHttpProtocolOptions": {"maxRequestsPerConnection": 1},
-            "explicitHttpConfig": {"httpProtocolOptions": {}},
+            "common_http_protocol_options": {"max_requests_per_connection": 1},
+            "explicit_http_config": {"http_protocol_options": {}},
         }
     }
     c = cluster(
@@ -372,15 +376,15 @@ def test_outlier_detection_mapping() -> None:
         ),
         ALL,
     )
-    assert c["outlierDetection"] == {
-        "consecutive5xx": 1,
-        "enforcingConsecutive5xx": 100,
+    assert c["outlier_detection"] == {
+        "consecutive_5xx": 1,
+        "enforcing_consecutive_5xx": 100,
         "interval": "1s",
-        "baseEjectionTime": "60s",
-        "maxEjectionPercent": 100,
-        "enforcingSuccessRate": 0,
+        "base_ejection_time": "60s",
+        "max_ejection_percent": 100,
+        "enforcing_success_rate": 0,
     }
-    assert "typedExtensionProtocolOptions" not in c
+    assert "typed_extension_protocol_options" not in c
 
 
 def test_subsets_filter_endpoints_and_merge_policies() -> None:
@@ -403,14 +407,14 @@ def test_subsets_filter_endpoints_and_merge_policies() -> None:
     cfg = build([svc("reviews", *eps, ports=(9080, 9090))], istio=IstioConfig(destination_rules=(dr,)))
     names = [c["name"] for c in cfg.clusters]
     assert names == [f"outbound|{p}|{s}|{HOST}" for p in (9080, 9090) for s in ("", "v1", "v2", "v3")]
-    assert [c["clusterName"] for c in cfg.endpoints] == names
+    assert [c["cluster_name"] for c in cfg.endpoints] == names
     assert [r["key"] for r in cfg.summary[f"outbound|9080|v2|{HOST}"]] == ["c1/default/reviews-v2"]
     # ROUND_ROBIN is the enum's zero value: proto3 JSON leaves it out.
-    assert "lbPolicy" not in cluster(cfg, f"outbound|9080|v1|{HOST}")
-    assert cluster(cfg, f"outbound|9090|v1|{HOST}")["lbPolicy"] == "RANDOM"
+    assert "lb_policy" not in cluster(cfg, f"outbound|9080|v1|{HOST}")
+    assert cluster(cfg, f"outbound|9090|v1|{HOST}")["lb_policy"] == "RANDOM"
     v2 = cluster(cfg, f"outbound|9080|v2|{HOST}")
-    assert "lbPolicy" not in v2 and v2["outlierDetection"]["consecutive5xx"] == 1
-    assert "outlierDetection" not in cluster(cfg, f"outbound|9080|v3|{HOST}")
+    assert "lb_policy" not in v2 and v2["outlier_detection"]["consecutive_5xx"] == 1
+    assert "outlier_detection" not in cluster(cfg, f"outbound|9080|v3|{HOST}")
     # A port-level entry replaces the four fields as a whole (MergeTrafficPolicy).
     spec = {
         "trafficPolicy": {
@@ -423,34 +427,59 @@ def test_subsets_filter_endpoints_and_merge_policies() -> None:
 
 
 def test_destination_rule_lookup_by_fqdn_and_namespace() -> None:
-    other_ns = dest_rule(
-        host="reviews.default.svc.cluster.local", name="x", namespace="other", trafficPolicy={"outlierDetection": OD}
+    services = [svc("reviews", *REVIEWS)]
+    root = dest_rule(
+        host="reviews.default.svc.cluster.local",
+        name="x",
+        namespace="istio-system",
+        trafficPolicy={"outlierDetection": OD},
     )
-    wrong = dest_rule(host="reviews", name="y", namespace="other", trafficPolicy={"loadBalancer": {"simple": "RANDOM"}})
-    c = cluster(build([svc("reviews", *REVIEWS)], istio=IstioConfig(destination_rules=(wrong, other_ns))), ALL)
-    assert "outlierDetection" in c and c["lbPolicy"] == "LEAST_REQUEST"
+    other = dest_rule(
+        host="*.svc.cluster.local", name="y", namespace="other", trafficPolicy={"loadBalancer": {"simple": "RANDOM"}}
+    )
+    short_elsewhere = dest_rule(
+        host="reviews", name="z", namespace="istio-system", trafficPolicy={"loadBalancer": {"simple": "RANDOM"}}
+    )
+    c = cluster(build(services, istio=IstioConfig(destination_rules=(other, short_elsewhere, root))), ALL)
+    assert "outlier_detection" in c and c["lb_policy"] == "LEAST_REQUEST"
+    # The service's namespace beats the root namespace; a wildcard host applies when nothing closer does.
+    wildcard = dest_rule(
+        host="*.default.svc.cluster.local", name="w", trafficPolicy={"loadBalancer": {"simple": "RANDOM"}}
+    )
+    c = cluster(build(services, istio=IstioConfig(destination_rules=(root, wildcard))), ALL)
+    assert "outlier_detection" not in c and c["lb_policy"] == "RANDOM"
+    # The caller's namespace first.
+    mine = dest_rule(
+        host="reviews.default.svc.cluster.local",
+        name="m",
+        namespace="mine",
+        trafficPolicy={"loadBalancer": {"simple": "RANDOM"}},
+    )
+    proxy = Proxy("sidecar~c1~mine~p", "sidecar", "c1", "mine", "p", "10.0.0.5", Locality("r1", "z1"), {"app": "p"})
+    c = cluster(build(services, proxy=proxy, istio=IstioConfig(destination_rules=(root, mine))), ALL)
+    assert "outlier_detection" not in c and c["lb_policy"] == "RANDOM"
 
 
 # --- routes ---------------------------------------------------------------------------------------
 
 DEFAULT_RETRY = {
-    "retryOn": DEFAULT_RETRY_ON,
-    "numRetries": 2,
-    "retryHostPredicate": [
+    "retry_on": DEFAULT_RETRY_ON,
+    "num_retries": 2,
+    "retry_host_predicate": [
         {
             "name": "envoy.retry_host_predicates.previous_hosts",
-            "typedConfig": {
+            "typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"
             },
         }
     ],
-    "hostSelectionRetryMaxAttempts": "5",
+    "host_selection_retry_max_attempts": "5",
 }
 
 
 def vhosts(cfg: ProxyConfig, route_name: str = "outbound") -> dict[str, dict]:
     rc = next(r for r in cfg.routes if r["name"] == route_name)
-    return {v["name"]: v for v in rc.get("virtualHosts", [])}
+    return {v["name"]: v for v in rc.get("virtual_hosts", [])}
 
 
 def test_sidecar_default_routes_domains_and_retry() -> None:
@@ -460,7 +489,7 @@ def test_sidecar_default_routes_domains_and_retry() -> None:
     ]
     cfg = build(services)
     assert [lst["name"] for lst in cfg.listeners] == ["outbound"]
-    assert cfg.listeners[0]["address"] == {"socketAddress": {"address": "127.0.0.1", "portValue": 0}}
+    assert cfg.listeners[0]["address"] == {"socket_address": {"address": "127.0.0.1", "port_value": 0}}
     vh = vhosts(cfg)
     assert sorted(vh) == [
         "details.other.svc.cluster.local:9080",
@@ -487,11 +516,11 @@ def test_sidecar_default_routes_domains_and_retry() -> None:
         {
             "name": "default",
             "match": {"prefix": "/"},
-            "route": {"cluster": ALL, "timeout": "0s", "retryPolicy": DEFAULT_RETRY},
+            "route": {"cluster": ALL, "timeout": "0s", "retry_policy": DEFAULT_RETRY},
         }
     ]
-    route = build(services, mesh=MeshConfig(default_retry=False)).routes[0]["virtualHosts"][0]["routes"][0]["route"]
-    assert "retryPolicy" not in route
+    route = build(services, mesh=MeshConfig(default_retry=False)).routes[0]["virtual_hosts"][0]["routes"][0]["route"]
+    assert "retry_policy" not in route
 
 
 REVIEWS_VS = {
@@ -532,30 +561,30 @@ def test_virtual_service_routes() -> None:
     cfg = build([svc("reviews", *REVIEWS)], istio=IstioConfig(virtual_services=(gw_only, REVIEWS_VS)))
     routes = vhosts(cfg)[f"{HOST}:9080"]["routes"]
     assert [r["match"] for r in routes] == [
-        {"prefix": "/", "headers": [{"name": "end-user", "stringMatch": {"exact": "jason"}}]},
+        {"prefix": "/", "headers": [{"name": "end-user", "string_match": {"exact": "jason"}}]},
         {
-            "safeRegex": {"regex": "/reviews/[0-9]+"},
+            "safe_regex": {"regex": "/reviews/[0-9]+"},
             "headers": [
-                {"name": "x-a", "stringMatch": {"prefix": "p"}},
-                {"name": "x-b", "stringMatch": {"safeRegex": {"regex": "b+"}}},
+                {"name": "x-a", "string_match": {"prefix": "p"}},
+                {"name": "x-b", "string_match": {"safe_regex": {"regex": "b+"}}},
             ],
         },
-        {"path": "/x", "headers": [{"name": ":method", "stringMatch": {"exact": "POST"}}]},
+        {"path": "/x", "headers": [{"name": ":method", "string_match": {"exact": "POST"}}]},
         {"prefix": "/"},
     ]
     assert routes[0]["route"] == {
         "cluster": f"outbound|9080|v2|{HOST}",
         "timeout": "5s",
-        "retryPolicy": {
+        "retry_policy": {
             **DEFAULT_RETRY,
-            "numRetries": 3,
-            "retryOn": "5xx,retriable-status-codes",
-            "retriableStatusCodes": [503],
-            "perTryTimeout": "2s",
+            "num_retries": 3,
+            "retry_on": "5xx,retriable-status-codes",
+            "retriable_status_codes": [503],
+            "per_try_timeout": "2s",
         },
     }
     assert routes[3]["route"] == {
-        "weightedClusters": {
+        "weighted_clusters": {
             "clusters": [
                 {"name": f"outbound|9080|v1|{HOST}", "weight": 90},
                 {"name": f"outbound|9080|v3|{HOST}", "weight": 10},
@@ -612,11 +641,11 @@ def test_gateway_listener_and_routes() -> None:
     )
     assert len(cfg.listeners) == 1
     listener = cfg.listeners[0]
-    assert listener["address"] == {"socketAddress": {"address": "127.100.1.1", "portValue": 80}}
-    assert listener["enableReusePort"] is True
-    hcm = listener["filterChains"][0]["filters"][0]["typedConfig"]
-    assert hcm["rds"]["routeConfigName"] == "http.8080"
-    assert set(hcm["accessLog"][0]["typedConfig"]["logFormat"]["jsonFormat"]) >= {
+    assert listener["address"] == {"socket_address": {"address": "127.100.1.1", "port_value": 80}}
+    assert listener["enable_reuse_port"] is True
+    hcm = listener["filter_chains"][0]["filters"][0]["typed_config"]
+    assert hcm["rds"]["route_config_name"] == "http.8080"
+    assert set(hcm["access_log"][0]["typed_config"]["log_format"]["json_format"]) >= {
         "start_time", "method", "path", "authority", "response_code", "response_flags",
         "upstream_host", "upstream_cluster", "x_request_id", "duration", "attempts",
     }  # fmt: skip
@@ -626,7 +655,7 @@ def test_gateway_listener_and_routes() -> None:
     assert vh["*:8080"]["routes"][0]["route"] == {
         "cluster": "outbound|9080||productpage.default.svc.cluster.local",
         "timeout": "0s",
-        "retryPolicy": DEFAULT_RETRY,
+        "retry_policy": DEFAULT_RETRY,
     }
 
 
@@ -699,9 +728,10 @@ def write_resources(root: str, cfg: ProxyConfig) -> None:
 
     dump(f"{root}/lds.json", "envoy.config.listener.v3.Listener", cfg.listeners)
     dump(f"{root}/cds.json", "envoy.config.cluster.v3.Cluster", cfg.clusters)
-    dump(f"{root}/rds.json", "envoy.config.route.v3.RouteConfiguration", cfg.routes)
+    for route in cfg.routes:
+        dump(f"{root}/rds/{route['name']}.json", "envoy.config.route.v3.RouteConfiguration", [route])
     for assignment in cfg.endpoints:
-        name = assignment["clusterName"].replace("|", "_")
+        name = assignment["cluster_name"].replace("|", "_")
         dump(f"{root}/eds/{name}.json", "envoy.config.endpoint.v3.ClusterLoadAssignment", [assignment])
 
 
@@ -810,7 +840,7 @@ def listener_address(admin: str, name: str) -> str:
 def paths(root: str) -> dict[str, Any]:
     return {
         "eds_path": lambda name: f"{root}/eds/{name.replace('|', '_')}.json",
-        "rds_path": f"{root}/rds.json",
+        "rds_path": lambda name: f"{root}/rds/{name}.json",  # one file per RouteConfiguration, like envoy.py
         "access_log_path": f"{root}/access.log",
     }
 
@@ -883,14 +913,14 @@ def test_real_envoy_loads_and_serves_sidecar_config(envoy: Any, backends: dict[s
     eds = assert_all_accepted(admin, cfg)
     # Envoy kept every LocalityLbEndpoints (emptied ones too) with its priority and weight.
     for assignment in cfg.endpoints:
-        loaded = eds[assignment["clusterName"]].get("endpoints", [])
+        loaded = eds[assignment["cluster_name"]].get("endpoints", [])
         assert [
             (g.get("priority", 0), g.get("load_balancing_weight"), len(g.get("lb_endpoints", []))) for g in loaded
         ] == [
-            (g.get("priority", 0), g.get("loadBalancingWeight"), len(g.get("lbEndpoints", [])))
+            (g.get("priority", 0), g.get("load_balancing_weight"), len(g.get("lb_endpoints", [])))
             for g in assignment["endpoints"]
         ], assignment[
-            "clusterName"
+            "cluster_name"
         ]
     assert [g.get("priority", 0) for g in eds[ALL]["endpoints"]] == [0, 1, 2, 3]  # failover r1->r2 for caller r1/z1
     per_cluster = {
@@ -939,16 +969,32 @@ EXACT_HOST_VS = {
 
 def test_real_envoy_serves_gateway_config(envoy: Any, backends: dict[str, int], tmp_path: Any) -> None:
     root = str(tmp_path / "gateway")
-    port = free_port("127.0.0.1")
+    port, port2 = free_port("127.0.0.1"), free_port("127.0.0.1")
+    gateway = copy.deepcopy(GATEWAY)
+    gateway["spec"]["servers"].append({"port": {"number": 8081, "name": "http2", "protocol": "HTTP"}, "hosts": ["*/*"]})
+    proxy = gateway_proxy("127.0.0.1", port)
+    proxy = Proxy(
+        **{
+            **proxy.__dict__,
+            "gateway_ports": (GatewayPort("127.0.0.1", port, 8080), GatewayPort("127.0.0.1", port2, 8081)),
+        }
+    )
+    exact_on_both = copy.deepcopy(EXACT_HOST_VS)
     cfg = build_proxy_config(
-        gateway_proxy("127.0.0.1", port),
+        proxy,
         [svc("productpage", ep("productpage-1", "r1", "z1", port=backends["productpage-1"]))],
-        IstioConfig(virtual_services=(BOOKINFO_VS, EXACT_HOST_VS), gateways=(GATEWAY,)),
+        IstioConfig(virtual_services=(BOOKINFO_VS, exact_on_both), gateways=(gateway,)),
         MeshConfig(),
         lambda _e: True,
         BLACKHOLE,
         **paths(root),
     )
+    assert sorted(r["name"] for r in cfg.routes) == ["http.8080", "http.8081"]
+    rds_files = [
+        lst["filter_chains"][0]["filters"][0]["typed_config"]["rds"]["config_source"]["path_config_source"]["path"]
+        for lst in cfg.listeners
+    ]
+    assert sorted(rds_files) == [f"{root}/rds/http.8080.json", f"{root}/rds/http.8081.json"]
     admin = envoy(cfg, root)
     assert_all_accepted(admin, cfg)
     assert listener_address(admin, f"127.0.0.1_{port}") == f"127.0.0.1:{port}"
@@ -961,4 +1007,6 @@ def test_real_envoy_serves_gateway_config(envoy: Any, backends: dict[str, int], 
     assert request(f"127.0.0.1:{port}", "/exact/1", "bookinfo.example:80")[1]["path"] == "/exact/1"
     assert request(f"127.0.0.1:{port}", "/exact/1", "other.example")[0] == 404
     assert request(f"127.0.0.1:{port}", "/productpage", "bookinfo.example")[0] == 404
-    assert len(access_log(root, "outbound|9080||productpage.default.svc.cluster.local", 3)) == 3
+    # The second port serves the same VirtualServices (bound to the Gateway, every server).
+    assert request(f"127.0.0.1:{port2}", "/productpage", "x")[1]["path"] == "/productpage"
+    assert len(access_log(root, "outbound|9080||productpage.default.svc.cluster.local", 4)) == 4

@@ -85,6 +85,7 @@ CONNECT_TIMEOUT = timedelta(seconds=10)  # Istio's default meshConfig.connectTim
 DEFAULT_RETRY_ON = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes"  # ile.md §4
 PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts"
 HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+ROOT_NAMESPACE = "istio-system"  # Istio's default meshConfig.rootNamespace
 LABEL_REGION = "topology.kubernetes.io/region"
 LABEL_ZONE = "topology.kubernetes.io/zone"
 LABEL_SUBZONE = "topology.istio.io/subzone"
@@ -122,24 +123,17 @@ class ProxyConfig:
 # proto3 JSON
 
 
-def json_name(field_name: str) -> str:
-    """protoc's ToJsonName: ``consecutive_5xx`` -> ``consecutive5xx``. betterproto2's camel casing
-    gives ``consecutive5Xx`` (and snake casing ``consecutive_5_xx``), which Envoy rejects."""
-    out = []
-    upper_next = False
-    for char in field_name.rstrip("_"):
-        if char == "_":
-            upper_next = True
-        elif upper_next:
-            out.append(char.upper())
-            upper_next = False
-        else:
-            out.append(char)
-    return "".join(out)
+def proto_name(field_name: str) -> str:
+    """The proto field name of a betterproto2 attribute (keyword clashes get a trailing "_")."""
+    return field_name.rstrip("_")
 
 
 def to_json(message: betterproto2.Message) -> dict:
-    return message.to_dict(casing=json_name)  # type: ignore[arg-type]
+    """Proto3 JSON with the proto field names (``cluster_name``, ``consecutive_5xx``), which Envoy's
+    JSON parser accepts like the lowerCamel names; envoy.py reads ``cluster_name``. Not
+    betterproto2's own casings: its camel gives ``consecutive5Xx`` and its snake
+    ``consecutive_5_xx``, both rejected by Envoy (protoc's JSON name is ``consecutive5xx``)."""
+    return message.to_dict(casing=proto_name)  # type: ignore[arg-type]
 
 
 def pack(message: betterproto2.Message) -> ProtoAny:
@@ -216,9 +210,12 @@ def _host_matches(pattern: str, host: str) -> bool:
 
 
 def find_destination_rule(service: Service, proxy: Proxy, istio: IstioConfig) -> dict | None:
-    """The DR for a service as Istio picks it: the caller's namespace first, then the service's
-    namespace, then any other; exact host before wildcard; oldest first.
-    UNCONFIRMED simplification: Istio also merges several DRs of one host and honours exportTo."""
+    """The DR for a service as Istio's PushContext.destinationRule picks it: the caller's namespace
+    (unless it is the root namespace), then the service's namespace, then the root namespace
+    (istio-system); DRs in other namespaces do not apply. Within one namespace the exact host
+    beats a wildcard, then the oldest wins.
+    UNCONFIRMED simplifications: Istio merges several DRs of one host and honours exportTo and
+    workloadSelector; ASM's root namespace is assumed to be istio-system like Istio's default."""
     candidates = []
     for dr in istio.destination_rules:
         spec = dr.get("spec") or {}
@@ -226,8 +223,15 @@ def find_destination_rule(service: Service, proxy: Proxy, istio: IstioConfig) ->
         host = resolve_host(str(spec.get("host") or ""), ns)
         if not _host_matches(host, service.hostname):
             continue
-        ns_rank = 0 if ns == proxy.namespace else 1 if ns == service.namespace else 2
-        candidates.append(((ns_rank, 0 if host == service.hostname else 1, _meta(dr)), dr))
+        if ns == proxy.namespace and ns != ROOT_NAMESPACE:
+            ns_rank = 0
+        elif ns == service.namespace:
+            ns_rank = 1
+        elif ns == ROOT_NAMESPACE:
+            ns_rank = 2
+        else:
+            continue
+        candidates.append(((ns_rank, 0 if host == service.hostname else 1, -len(host), _meta(dr)), dr))
     if not candidates:
         return None
     return min(candidates, key=lambda item: item[0])[1]
@@ -826,11 +830,20 @@ def gateway_route_config(
 
 
 def http_listener(
-    name: str, host: str, port: int, route_name: str, rds_path: str, access_log_path: str, reuse: bool
+    name: str,
+    host: str,
+    port: int,
+    route_name: str,
+    rds_path: str | Callable[[str], str],
+    access_log_path: str,
+    reuse: bool,
 ) -> Listener:
     hcm = HttpConnectionManager(
         stat_prefix=name,
-        rds=Rds(config_source=config_source(rds_path), route_config_name=route_name),
+        rds=Rds(
+            config_source=config_source(rds_path(route_name) if callable(rds_path) else rds_path),
+            route_config_name=route_name,
+        ),
         http_filters=[HttpFilter(name="envoy.filters.http.router", typed_config=pack(Router()))],
         access_log=[
             AccessLog(
@@ -867,9 +880,14 @@ def build_proxy_config(
     reachable: Callable[[Endpoint], bool],
     blackhole: tuple[str, int],
     eds_path: Callable[[str], str],
-    rds_path: str,
+    rds_path: str | Callable[[str], str],
     access_log_path: str,
 ) -> ProxyConfig:
+    """The Envoy resources for ``proxy`` (see the module doc and issue11-interfaces.md).
+
+    ``rds_path`` is the RDS file, or (as envoy.py and manager.py pass it) a function of the route
+    config name giving one file per RouteConfiguration: Envoy's RDS subscription takes exactly one
+    resource per file, so a gateway with several ports needs the function form."""
     services = sorted(services, key=lambda s: (s.namespace, s.name))
     config = ProxyConfig()
 
