@@ -1011,3 +1011,44 @@ def test_real_envoy_serves_gateway_config(envoy: Any, backends: dict[str, int], 
     # The second port serves the same VirtualServices (bound to the Gateway, every server).
     assert request(f"127.0.0.1:{port2}", "/productpage", "x")[1]["path"] == "/productpage"
     assert len(access_log(root, "outbound|9080||productpage.default.svc.cluster.local", 4)) == 4
+
+
+def test_real_envoy_fails_over_to_the_next_priority(envoy: Any, backends: dict[str, int], tmp_path: Any) -> None:
+    """Caller r1/z1; its only r1 endpoint is unreachable. With OD (consecutive5xxErrors 1,
+    maxEjectionPercent 100) the first connect failure ejects it, priority 0 has no healthy host left
+    and every call lands in r2 (priority 1); panic is off (minHealthPercent unset = 0)."""
+    root = str(tmp_path / "failover")
+    reviews = [
+        ep("reviews-a", "r1", "z1", port=1),
+        ep("reviews-b", "r2", "z1", port=backends["reviews-b"]),
+        ep("reviews-c", "r3", "z1", port=backends["reviews-c"]),
+    ]
+    dr = dest_rule(trafficPolicy={"outlierDetection": OD})
+    mesh = MeshConfig({"failover": [{"from": "r1", "to": "r2"}]})
+    cfg = build_proxy_config(
+        sidecar(),
+        [svc("reviews", *reviews)],
+        IstioConfig(destination_rules=(dr,)),
+        mesh,
+        lambda e: e.pod != "reviews-a",
+        BLACKHOLE,
+        **paths(root),
+    )
+    assert [(r["key"], r["priority"]) for r in cfg.summary[ALL]] == [
+        ("c1/default/reviews-a", 0),
+        ("c1/default/reviews-b", 1),
+        ("c1/default/reviews-c", 2),
+    ]
+    admin = envoy(cfg, root)
+    assert_all_accepted(admin, cfg)
+    outbound = listener_address(admin, "outbound")
+    pods = [request(outbound, f"/reviews/{i}", "reviews:9080") for i in range(20)]
+    assert {status for status, _body in pods} == {200}
+    assert {body["pod"] for _status, body in pods} == {"reviews-b"}
+    hosts = {
+        c["name"]: c.get("host_statuses", [])
+        for c in json.loads(admin_get(admin, "/clusters?format=json"))["cluster_statuses"]
+    }
+    ejected = [h for h in hosts[ALL] if h["health_status"].get("failed_outlier_check")]
+    assert [h["address"]["socket_address"]["port_value"] for h in ejected] == [BLACKHOLE[1]]
+    assert stats(admin)[f"cluster.{ALL}.outlier_detection.ejections_active"] == 1
