@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -28,7 +27,6 @@ from test_kube_controllers import (  # noqa: F401  (fixtures)
     get,
     join,
     mesh,
-    namespace,
     net,
     tick,
     update,
@@ -38,7 +36,14 @@ from geomesh_emulator.server import Emulator
 
 IMAGE = "docker.io/istio/examples-bookinfo-{}-{}:1.19.1"
 SERVED_BY = re.compile(r"Reviews served by:</dt>\s*<u>([^<]+)</u>")
-APPS = [("productpage", "v1"), ("details", "v1"), ("ratings", "v1"), ("reviews", "v1"), ("reviews", "v2"), ("reviews", "v3")]
+APPS = [
+    ("productpage", "v1"),
+    ("details", "v1"),
+    ("ratings", "v1"),
+    ("reviews", "v1"),
+    ("reviews", "v2"),
+    ("reviews", "v3"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -112,18 +117,25 @@ def running(pid: int) -> bool:
 
 
 @pytest.fixture
-def bookinfo(emu, asm_client, cluster, mesh):
+def bookinfo(emu, asm_client, cluster, mesh):  # noqa: F811  (the imported fixtures)
     """Bookinfo in one injected cluster, its gateway (2 replicas) and routing in the mesh."""
     cid = cluster
     join(emu, asm_client, mesh, cid)
     tick(emu, cid)
-    create(emu, cid, namespace("default", **{"istio-injection": "enabled"}))
+    update(
+        emu,
+        cid,
+        "",
+        "namespaces",
+        None,
+        "default",
+        lambda ns: ns["metadata"].setdefault("labels", {}).update({"istio-injection": "enabled"}),
+    )
     for service in ("productpage", "details", "ratings", "reviews"):
         create(emu, cid, bookinfo_service(service))
     for service, version in APPS:
         create(emu, cid, bookinfo_deployment(service, version))
     create(emu, mesh, gateway_cr("ingressgateway", [cid]))
-    create(emu, mesh, namespace("default"))
     create(
         emu,
         mesh,
@@ -154,6 +166,8 @@ def bookinfo(emu, asm_client, cluster, mesh):
             },
         ),
     )
+    tick(emu, mesh)
+    tick(emu, cid)  # the gateway's Deployment and Service made in the cluster
     emu.advance_clock(300)  # Pods started, the gateway Service has its address
 
     def up():

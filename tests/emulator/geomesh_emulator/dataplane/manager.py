@@ -35,7 +35,6 @@ import json
 import os
 import random
 import re
-import socket
 import sys
 import threading
 import time
@@ -170,7 +169,6 @@ class DataPlane:
         self._faults: dict[str, int] = {}
         self._pods: dict[str, dict[str, Any]] = {}
         self._blackhole: tuple[str, int] | None = None
-        self._blackhole_sock: socket.socket | None = None
         self._last_ticks: dict[str, float] = {}
         self._last_full = 0.0
         self._last_generation = -1
@@ -202,21 +200,17 @@ class DataPlane:
             self.supervisor.stop_all()
         if self.apps is not None:
             self.apps.stop_all()
-        if self._blackhole_sock is not None:
-            self._blackhole_sock.close()
-            self._blackhole_sock = None
 
     def poke(self) -> None:
         """Look at the state now (after a write), not at the next period."""
         self._wake.set()
 
     def _reserve_blackhole(self) -> tuple[str, int]:
-        """A loopback port that is bound but never listened on: connecting to it is refused, and no
-        other process can take it while the emulator runs."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._blackhole_sock = sock
-        return ("127.0.0.1", int(sock.getsockname()[1]))
+        """Where unreachable endpoints point: ``127.<block>.255.<1 + n>:9`` (translate.py adds the
+        endpoint's index to the address, as Envoy keeps one host per address). The block is this
+        emulator's own (loopback.py) and its ``.255`` network is never a LoadBalancer network, so
+        nothing listens there and connecting is refused at once."""
+        return (f"127.{self.emulator.loopback.block}.255.1", 9)
 
     def _run(self) -> None:
         while not self._stop.is_set():

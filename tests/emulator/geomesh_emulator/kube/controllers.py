@@ -1602,7 +1602,8 @@ def _lb_net(view: Any) -> int:
     n = store.meta_get(LB_NET_META + view.server_id)
     if n is None:
         n = int(store.meta_get(LB_NEXT_META, 1) or 1)
-        store.meta_put(LB_NEXT_META, n + 1)
+        # 1-254: the .255 network of the block is the data plane's unreachable-endpoint addresses
+        store.meta_put(LB_NEXT_META, n % 254 + 1)
         store.meta_put(LB_NET_META + view.server_id, n)
     return int(n)
 

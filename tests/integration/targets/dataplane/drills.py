@@ -84,7 +84,11 @@ class Drills:
             config_file=os.path.join(kube_dir, "%s-mesh.kubeconfig" % prefix)
         )
         meshes = self.mesh_api.describe_service_meshes(mesh_models.DescribeServiceMeshesRequest()).body
-        ids = [m.service_mesh_info.service_mesh_id for m in meshes.service_meshes if m.service_mesh_info.name == prefix + "-mesh"]
+        ids = [
+            m.service_mesh_info.service_mesh_id
+            for m in meshes.service_meshes
+            if m.service_mesh_info.name == prefix + "-mesh"
+        ]
         if len(ids) != 1:
             fail("mesh %s-mesh: found %r" % (prefix, ids))
         self.mesh_id = ids[0]
@@ -93,7 +97,9 @@ class Drills:
 
     # -- the emulator's data plane -------------------------------------------------------------
     def status(self, live=False):
-        with urllib.request.urlopen(self.url + "/_emulator/dataplane" + ("?live=true" if live else ""), timeout=30) as r:
+        with urllib.request.urlopen(
+            self.url + "/_emulator/dataplane" + ("?live=true" if live else ""), timeout=30
+        ) as r:
             return json.loads(r.read().decode())
 
     def post(self, path, body):
@@ -180,11 +186,15 @@ class Drills:
         body = [{"op": "add" if policy is not None else "remove", "path": "/spec/trafficPolicy"}]
         if policy is not None:
             body[0]["value"] = policy
-        current = api.get_namespaced_custom_object("networking.istio.io", "v1beta1", "default", "destinationrules", "reviews")
+        current = api.get_namespaced_custom_object(
+            "networking.istio.io", "v1beta1", "default", "destinationrules", "reviews"
+        )
         if policy is None and "trafficPolicy" not in current["spec"]:
             return
         api.api_client.set_default_header("Content-Type", "application/json-patch+json")
-        api.patch_namespaced_custom_object("networking.istio.io", "v1beta1", "default", "destinationrules", "reviews", body)
+        api.patch_namespaced_custom_object(
+            "networking.istio.io", "v1beta1", "default", "destinationrules", "reviews", body
+        )
 
     def scale_reviews(self, region, replicas):
         apps = kube_client.AppsV1Api(self.kube[region])
@@ -195,7 +205,11 @@ class Drills:
         """The priority of each reviews locality in the cn-hangzhou productpage sidecar's config."""
         proxies, _apps = self.mine(self.status())
         for proxy in proxies:
-            if proxy["kind"] == "sidecar" and proxy["pod"].startswith("productpage") and proxy["locality"]["region"] == HZ:
+            if (
+                proxy["kind"] == "sidecar"
+                and proxy["pod"].startswith("productpage")
+                and proxy["locality"]["region"] == HZ
+            ):
                 for name, hosts in proxy["endpoints"].items():
                     if name.startswith("outbound|9080||reviews."):
                         return {h["region"]: h["priority"] for h in hosts}
@@ -209,8 +223,16 @@ class Drills:
         if not http:
             fail("the %s gateway has no port 80: %r" % (HZ, gateways[HZ]["gateway_ports"]))
         self.gateway = "%s:%d" % (http[0]["address"], http[0]["port"])
-        say("proxies: %d Envoys for 2 regions (%d sidecars, %d gateways); %d backends; gateway %s"
-            % (len(proxies), len([p for p in proxies if p["kind"] == "sidecar"]), len(gateways), len(apps), self.gateway))
+        say(
+            "proxies: %d Envoys for 2 regions (%d sidecars, %d gateways); %d backends; gateway %s"
+            % (
+                len(proxies),
+                len([p for p in proxies if p["kind"] == "sidecar"]),
+                len(gateways),
+                len(apps),
+                self.gateway,
+            )
+        )
         self.wait("the first page", lambda: self.get_page()[0], 60)
         self.even()
         self.failover_scale()
@@ -234,8 +256,10 @@ class Drills:
             if stars != (0 if version == "v1" else 2):
                 fail("even: a page served by %s has %d full-stars lines" % (pod, stars))
         low, high = bound(n, 1 / 3)
-        say("even: %d requests in %.1f s (%.1f ms each): v1:v2:v3 = %d:%d:%d (each accepted in %d-%d)"
-            % (n, took, 1000 * took / n, versions["v1"], versions["v2"], versions["v3"], low, high))
+        say(
+            "even: %d requests in %.1f s (%.1f ms each): v1:v2:v3 = %d:%d:%d (each accepted in %d-%d)"
+            % (n, took, 1000 * took / n, versions["v1"], versions["v2"], versions["v3"], low, high)
+        )
         if not all(low <= c <= high for c in versions.values()):
             fail("even: v1:v2:v3 outside the bound")
 
@@ -271,17 +295,32 @@ class Drills:
         hz_after = [e[0] for e in after if e[2] == HZ]
         switch = max(hz_after) if hz_after else 0.0
         tail = [e for e in after if e[0] > switch]
-        say("%s: %d requests before (%d from %s), %d after the change: %d failed (%s), last one served in %s at +%.3f s, "
+        say(
+            "%s: %d requests before (%d from %s), %d after the change: %d failed (%s), last one served in %s at +%.3f s, "
             "then %d all from %s"
-            % (name, len(before), len([e for e in before if e[2] == HZ]), HZ, len(after), len(failed),
-               "; ".join(sorted({e[3] for e in failed})) or "-", HZ, switch, len(tail), SH))
+            % (
+                name,
+                len(before),
+                len([e for e in before if e[2] == HZ]),
+                HZ,
+                len(after),
+                len(failed),
+                "; ".join(sorted({e[3] for e in failed})) or "-",
+                HZ,
+                switch,
+                len(tail),
+                SH,
+            )
+        )
         if len(failed) > max_failed:
             fail("%s: %d failed requests (at most %d accepted)" % (name, len(failed), max_failed))
         if len(tail) < 20 or any(e[2] != SH or not e[1] for e in tail):
             fail("%s: after the switch not every request was served from %s" % (name, SH))
 
     def failover(self):
-        self.mesh_feature(locality_load_balancing=True, locality_lbconf=json.dumps({"failover": [{"from": HZ, "to": SH}]}))
+        self.mesh_feature(
+            locality_load_balancing=True, locality_lbconf=json.dumps({"failover": [{"from": HZ, "to": SH}]})
+        )
         self.reviews_policy({"outlierDetection": OUTLIER})
         self.wait("failover priorities", lambda: self.hz_reviews_priority() == {HZ: 0, SH: 1}, 60)
 
@@ -291,7 +330,9 @@ class Drills:
         log = self.load(
             3.0,
             lambda: self.scale_reviews(HZ, 0),
-            lambda: not [a for a in self.mine(self.status())[1] if a["labels"].get("app") == "reviews" and a["region"] == HZ],
+            lambda: not [
+                a for a in self.mine(self.status())[1] if a["labels"].get("app") == "reviews" and a["region"] == HZ
+            ],
         )
         self.report("failover (reviews in %s scaled to 0)" % HZ, log, 0)
         self.scale_reviews(HZ, 1)
@@ -347,8 +388,10 @@ class Drills:
         # cn-hangzhou sends 10% of its calls to cn-shanghai: p = 0.9 * 0.1 + 0.1 * 0.5
         p = 0.9 * 0.1 + 0.1 * 0.5
         low, high = bound(n, p)
-        say("distribution 90/10 from %s: %d of %d pages served by reviews in %s (expected %.0f, accepted %d-%d)"
-            % (HZ, remote, n, SH, n * p, low, high))
+        say(
+            "distribution 90/10 from %s: %d of %d pages served by reviews in %s (expected %.0f, accepted %d-%d)"
+            % (HZ, remote, n, SH, n * p, low, high)
+        )
         if not low <= remote <= high:
             fail("distribution: remote share outside the bound")
         self.mesh_feature(locality_load_balancing=False)
@@ -364,7 +407,9 @@ class Drills:
         revoked = []
         for group in groups.security_groups.security_group:
             attr = ecs.describe_security_group_attribute(
-                ecs_models.DescribeSecurityGroupAttributeRequest(region_id=SH, security_group_id=group.security_group_id)
+                ecs_models.DescribeSecurityGroupAttributeRequest(
+                    region_id=SH, security_group_id=group.security_group_id
+                )
             ).body
             for perm in attr.permissions.permission:
                 if (perm.description or "").startswith("geomesh:peer-pods:") and perm.source_cidr_ip.startswith("10."):
@@ -391,8 +436,10 @@ class Drills:
         results = self.pages(40)
         failed = [r for r in results if not r[0]]
         served_remote = [r for r in results if r[0]]
-        say("broken network (%s's rule for %s's Pods revoked, reviews in %s at 0): %d of %d pages without reviews "
-            "(endpoints unreachable: %s)" % (SH, HZ, HZ, len(failed), len(results), ", ".join(sorted(codes))))
+        say(
+            "broken network (%s's rule for %s's Pods revoked, reviews in %s at 0): %d of %d pages without reviews "
+            "(endpoints unreachable: %s)" % (SH, HZ, HZ, len(failed), len(results), ", ".join(sorted(codes)))
+        )
         # the gateway in cn-hangzhou cannot reach productpage in cn-shanghai either: every page goes
         # through productpage in cn-hangzhou, which reaches no reviews Pod
         if served_remote:
