@@ -191,6 +191,10 @@ def test_bookinfo_served_through_the_gateway_and_sidecars(emu, bookinfo):
     gateways = [p for p in st["proxies"] if p["kind"] == "gateway"]
     assert {g["gateway_ports"][0]["address"] for g in gateways} == {bookinfo["gateway"].split(":")[0]}
     assert bookinfo["gateway"].startswith(f"127.{emu.loopback.block}.")
+    # two watched files per Envoy (LDS, CDS): each watch is an inotify instance, 128 per user by default
+    for pid in envoy_pids(emu):
+        fds = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        assert 1 <= fds.count("anon_inode:inotify") <= 2
     seen = {}
     for _i in range(30):
         body = page(bookinfo["gateway"])

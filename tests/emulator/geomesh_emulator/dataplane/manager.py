@@ -532,6 +532,7 @@ class DataPlane:
                     eds_path=paths["eds"],
                     rds_path=paths["rds"],
                     access_log_path=paths["access_log"],
+                    inline=True,  # two watched files per Envoy, not one per cluster (translate.py)
                 )
                 info = self.supervisor.ensure(proxy_id, proxy.locality.as_dict(), config)
                 self._fingerprints[proxy_id] = fingerprint

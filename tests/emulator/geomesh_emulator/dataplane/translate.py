@@ -494,7 +494,15 @@ _LB_POLICY = {
 }
 
 
-def build_cluster(name: str, policy: Mapping[str, Any], weighted: bool, eds_file: str) -> Cluster:
+def build_cluster(
+    name: str,
+    policy: Mapping[str, Any],
+    weighted: bool,
+    eds_file: str,
+    load_assignment: ClusterLoadAssignment | None = None,
+) -> Cluster:
+    """An EDS cluster reading ``eds_file``; with ``load_assignment``, a STATIC cluster holding it
+    (``build_proxy_config(inline=True)``)."""
     lb = policy.get("loadBalancer") or {}
     pool = policy.get("connectionPool") or {}
     http_pool = pool.get("http") or {}
@@ -509,8 +517,6 @@ def build_cluster(name: str, policy: Mapping[str, Any], weighted: bool, eds_file
     )
     cluster = Cluster(
         name=name,
-        type=ClusterDiscoveryType.EDS,
-        eds_cluster_config=ClusterEdsClusterConfig(eds_config=config_source(eds_file), service_name=name),
         connect_timeout=(
             parse_duration(tcp_pool["connectTimeout"]) if tcp_pool.get("connectTimeout") else CONNECT_TIMEOUT
         ),
@@ -518,6 +524,12 @@ def build_cluster(name: str, policy: Mapping[str, Any], weighted: bool, eds_file
         lb_policy=_LB_POLICY.get(str(lb.get("simple") or ""), ClusterLbPolicy.LEAST_REQUEST),
         circuit_breakers=CircuitBreakers(thresholds=[thresholds]),
     )
+    if load_assignment is not None:
+        cluster.type = ClusterDiscoveryType.STATIC
+        cluster.load_assignment = load_assignment
+    else:
+        cluster.type = ClusterDiscoveryType.EDS
+        cluster.eds_cluster_config = ClusterEdsClusterConfig(eds_config=config_source(eds_file), service_name=name)
     common = ClusterCommonLbConfig()
     use_common = False
     od = policy.get("outlierDetection")
@@ -842,13 +854,12 @@ def http_listener(
     rds_path: str | Callable[[str], str],
     access_log_path: str,
     reuse: bool,
+    route_config: RouteConfiguration | None = None,
 ) -> Listener:
+    """With ``route_config`` the routes are inline (``build_proxy_config(inline=True)``), else RDS
+    from ``rds_path``."""
     hcm = HttpConnectionManager(
         stat_prefix=name,
-        rds=Rds(
-            config_source=config_source(rds_path(route_name) if callable(rds_path) else rds_path),
-            route_config_name=route_name,
-        ),
         http_filters=[HttpFilter(name="envoy.filters.http.router", typed_config=pack(Router()))],
         access_log=[
             AccessLog(
@@ -862,6 +873,13 @@ def http_listener(
             )
         ],
     )
+    if route_config is not None:
+        hcm.route_config = route_config
+    else:
+        hcm.rds = Rds(
+            config_source=config_source(rds_path(route_name) if callable(rds_path) else rds_path),
+            route_config_name=route_name,
+        )
     listener = Listener(
         name=name,
         address=_socket(host, port),
@@ -887,8 +905,16 @@ def build_proxy_config(
     eds_path: Callable[[str], str],
     rds_path: str | Callable[[str], str],
     access_log_path: str,
+    inline: bool = False,
 ) -> ProxyConfig:
     """The Envoy resources for ``proxy`` (see the module doc and issue11-interfaces.md).
+
+    ``inline``: endpoints inside STATIC clusters and routes inside the listeners, so an Envoy
+    watches two files (LDS, CDS) instead of one per cluster and route configuration: every file
+    watch costs an inotify instance, and a machine allows 128 per user by default
+    (fs.inotify.max_user_instances), which a few dozen Envoys with an EDS file per cluster exhaust
+    (Envoy then aborts in its inotify watcher). An endpoint change then replaces that cluster (its
+    outlier detection state starts over); unchanged clusters keep theirs.
 
     ``rds_path`` is the RDS file, or (as envoy.py and manager.py pass it) a function of the route
     config name giving one file per RouteConfiguration: Envoy's RDS subscription takes exactly one
@@ -916,9 +942,12 @@ def build_proxy_config(
                 groups, weighted = locality_groups(
                     proxy, endpoints, setting, policy.get("outlierDetection") is not None
                 )
-                config.clusters.append(to_json(build_cluster(name, policy, weighted, eds_path(name))))
                 assignment, summary = build_load_assignment(name, groups, reachable, blackhole, index)
-                config.endpoints.append(to_json(assignment))
+                if inline:
+                    config.clusters.append(to_json(build_cluster(name, policy, weighted, "", assignment)))
+                else:
+                    config.clusters.append(to_json(build_cluster(name, policy, weighted, eds_path(name))))
+                    config.endpoints.append(to_json(assignment))
                 config.summary[name] = summary
 
     if proxy.kind == "gateway":
@@ -936,6 +965,7 @@ def build_proxy_config(
             if not bound:
                 continue
             route_name = f"http.{gport.target_port}"
+            routes = gateway_route_config(gport.target_port, bound, services, istio, mesh)
             config.listeners.append(
                 to_json(
                     http_listener(
@@ -946,15 +976,22 @@ def build_proxy_config(
                         rds_path,
                         access_log_path,
                         True,
+                        routes if inline else None,
                     )
                 )
             )
-            if gport.target_port not in done_routes:
+            if not inline and gport.target_port not in done_routes:
                 done_routes.add(gport.target_port)
-                config.routes.append(to_json(gateway_route_config(gport.target_port, bound, services, istio, mesh)))
+                config.routes.append(to_json(routes))
     else:
+        routes = sidecar_route_config(proxy, services, istio, mesh)
         config.listeners.append(
-            to_json(http_listener("outbound", "127.0.0.1", 0, "outbound", rds_path, access_log_path, False))
+            to_json(
+                http_listener(
+                    "outbound", "127.0.0.1", 0, "outbound", rds_path, access_log_path, False, routes if inline else None
+                )
+            )
         )
-        config.routes.append(to_json(sidecar_route_config(proxy, services, istio, mesh)))
+        if not inline:
+            config.routes.append(to_json(routes))
     return config
