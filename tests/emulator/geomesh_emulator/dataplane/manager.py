@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..server import Emulator
 
 PERIOD = 0.2  # seconds between two looks at the state
-TICK_EVERY = 0.5  # seconds between two controller runs per API server (Pods start without API traffic)
+TICK_EVERY = 1.0  # seconds between two controller runs per mesh API server (Pods start without API traffic)
 FULL_EVERY = 1.0  # re-derive even without a store change (lifecycles and visibility move with the clock)
 BOOKINFO_IMAGE = re.compile(r"examples-bookinfo-(productpage|details|reviews|ratings)-(v\d+)")
 ISTIO_NS = "istio-system"
@@ -170,10 +170,12 @@ class DataPlane:
         self._pods: dict[str, dict[str, Any]] = {}
         self._blackhole: tuple[str, int] | None = None
         self._last_ticks: dict[str, float] = {}
+        self._servers: set[str] = set()  # the API servers of the meshes and their member clusters
         self._last_full = 0.0
         self._last_generation = -1
         self.errors: list[str] = []
         self.syncs = 0
+        self.timing: dict[str, float] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> "DataPlane":
@@ -230,6 +232,8 @@ class DataPlane:
 
         now = time.monotonic()
         for server_id in list(self.emulator.kube.urls()):
+            if server_id not in self._servers:
+                continue  # not a mesh nor a member cluster: nothing of the data plane's
             if now - self._last_ticks.get(server_id, 0.0) >= TICK_EVERY:
                 self._last_ticks[server_id] = now
                 try:
@@ -246,6 +250,8 @@ class DataPlane:
         self._last_generation = generation
         self._last_full = now
         snap = self._read()
+        self._servers = set(snap.meshes) | set(snap.cluster_mesh)
+        read_s = time.monotonic() - now
         self._converge_apps(snap)
         self._converge_proxies(snap)
         # as Kubernetes takes a terminating Pod out of the endpoints first: the backends of Pods that
@@ -253,6 +259,7 @@ class DataPlane:
         self._stop_gone_apps(snap)
         with self._lock:
             self.syncs += 1
+            self.timing = {"read_s": round(read_s, 4), "sync_s": round(time.monotonic() - now, 4)}
 
     # -- reading the state -------------------------------------------------------------------------
     def _read(self) -> _Snapshot:
@@ -412,7 +419,11 @@ class DataPlane:
                 )
 
     def _reachability(self, ctx: Any, snap: _Snapshot, ends: dict[str, dict[str, Any]], mesh_id: str) -> None:
-        """For every proxy and every app Pod of another cluster of its mesh: the routing model's verdict."""
+        """For every proxy and every app Pod of another cluster of its mesh: the routing model's
+        verdict. Walked once per pair of nodes (with the first such Pods' addresses): routes and
+        security group rules select Pod CIDRs (a node's Flannel slice, a Terway vSwitch), so Pods
+        of one node fare alike (UNCONFIRMED for a rule naming a single Pod address)."""
+        walked: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         for proxy in snap.proxies:
             if snap.cluster_mesh.get(proxy.cluster_id) != mesh_id:
                 continue
@@ -422,7 +433,10 @@ class DataPlane:
                 dst = ends.get(dst_key)
                 if src is None or dst is None or dst["cluster_id"] == proxy.cluster_id:
                     continue
-                snap.reach[(src_key, dst_key)] = routing.path_between(ctx, src, dst)
+                pair = (src["cluster_id"], src["node"], dst["cluster_id"], dst["node"])
+                if pair not in walked:
+                    walked[pair] = routing.path_between(ctx, src, dst)
+                snap.reach[(src_key, dst_key)] = walked[pair]
 
     # -- converging --------------------------------------------------------------------------------
     def _converge_apps(self, snap: _Snapshot) -> None:
@@ -654,4 +668,11 @@ class DataPlane:
                     "fault": self._faults.get(key),
                 }
             )
-        return {"enabled": True, "syncs": self.syncs, "proxies": proxies, "apps": apps, "errors": errors}
+        return {
+            "enabled": True,
+            "syncs": self.syncs,
+            "last_sync": dict(self.timing),
+            "proxies": proxies,
+            "apps": apps,
+            "errors": errors,
+        }
