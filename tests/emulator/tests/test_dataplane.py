@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 from conftest import wait_for
-from test_kube_controllers import (  # noqa: F401  (fixtures)
+from test_kube_controllers import (  # noqa: F401  # pylint: disable=unused-import
     asm_client,
     cluster,
     create,

@@ -892,8 +892,10 @@ def test_real_envoy_loads_and_serves_sidecar_config(envoy: Any, backends: dict[s
         },
         subsets=[
             {"name": "v1", "labels": {"version": "v1"}, "trafficPolicy": {"outlierDetection": rich_od}},
-            {"name": "v2", "labels": {"version": "v2"}, "trafficPolicy": {"loadBalancer": {"simple": "RANDOM", "localityLbSetting": {"distribute": [{"from": "*", "to": {"r1": 100}}]}}}},
-            {"name": "v3", "labels": {"version": "v3"}, "trafficPolicy": {"loadBalancer": {"localityLbSetting": {"failoverPriority": ["topology.istio.io/cluster", "version=v3"]}}}},
+            {"name": "v2", "labels": {"version": "v2"}, "trafficPolicy": {"loadBalancer": {
+                "simple": "RANDOM", "localityLbSetting": {"distribute": [{"from": "*", "to": {"r1": 100}}]}}}},
+            {"name": "v3", "labels": {"version": "v3"}, "trafficPolicy": {"loadBalancer": {
+                "localityLbSetting": {"failoverPriority": ["topology.istio.io/cluster", "version=v3"]}}}},
         ],
     )  # fmt: skip
     services = [
