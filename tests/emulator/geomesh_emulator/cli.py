@@ -125,6 +125,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         delay_scale=args.delay_scale,
         faults=faults,
         keys=_keys_from_file(args.keys),
+        dataplane=args.dataplane,
     )
     emu.start()
     _write_private(os.path.join(state_dir, PID_FILE), f"{os.getpid()}\n")
@@ -171,6 +172,7 @@ def _start_daemon(args: argparse.Namespace, state_dir: str) -> int:
     ]
     if args.delay_scale is not None:
         cmd += ["--delay-scale", str(args.delay_scale)]
+    cmd += ["--dataplane" if args.dataplane else "--no-dataplane"]
     if args.faults:
         cmd += ["--faults", os.path.abspath(args.faults)]
     if args.keys:
@@ -247,6 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--faults", default=None, help="fault profile JSON file")
     start.add_argument("--keys", default=None, help="JSON list of access keys (access_key_id, access_key_secret, ...)")
     start.add_argument("--daemon", action="store_true", help="run in the background; return once healthy")
+    start.add_argument(
+        "--dataplane",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("GEOMESH_EMULATOR_DATAPLANE", "true").lower() not in ("0", "false", "no"),
+        help="run real Envoys and Bookinfo-like backends for the emulated gateways and Pods "
+        "(default on; env GEOMESH_EMULATOR_DATAPLANE)",
+    )
     start.add_argument(
         "--exit-with-pid",
         type=int,

@@ -436,18 +436,35 @@ def _pod_sample_flannel(node: dict[str, Any]) -> str | None:
 
 
 def _pod_sample_terway(ctx, cluster: dict[str, Any], node: dict[str, Any], index: int) -> str | None:
-    """UNCONFIRMED stand-in until real Pods exist (issue 10): Terway Pod IPs come from the pod
-    vSwitch of the node's zone (ASM CIDR planning page); the emulator takes the ``index``-th
-    address counted down from the top of that vSwitch."""
+    """UNCONFIRMED stand-in where no Pod runs yet: Terway Pod IPs come from the pod vSwitch of the
+    node's zone (ASM CIDR planning page); the sample is the address the Kubernetes emulation hands
+    the ``index``-th Pod of that zone (kube/controllers.py ``_alloc_pod_ip``: from the top down,
+    leaving out the last three addresses and the broadcast address)."""
     for vsw_id in cluster.get("_pod_vswitch_ids") or []:
         vsw = ctx.store.get("vswitch", vsw_id)
         if vsw and vsw.get("ZoneId") == node.get("zone_id"):
-            return str(_net(vsw["CidrBlock"]).broadcast_address - 2 - index)
+            net = _net(vsw["CidrBlock"])
+            return str(net.network_address + net.num_addresses - 5 - index)
     return None
 
 
+def _running_pods(ctx, cluster_id: str) -> list[tuple[str, str]]:
+    """``(pod IP, node name)`` of the cluster's Pods in the Kubernetes emulation (kube/)."""
+    out = []
+    for rid, doc in ctx.raw_store.raw_list(f"k8s/{cluster_id}"):
+        if not rid.startswith("|pods|"):
+            continue
+        obj = doc.get("object") or {}
+        ip = (obj.get("status") or {}).get("podIP")
+        node = (obj.get("spec") or {}).get("nodeName")
+        if ip and node and ip != (obj.get("status") or {}).get("hostIP"):
+            out.append((ip, node))
+    return out
+
+
 def _endpoints(ctx) -> list[dict[str, Any]]:
-    """Node and sample Pod addresses with internal fields (``_node``, ``_cluster``)."""
+    """Node addresses, the running Pods' addresses and one sample Pod address per node (where no
+    Pod has it), with internal fields (``_node``, ``_cluster``)."""
     from .products import cs
 
     out = []
@@ -459,12 +476,24 @@ def _endpoints(ctx) -> list[dict[str, Any]]:
             "vpc_id": cl.get("vpc_id", ""),
         }
         terway = cl.get("_network_plugin") != "flannel"
-        for i, node in enumerate(cs.cluster_nodes(cl, ctx.now())):
+        nodes = cs.cluster_nodes(cl, ctx.now())
+        by_name = {n["node_name"]: n for n in nodes}
+        pods = [(ip, by_name[name]) for ip, name in _running_pods(ctx, cl["cluster_id"]) if name in by_name]
+        taken = {ip for ip, _node in pods}
+        zone_index: dict[str, int] = {}
+        for node in nodes:
             common = {**base, "node": node["node_name"], "_node": node, "_cluster": cl}
             out.append({"ip": node["ip"], "kind": "node", **common})
-            pod = _pod_sample_terway(ctx, cl, node, i) if terway else _pod_sample_flannel(node)
-            if pod:
+            if terway:
+                index = zone_index.get(node.get("zone_id"), 0)
+                zone_index[node.get("zone_id")] = index + 1
+                pod = _pod_sample_terway(ctx, cl, node, index)
+            else:
+                pod = _pod_sample_flannel(node)
+            if pod and pod not in taken:
                 out.append({"ip": pod, "kind": "pod", **common})
+        for ip, node in pods:
+            out.append({"ip": ip, "kind": "pod", **base, "node": node["node_name"], "_node": node, "_cluster": cl})
     return out
 
 

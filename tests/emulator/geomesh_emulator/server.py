@@ -17,9 +17,11 @@ from urllib.parse import parse_qsl, urlsplit
 from . import products, registry, routing, signing
 from .clock import Clock
 from .context import Context
+from .dataplane.manager import DataPlane
 from .errors import ApiError
 from .faults import FaultProfile, Faults
 from .kube.listeners import ApiServers
+from .loopback import LoopbackBlock
 from .params import flag
 from .reqlog import RequestLog, scrub
 from .scenarios import Scenarios
@@ -42,6 +44,7 @@ PROTOCOL_PARAMS = {
     "BearerToken",
 }
 JSON_CT = "application/json;charset=utf-8"
+LOOPBACK_META = "kube_lb_block"
 
 
 def new_request_id() -> str:
@@ -59,11 +62,15 @@ class Emulator:
         faults: FaultProfile | None = None,
         keys: dict[str, signing.AccessKey] | None = None,
         verify_signatures: bool = True,
+        dataplane: bool = False,
     ) -> None:
         self.state_dir = os.path.abspath(state_dir)
         os.makedirs(self.state_dir, mode=0o700, exist_ok=True)
         products.load_all()
         self.store = Store(os.path.join(self.state_dir, "state.sqlite3"))
+        # LoadBalancer addresses 127.<block>.<n>.<k>: a block no other running emulator holds
+        self.loopback = LoopbackBlock(self.store.meta_get(LOOPBACK_META))
+        self.store.meta_put(LOOPBACK_META, self.loopback.block)
         self.clock = Clock(delay_scale, offset=float(self.store.meta_get("clock_offset", 0.0) or 0.0))
         self.startup_faults = faults or FaultProfile()
         self.faults = Faults(self.startup_faults)
@@ -78,6 +85,9 @@ class Emulator:
         # One https listener per ACK cluster / ASM mesh API server (kube/listeners.py).
         self.kube = ApiServers(self)
         self._threads: list[threading.Thread] = []
+        # real Envoys and Bookinfo-like backends on loopback (dataplane/; issue 11), when asked for
+        self.dataplane: DataPlane | None = DataPlane(self) if dataplane else None
+        self._stopped = False
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -94,9 +104,16 @@ class Emulator:
         self._threads.append(t)
         # the API servers of the clusters and meshes in the store, on their ports of last time
         self.kube.reopen()
+        if self.dataplane is not None:
+            self.dataplane.start()
         return self
 
     def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        if self.dataplane is not None:
+            self.dataplane.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.kube.stop_all()
@@ -104,6 +121,7 @@ class Emulator:
             t.join(timeout=5)
         self._threads = []
         self.store.close()
+        self.loopback.release()
 
     def default_key(self) -> signing.AccessKey:
         for key in self.keys.values():
@@ -143,6 +161,9 @@ class Emulator:
         self.faults.set(self.startup_faults)
         self.scenarios.clear()
         self.clock.offset = 0.0
+        self.store.meta_put(LOOPBACK_META, self.loopback.block)
+        if self.dataplane is not None:
+            self.dataplane.poke()
 
     @contextlib.contextmanager
     def transaction(self, region: str | None = None, product: str = "internal") -> Iterator[Context]:
@@ -288,6 +309,8 @@ class ApiHandler(_BaseHandler):
                 else:
                     emu.scenarios.check_product(product)
                     self._send_json(200, emu.scenarios.get(product))
+            elif path.startswith("/_emulator/dataplane"):
+                self._dataplane(path, method, query, body)
             elif path == "/_emulator/reset" and method == "POST":
                 emu.reset()
                 self._send_json(200, {"status": "reset"})
@@ -305,6 +328,25 @@ class ApiHandler(_BaseHandler):
                 self._send_json(404, {"code": "NotFound", "message": f"no control endpoint {method} {path}"})
         except (ValueError, TypeError) as exc:
             self._send_json(400, {"code": "InvalidRequest", "message": str(exc)})
+
+    def _dataplane(self, path: str, method: str, query: dict[str, str], body: bytes) -> None:
+        """``GET /_emulator/dataplane[?live=true]``: proxies, their endpoints (locality, priority,
+        weight, reachability; with ``live`` Envoy's own health flags and counters) and backends;
+        ``POST /_emulator/dataplane/faults``: make backends answer a status (dataplane.manager)."""
+        dp = self.emulator.dataplane
+        if dp is None:
+            self._send_json(
+                404, {"code": "DataPlaneOff", "message": "the data plane is off: start the emulator with --dataplane"}
+            )
+        elif path == "/_emulator/dataplane" and method == "GET":
+            self._send_json(200, dp.status(live=query.get("live", "").lower() in ("1", "true", "yes")))
+        elif path == "/_emulator/dataplane/faults" and method == "POST":
+            data = json.loads(body or b"{}")
+            if not isinstance(data, dict):
+                raise ValueError("the body must be a JSON object")
+            self._send_json(200, dp.set_fault(data))
+        else:
+            self._send_json(404, {"code": "NotFound", "message": f"no control endpoint {method} {path}"})
 
     # -- Alibaba Cloud APIs ---------------------------------------------------------------------
     def _api(self, path: str, raw_query: str) -> None:

@@ -55,6 +55,8 @@ class Store:
         self.db.executescript(SCHEMA)
         row = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM resources").fetchone()
         self._seq = int(row[0])
+        # bumped by every write (a rolled-back one too): lets a reader tell cheaply that nothing changed
+        self.generation = 0
 
     # -- transactions -------------------------------------------------------------------------
     def begin(self) -> None:
@@ -75,6 +77,7 @@ class Store:
     # -- documents ----------------------------------------------------------------------------
     def raw_put(self, kind: str, rid: str, doc: dict[str, Any], now: float) -> None:
         doc.setdefault(CREATED_AT, now)
+        self.generation += 1
         row = self.db.execute("SELECT seq FROM resources WHERE kind=? AND id=?", (kind, rid)).fetchone()
         if row is None:
             self._seq += 1
@@ -95,6 +98,7 @@ class Store:
         return [(r[0], json.loads(r[1])) for r in rows]
 
     def delete(self, kind: str, rid: str) -> None:
+        self.generation += 1
         self.db.execute("DELETE FROM resources WHERE kind=? AND id=?", (kind, rid))
 
     def kinds(self) -> list[str]:
@@ -102,6 +106,7 @@ class Store:
 
     def reset(self) -> None:
         with self.lock:
+            self.generation += 1
             self.db.execute("DELETE FROM resources")
             self.db.execute("DELETE FROM tokens")
             self.db.execute("DELETE FROM meta")

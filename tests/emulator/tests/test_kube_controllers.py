@@ -666,7 +666,7 @@ def test_loadbalancer_service_gets_a_loopback_address(emu, cluster):
     assert not svc["status"].get("loadBalancer", {}).get("ingress") and svc["spec"]["ports"][0]["nodePort"]
     advance(emu, cid, controllers.BASE_DELAY * SCALE + 1.5)
     ingress = get(emu, cid, "", "services", "default", "lb")["status"]["loadBalancer"]["ingress"]
-    assert len(ingress) == 1 and re.fullmatch(r"127\.100\.\d+\.2", ingress[0]["ip"])  # .1 is for a gateway
+    assert len(ingress) == 1 and re.fullmatch(rf"127\.{emu.loopback.block}\.\d+\.2", ingress[0]["ip"])  # .1 is for a gateway
     assert_quiet(emu, cid)
 
 
@@ -807,7 +807,7 @@ def test_istio_gateway_in_every_member_cluster(emu, cs, asm_client, net, cluster
     ip1 = get(emu, cid, "", "services", "istio-system", "istio-ingressgateway")["status"]["loadBalancer"]["ingress"][0][
         "ip"
     ]
-    assert re.fullmatch(r"127\.100\.\d+\.1", ip1)
+    assert re.fullmatch(rf"127\.{emu.loopback.block}\.\d+\.1", ip1)
     cr = get(emu, mesh, "istio.alibabacloud.com", "istiogateways", "istio-system", "ingressgateway")
     assert cr["status"]["ClusterIdGatewayAddressMap"] == [{"ipAddress": ip1, "clusterId": cid}]
     assert kc_ready(get(emu, cid, "apps", "deployments", "istio-system", "istio-ingressgateway"))
@@ -821,7 +821,7 @@ def test_istio_gateway_in_every_member_cluster(emu, cs, asm_client, net, cluster
     ip2 = get(emu, cid2, "", "services", "istio-system", "istio-ingressgateway")["status"]["loadBalancer"]["ingress"][
         0
     ]["ip"]
-    assert re.fullmatch(r"127\.100\.\d+\.1", ip2) and ip2 != ip1
+    assert re.fullmatch(rf"127\.{emu.loopback.block}\.\d+\.1", ip2) and ip2 != ip1
     cr = get(emu, mesh, "istio.alibabacloud.com", "istiogateways", "istio-system", "ingressgateway")
     assert sorted(cr["status"]["GatewayAddress"]) == sorted([ip1, ip2]) and "ErrorMessage" not in cr["status"]
     assert_quiet(emu, cid, cid2, mesh)

@@ -30,8 +30,8 @@ ACK cluster servers (``view.owner == "cluster"``):
   (annotation or label), or a Pod label ``sidecar.istio.io/inject: "true"`` in a namespace not
   labelled ``disabled`` (asm-details.md section 3).
 - **Services** (clusterIP and nodePorts are allocated by api.py's defaulting at create, which the
-  objects made here go through too): LoadBalancer ingress ``127.100.<n>.<k>`` (``n`` once per
-  cluster, store meta) after ``kube_gateway_address``; **Endpoints** and **EndpointSlices**
+  objects made here go through too): LoadBalancer ingress ``127.<b>.<n>.<k>`` (``b`` the
+  emulator's loopback block, loopback.py; ``n`` once per cluster, store meta) after ``kube_gateway_address``; **Endpoints** and **EndpointSlices**
   (discovery.k8s.io/v1, label ``kubernetes.io/service-name``) for Services with a selector.
 - A ``default`` **ServiceAccount** in every namespace; a Pod whose ServiceAccount is missing is
   refused (ReplicaSet / Deployment condition ReplicaFailure, reason FailedCreate).
@@ -1597,30 +1597,39 @@ def _sync_deployment_status(st: _Cluster, dep: dict[str, Any]) -> None:
 # Services: clusterIP, nodePorts, LoadBalancer addresses, Endpoints, EndpointSlices
 # ------------------------------------------------------------------------------------------
 def _lb_net(view: Any) -> int:
-    """The ``n`` of this cluster's ``127.100.<n>.0/24`` LoadBalancer addresses (once, store meta)."""
+    """The ``n`` of this cluster's ``127.<b>.<n>.0/24`` LoadBalancer addresses (once, store meta)."""
     store = view.ctx.raw_store
     n = store.meta_get(LB_NET_META + view.server_id)
     if n is None:
         n = int(store.meta_get(LB_NEXT_META, 1) or 1)
-        store.meta_put(LB_NEXT_META, n + 1)
+        # 1-254: the .255 network of the block is the data plane's unreachable-endpoint addresses
+        store.meta_put(LB_NEXT_META, n % 254 + 1)
         store.meta_put(LB_NET_META + view.server_id, n)
     return int(n)
 
 
+def _lb_block(view: Any) -> int:
+    """The ``b`` of ``127.<b>.0.0/16``: the loopback block this emulator holds (loopback.py), so
+    that the data plane's gateway listeners never collide with another emulator's."""
+    loopback = getattr(view.ctx.emulator, "loopback", None)
+    return int(loopback.block) if loopback is not None and loopback.block is not None else 100
+
+
 def _lb_ip(view: Any, services: list[dict[str, Any]], svc: dict[str, Any]) -> str:
-    """A loopback address for a LoadBalancer Service: ``127.100.<n>.1`` for the first gateway of
+    """A loopback address for a LoadBalancer Service: ``127.<b>.<n>.1`` for the first gateway of
     the cluster, ``.2`` and up for the others (UNCONFIRMED: stands in for the CLB / NLB address
     ACK's cloud controller manager gets)."""
     n = _lb_net(view)
+    b = _lb_block(view)
     used = {
         i.get("ip") for s in services for i in ((s.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
     }
     first = 1 if GATEWAY_MARK in _annotations(svc) else 2
     for k in range(first, 255):
-        ip = f"127.100.{n}.{k}"
+        ip = f"127.{b}.{n}.{k}"
         if ip not in used:
             return ip
-    return f"127.100.{n}.254"
+    return f"127.{b}.{n}.254"
 
 
 def _sync_lb_status(view: Any, objs: _Objects, services: list[dict[str, Any]], svc: dict[str, Any]) -> dict:
@@ -1632,11 +1641,14 @@ def _sync_lb_status(view: Any, objs: _Objects, services: list[dict[str, Any]], s
             status["loadBalancer"] = {}
             return _set_status(view, objs, CORE, "services", svc, status)
         return svc
-    if ingress:
+    block = f"127.{_lb_block(view)}."
+    if ingress and all(str(i.get("ip", "")).startswith(block) for i in ingress):
         return svc
-    if not _due(_meta(svc).get("creationTimestamp"), _delay(view, GATEWAY_ADDRESS_DELAY), view.now()):
+    if not ingress and not _due(_meta(svc).get("creationTimestamp"), _delay(view, GATEWAY_ADDRESS_DELAY), view.now()):
         return svc
-    ip = _lb_ip(view, services, svc)
+    # new, or an address of another loopback block (this state was restarted while another
+    # emulator held its block): the address moves, as a re-created load balancer's would
+    ip = _lb_ip(view, [s for s in services if s is not svc], svc)
     status["loadBalancer"] = {"ingress": [{"ip": ip, "ipMode": "VIP"}]}
     return _set_status(view, objs, CORE, "services", svc, status)
 
