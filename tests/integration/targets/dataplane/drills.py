@@ -338,8 +338,10 @@ class Drills:
             ],
         )
         # endpoints leave the proxies before the backends stop, and a refused connection is retried:
-        # no request may fail
-        self.report("failover (reviews in %s scaled to 0)" % HZ, log, 0, 5.0)
+        # no request may fail. The switch (about 4 s measured alone: three Deployments scaled one
+        # after the other, each seen by the controllers and pushed to 14 Envoys) must end within
+        # 15 s, a bound that holds on a loaded 2-core machine
+        self.report("failover (reviews in %s scaled to 0)" % HZ, log, 0, 15.0)
         self.scale_reviews(HZ, 1)
         self.ready({HZ: 3, SH: 3})
 
@@ -363,8 +365,9 @@ class Drills:
         # 1.24); productpage asks reviews twice per page, so a page fails when both tries hit a
         # failing host before outlier detection ejected it. Envoy 1.40 was seen to go on sending to
         # a host for a few hundred ms after its first 503 (consecutive5xxErrors 1): failures are
-        # accepted in a 2 s switch, counted and printed, never after it.
-        self.report("failover (reviews in %s answering 503)" % HZ, log, len(log), 2.0)
+        # accepted during the switch (about 1 s measured alone; at most 5 s), counted and printed,
+        # never after it.
+        self.report("failover (reviews in %s answering 503)" % HZ, log, len(log), 5.0)
         self.post("/_emulator/dataplane/faults", dict(body, status=None))
         self.reviews_policy(None)
         self.mesh_feature(locality_load_balancing=False)
