@@ -274,3 +274,16 @@ def test_the_envoys_go_with_the_emulator(emu, bookinfo):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+def test_side_by_side_emulators_hand_out_distinct_loadbalancer_blocks(tmp_path):
+    """Each running emulator holds its own 127.<block>.0.0/16 (an exclusive flock), kept in its
+    state: gateway listeners of emulators run in parallel never share an address."""
+    first = Emulator(str(tmp_path / "a"), port=0).start()
+    second = Emulator(str(tmp_path / "b"), port=0).start()
+    try:
+        assert first.loopback.block != second.loopback.block
+        assert second.store.meta_get("kube_lb_block") == second.loopback.block
+    finally:
+        second.stop()
+        first.stop()
