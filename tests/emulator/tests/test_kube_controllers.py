@@ -666,7 +666,9 @@ def test_loadbalancer_service_gets_a_loopback_address(emu, cluster):
     assert not svc["status"].get("loadBalancer", {}).get("ingress") and svc["spec"]["ports"][0]["nodePort"]
     advance(emu, cid, controllers.BASE_DELAY * SCALE + 1.5)
     ingress = get(emu, cid, "", "services", "default", "lb")["status"]["loadBalancer"]["ingress"]
-    assert len(ingress) == 1 and re.fullmatch(rf"127\.{emu.loopback.block}\.\d+\.2", ingress[0]["ip"])  # .1 is for a gateway
+    assert len(ingress) == 1 and re.fullmatch(
+        rf"127\.{emu.loopback.block}\.\d+\.2", ingress[0]["ip"]
+    )  # .1 is for a gateway
     assert_quiet(emu, cid)
 
 
