@@ -4,7 +4,7 @@
 # Bookinfo-like backends: the even spread with no locality rule in effect, failover with the
 # reviews Pods of cn-hangzhou scaled to 0 and, separately, answering 503, the runbook's 90/10
 # distribution, and a revoked security group rule that leaves failover nowhere to go
-# (drills.py prints what it measured). The address plan 72.0.0.0/8, 73.0.0.0/8 and Pods
+# (drills.py prints what it measured). It runs on an emulator of its own. The address plan 72.0.0.0/8, 73.0.0.0/8 and Pods
 # 10.72.0.0/16, 10.73.0.0/16 (cluster_inventory.py --base 72) keeps these Pods apart from every
 # other test's in the emulator.
 set -euo pipefail
@@ -12,6 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 files="$here/../setup_emulator/files"
 roles="$here/../cluster_role"
 py=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
+# an emulator of its own, with the data plane (the shards' emulators run without it), gone with this
+# shell: its Envoys cost the other targets nothing
+export EMULATOR_OWN=1
 . "$files/emulator_env.sh"
 export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true ANSIBLE_FORCE_COLOR=0
 work=$(mktemp -d)

@@ -2,12 +2,13 @@
 # Source from a target's runme.sh: . "$here/../setup_emulator/files/emulator_env.sh"
 # Exports GEOMESH_ALICLOUD_ENDPOINT, GEOMESH_ALICLOUD_PROTOCOL, ALIBABA_CLOUD_ACCESS_KEY_ID,
 # ALIBABA_CLOUD_ACCESS_KEY_SECRET and EMULATOR_URL: those of the emulator named by ansible-test's
-# integration_config.yml (tools/run-integration.sh), or, when the target runs on its own, of a
-# fresh emulator started here, which stops when the sourcing shell exits.
+# integration_config.yml (tools/run-integration.sh), or, when the target runs on its own or sets
+# EMULATOR_OWN=1 before sourcing, of a fresh emulator started here (with the data plane), which
+# stops when the sourcing shell exits.
 _emulator_files=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _emulator_py=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
 _emulator_config="$_emulator_files/../../../integration_config.yml"
-if [ ! -f "$_emulator_config" ]; then
+if [ ! -f "$_emulator_config" ] || [ -n "${EMULATOR_OWN:-}" ]; then
   _emulator_state=$(mktemp -d "${OUTPUT_DIR:-${TMPDIR:-/tmp}}/geomesh-emulator-XXXXXX")
   IFS=: read -r -a _emulator_paths <<< "${ANSIBLE_COLLECTIONS_PATH:-${ANSIBLE_COLLECTIONS_PATHS:-}}"
   EMULATOR_WATCH_PID=$$ "$_emulator_py" "$_emulator_files/emulator_start.py" "$_emulator_state" \
