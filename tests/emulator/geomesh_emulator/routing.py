@@ -462,9 +462,9 @@ def _running_pods(ctx, cluster_id: str) -> list[tuple[str, str]]:
     return out
 
 
-def _endpoints(ctx) -> list[dict[str, Any]]:
-    """Node addresses, the running Pods' addresses and one sample Pod address per node (where no
-    Pod has it), with internal fields (``_node``, ``_cluster``)."""
+def _endpoints(ctx, every_pod: bool = False) -> list[dict[str, Any]]:
+    """Node addresses and one Pod address per node (the first running Pod's, else the sample),
+    with internal fields (``_node``, ``_cluster``); with ``every_pod`` every running Pod's too."""
     from .products import cs
 
     out = []
@@ -477,23 +477,22 @@ def _endpoints(ctx) -> list[dict[str, Any]]:
         }
         terway = cl.get("_network_plugin") != "flannel"
         nodes = cs.cluster_nodes(cl, ctx.now())
-        by_name = {n["node_name"]: n for n in nodes}
-        pods = [(ip, by_name[name]) for ip, name in _running_pods(ctx, cl["cluster_id"]) if name in by_name]
-        taken = {ip for ip, _node in pods}
+        on_node: dict[str, list[str]] = {}
+        for ip, name in _running_pods(ctx, cl["cluster_id"]):
+            on_node.setdefault(name, []).append(ip)
         zone_index: dict[str, int] = {}
         for node in nodes:
             common = {**base, "node": node["node_name"], "_node": node, "_cluster": cl}
             out.append({"ip": node["ip"], "kind": "node", **common})
+            running = sorted(on_node.get(node["node_name"]) or [], key=ipaddress.ip_address)
             if terway:
                 index = zone_index.get(node.get("zone_id"), 0)
                 zone_index[node.get("zone_id")] = index + 1
-                pod = _pod_sample_terway(ctx, cl, node, index)
+                sample = _pod_sample_terway(ctx, cl, node, index)
             else:
-                pod = _pod_sample_flannel(node)
-            if pod and pod not in taken:
-                out.append({"ip": pod, "kind": "pod", **common})
-        for ip, node in pods:
-            out.append({"ip": ip, "kind": "pod", **base, "node": node["node_name"], "_node": node, "_cluster": cl})
+                sample = _pod_sample_flannel(node)
+            for ip in (running if every_pod else running[:1]) or ([sample] if sample else []):
+                out.append({"ip": ip, "kind": "pod", **common})
     return out
 
 
@@ -504,7 +503,7 @@ def addresses(ctx) -> list[dict[str, Any]]:
 
 
 def _find_endpoint(ctx, ip: str) -> dict[str, Any] | None:
-    for e in _endpoints(ctx):
+    for e in _endpoints(ctx, every_pod=True):
         if e["ip"] == ip:
             return e
     return None
