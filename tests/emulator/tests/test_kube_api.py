@@ -578,10 +578,16 @@ def test_scale_subresource(kube: Kube) -> None:
         "application/merge-patch+json",
     )
     assert status == 200 and obj["spec"]["replicas"] == 1
-    cur = kube.apps.read_namespaced_deployment_scale("web", ns)
-    body = kube.api.sanitize_for_serialization(cur)
-    body["spec"]["replicas"] = 4
-    assert kube.apps.replace_namespaced_deployment_scale("web", ns, body).spec.replicas == 4
+    # the controllers may move the Deployment's resourceVersion between a read and a replace (a
+    # status update): then the replace gets 409, and a client reads again, as kubectl does
+    for _attempt in range(5):
+        cur = kube.apps.read_namespaced_deployment_scale("web", ns)
+        body = kube.api.sanitize_for_serialization(cur)
+        body["spec"]["replicas"] = 4
+        status, _h, doc = kube.raw("PUT", f"/apis/apps/v1/namespaces/{ns}/deployments/web/scale", body)
+        if status != 409:
+            break
+    assert status == 200 and doc["spec"]["replicas"] == 4
     body["spec"]["replicas"] = 5  # stale resourceVersion now
     status, _h, doc = kube.raw("PUT", f"/apis/apps/v1/namespaces/{ns}/deployments/web/scale", body)
     assert status == 409
