@@ -205,9 +205,15 @@ def test_bookinfo_served_through_the_gateway_and_sidecars(emu, bookinfo):
     # every hop is in a proxy's access log: the gateway's to productpage, productpage's to reviews
     logs = {p["pod"]: p["access_log"] for p in status(emu)["proxies"]}
     product = next(path for pod, path in logs.items() if pod.startswith("productpage"))
-    with open(product, encoding="utf-8") as fh:
-        text = fh.read()
-    assert "outbound|9080||reviews.default.svc.cluster.local" in text
+
+    def logged() -> str | None:
+        with open(product, encoding="utf-8") as fh:
+            text = fh.read()
+        return text if "outbound|9080||reviews.default.svc.cluster.local" in text else None
+
+    # Envoy buffers access log lines: they reach the file up to about a second later (measured
+    # with Envoy 1.40, whatever --file-flush-interval-msec says), hence the wait.
+    text = wait_for(logged, timeout=15, interval=0.2)
     assert "outbound|9080||details.default.svc.cluster.local" in text
 
 
