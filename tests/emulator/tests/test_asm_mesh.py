@@ -541,6 +541,17 @@ def test_locality_distribute_round_trip_and_switch(cloud, mesh_net):
     cloud.locality(mesh_id, True, {"failover": [{"from": "cn-hangzhou", "to": "cn-shanghai"}]})
     cloud.settle()
     distribute = [{"from": "cn-hangzhou/*", "to": {"cn-hangzhou/*": 90, "cn-shanghai/*": 10}}]
+    # failover and distribution are mutually exclusive: one is disabled before the other is enabled
+    err = error_of(lambda: cloud.locality(mesh_id, True, {"distribute": distribute}))
+    assert err.code == "InvalidParameter.LocalityLBConf" and "disable" in err.message
+    lb = cloud.detail(mesh_id).spec.mesh_config.locality_lb
+    assert cloud.state(mesh_id) == "running" and lb.enabled is True and lb.distribute is None
+    # the same mode with another setting is one call
+    cloud.locality(mesh_id, True, {"failover": [{"from": "cn-hangzhou", "to": "cn-beijing"}]})
+    cloud.settle()
+    assert cloud.detail(mesh_id).spec.mesh_config.locality_lb.failover["failover"][0]["to"] == "cn-beijing"
+    cloud.locality(mesh_id, False, None)
+    cloud.settle()
     cloud.locality(mesh_id, True, {"distribute": distribute})
     cloud.settle()
     lb = cloud.detail(mesh_id).spec.mesh_config.locality_lb

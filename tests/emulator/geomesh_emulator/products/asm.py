@@ -294,11 +294,23 @@ def parse_locality_conf(raw: Any, version: str) -> dict[str, Any]:
     return out
 
 
+def _mode(lb: dict[str, Any]) -> str | None:
+    return next((key for key in ("Failover", "Distribute", "FailoverPriority") if lb.get(key)), None)
+
+
 def _apply_locality(doc: dict[str, Any], enabled: bool | None, conf: dict[str, Any] | None) -> None:
     lb = dict(doc.get("_locality_lb") or {"Enabled": False})
     if conf is not None:
-        # UNCONFIRMED: a LocalityLBConf replaces the whole setting (Istio localityLbSetting
-        # semantics), so switching failover <-> distribute needs no intermediate disable.
+        current, wanted = _mode(lb), _mode(conf)
+        if enabled and lb.get("Enabled") and current and wanted and current != wanted:
+            # Documented (ACK DR tutorial): failover and distribution are "mutually exclusive - you must
+            # disable one before enabling the other". UNCONFIRMED: that the API (not only the console)
+            # refuses the switch, and this code; strict here so callers disable first.
+            raise _conf_error(
+                f"{current} is enabled; {wanted} cannot replace it in one call: disable geolocation-based load "
+                "balancing first (LocalityLoadBalancing=false)"
+            )
+        # UNCONFIRMED: a LocalityLBConf replaces the whole setting (Istio localityLbSetting semantics).
         lb.update(conf)
     if enabled is not None:
         lb["Enabled"] = enabled
