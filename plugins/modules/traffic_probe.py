@@ -72,6 +72,12 @@ options:
     description: Whether the server's TLS certificate is checked for V(https) URLs.
     type: bool
     default: true
+  use_proxy:
+    description:
+      - Whether a proxy from the environment (C(http_proxy), C(https_proxy), honouring C(no_proxy)) is used, as
+        M(ansible.builtin.uri) does. A drill that measures where traffic goes usually wants V(false).
+    type: bool
+    default: true
   follow_redirects:
     description:
       - Whether redirects are followed. By default a redirect is the answer (its 3xx status is counted, and is a
@@ -296,6 +302,13 @@ elapsed_s:
   returned: always
   type: float
   sample: 20.3
+started_at:
+  description:
+    - When the probe started, in seconds since the epoch (the controller's clock); each request of RV(timeline) started
+      C(start_s) later. Lets a drill place its own actions (a scale-down, a restore) on the timeline.
+  returned: always
+  type: float
+  sample: 1796220000.125
 timeline:
   description: One entry per request, in start order.
   returned: always
@@ -629,6 +642,7 @@ class Prober:
             "data": data,
             "timeout": params["timeout"],
             "validate_certs": params["validate_certs"],
+            "use_proxy": params["use_proxy"],
             "follow_redirects": "all" if params["follow_redirects"] else "none",
         }
 
@@ -666,8 +680,8 @@ class Prober:
             "patterns": count_patterns(text, self.compiled["patterns"]),
         }
 
-    def run(self) -> tuple[list, float]:
-        """Sends the requests; -> (records by index, elapsed seconds)."""
+    def run(self) -> tuple[list, float, float]:
+        """Sends the requests; -> (records by index, elapsed seconds, start in seconds since the epoch)."""
         params = self.params
         concurrency = min(params["concurrency"], params["count"])
         slots = threading.BoundedSemaphore(concurrency)
@@ -680,6 +694,7 @@ class Prober:
                 slots.release()
 
         t0 = time.monotonic()
+        started_at = time.time()
         futures = []
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="probe") as pool:
             for index in range(params["count"]):
@@ -696,7 +711,7 @@ class Prober:
             future.result()  # a bug in the probe fails the task instead of dropping a request
         ordered = [records[i] for i in sorted(records)]
         elapsed = max((rec["end"] for rec in ordered), default=t0) - t0
-        return ordered, round(elapsed, 6)
+        return ordered, round(elapsed, 6), round(started_at, 6)
 
 
 def main():
@@ -715,6 +730,7 @@ def main():
         "interval": {"type": "float", "default": 0},
         "duration": {"type": "float"},
         "validate_certs": {"type": "bool", "default": True},
+        "use_proxy": {"type": "bool", "default": True},
         "follow_redirects": {"type": "bool", "default": False},
         "expected_status": {"type": "list", "elements": "int", "default": [200]},
         "patterns": {
@@ -737,12 +753,12 @@ def main():
     try:
         compiled = check_options(module.params)
     except ProbeOptionError as err:
-        module.fail_json(msg=str(err))
-    records, elapsed = Prober(module.params, compiled).run()
+        module.fail_json(msg=str(err), field=str(err).split(":", 1)[0])
+    records, elapsed, started_at = Prober(module.params, compiled).run()
     result = aggregate(
         records, compiled["patterns"], compiled["labels"], compiled["label_map"], module.params["expected_status"]
     )
-    module.exit_json(changed=False, elapsed_s=elapsed, **result)
+    module.exit_json(changed=False, elapsed_s=elapsed, started_at=started_at, **result)
 
 
 if __name__ == "__main__":

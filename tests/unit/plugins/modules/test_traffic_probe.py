@@ -229,7 +229,11 @@ def test_a_slow_answer_is_a_timeout_and_a_closed_port_is_refused(server, probe):
 
 def test_interval_paces_the_starts(server, probe):
     url, script = server([{"body": "ok"}])
+    before = time.time()
     result = probe({"url": url, "count": 5, "interval": 0.15})
+    after = time.time()
+    # the probe's start on the controller's clock, for a drill to place its own actions on the timeline
+    assert before <= result["started_at"] <= after - result["elapsed_s"] + 0.01
     starts = [t["start_s"] for t in result["timeline"]]
     assert all(start >= i * 0.15 for i, start in enumerate(starts)), starts
     arrivals = script.arrivals
@@ -337,6 +341,8 @@ def test_invalid_options_fail_before_any_request(server, probe, args, message):
     result = probe(dict({"url": url}, **args))
     assert result["failed"] is True
     assert message in result["msg"]
+    if message.endswith(": "):
+        assert message.startswith(result["field"]) or result["field"].endswith(message[:-2])
     assert script.seen == 0
 
 
