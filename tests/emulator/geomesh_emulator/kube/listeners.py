@@ -34,6 +34,7 @@ import os
 import re
 import select
 import socket
+import sqlite3
 import ssl
 import sys
 import tempfile
@@ -243,6 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not servers.alive(rec):
             # The cluster or mesh is gone and so is its API server: drop the connection, as an
             # address that no longer answers would.
+            print(
+                f"kube API server {rec.server_id}: its {rec.owner} is gone, dropping {method} {raw_path}",
+                file=sys.stderr,
+            )
             self.close_connection = True
             threading.Thread(target=servers.stop, args=(rec.server_id,), daemon=True).start()
             return
@@ -419,8 +424,13 @@ class ApiServers:
         try:
             with self.emulator.transaction(region=rec.region) as ctx:
                 doc = ctx.store.get(kind, rec.server_id)
-        except Exception:  # pylint: disable=broad-except  # a closed store (emulator stopping)
+        except sqlite3.ProgrammingError:  # a closed store: the emulator is stopping
             return False
+        except Exception:  # pylint: disable=broad-except
+            # not a sign that the resource is gone: serve the request (its handler meets the same
+            # error and answers 500), and leave the cause in the emulator's log
+            traceback.print_exc(file=sys.stderr)
+            return True
         return bool(doc) and (doc.get(CA_FIELD) or {}).get("cert") == rec.ca.cert_pem
 
     # -- lifecycle --------------------------------------------------------------------------------
