@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# The main job on the local emulator: converge the runbook plan, then prove a re-run changes
-# nothing (changed=0 on every host, and zero write calls in the emulator's request log).
+# The main job on the local emulator, the whole runbook: site.yml (network, clusters, mesh, gateway,
+# Bookinfo, geolocation failover), the failover drill, the distribution drill and their report in one
+# ansible-playbook command; then site.yml again, which must change nothing and make no write call
+# (the drills left everything as it was built); then teardown.yml and a census of the emulator:
+# nothing left. Everything it started is stopped at the end, also on failure or Ctrl-C.
+# GEOMESH_DEMO_KEEP=1 (make demo KEEP=1) stops after the drills and leaves the emulator running, to
+# look around with kubectl and the report.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 state="$top/.build/emulator-demo"
-rm -rf "$state"
+report="$top/.build/report"
+keep=${GEOMESH_DEMO_KEEP:-${KEEP:-0}}
+started=$(date +%s)
+rm -rf "$state" "$report"
 "$top/tools/emulator.sh" start "$state" --delay-scale "${GEOMESH_EMULATOR_DELAY_SCALE:-0.2}"
-trap '"$top/tools/emulator.sh" stop "$state"' EXIT
+stop_emulator() { "$top/tools/emulator.sh" stop "$state"; }
+trap stop_emulator EXIT
+trap 'echo "interrupted: stopping the emulator and its Envoys" >&2; exit 130' INT TERM
 set -a
 # shellcheck disable=SC1091
 . "$state/env.sh"
@@ -29,18 +39,46 @@ if sys.argv[3] == "no-writes" and writes:
 PY
 }
 
-echo "== first run: converge inventories/local"
-ansible-playbook -i inventories/local playbooks/site.yml
+echo "== 1. the runbook: site.yml, the failover drill, the distribution drill (inventories/local)"
+ansible-playbook -i inventories/local playbooks/site.yml playbooks/failover_drill.yml playbooks/distribution_drill.yml \
+  -e geomesh_converge=false
 first_end=$(wc -l < "$log")
-echo "== first run, emulator request log:"
+echo "== 1. emulator request log:"
 report 0
+echo "== the drills (report: $report/report.html)"
+sed -n '/^## /,$p' "$report/report.md" | grep -E '^## |^- ' || true
 
-echo "== second run: nothing to change"
+if [ "$keep" != 0 ]; then
+  trap - EXIT
+  echo "== kept running (GEOMESH_DEMO_KEEP): the emulator at $GEOMESH_ALICLOUD_ENDPOINT, state $state"
+  echo "   export KUBECONFIG=$top/.build/kubeconfig/ack-hangzhou.kubeconfig; .venv/bin/kubectl get pods -o wide"
+  echo "   the report: $report/report.html"
+  echo "   when done: ansible-playbook -i inventories/local playbooks/teardown.yml; tools/emulator.sh stop $state"
+  exit 0
+fi
+
+echo "== 2. site.yml again: nothing to change"
 ansible-playbook -i inventories/local playbooks/site.yml | tee "$state/second-run.log"
-echo "== second run, emulator request log:"
+second_end=$(wc -l < "$log")
+echo "== 2. emulator request log:"
 report "$first_end" no-writes
 if grep -E "changed=[1-9]" "$state/second-run.log"; then
   echo "FAIL: the second run changed something" >&2
   exit 1
 fi
-echo "== demo passed: converged, and the re-run changed nothing and made no write call"
+
+echo "== 3. teardown.yml"
+ansible-playbook -i inventories/local playbooks/teardown.yml
+echo "== 3. emulator request log:"
+report "$second_end"
+"$top/.venv/bin/python" - "http://$GEOMESH_ALICLOUD_ENDPOINT" <<'PY'
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1] + "/_emulator/state", timeout=30) as resp:
+    state = json.load(resp)
+left = {kind: len(docs) for kind, docs in state.items() if docs and not kind.startswith("k8s/")}
+if left:
+    sys.exit("FAIL: the teardown left %r" % left)
+print("== census: nothing left in the emulator")
+PY
+echo "== demo passed in $(($(date +%s) - started)) s: the runbook ran, its drills passed, a re-run changed nothing," \
+  "and the teardown left nothing. The report: $report/report.html"

@@ -234,6 +234,11 @@ class Drills:
             )
         )
         self.wait("the first page", lambda: self.get_page()[0], 60)
+        # site.yml's geo_lb stage set the inventory's failover: the drills start from no locality
+        # setting and no outlier detection, and set each their own
+        self.reviews_policy(None)
+        self.mesh_feature(locality_load_balancing=False)
+        self.wait("no locality priorities", lambda: set(self.hz_reviews_priority().values()) == {0}, 60)
         self.even()
         self.failover_scale()
         self.failover_503()
