@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The teardown playbook against the emulator: site.yml on 2 regions (network, clusters, mesh, gateway,
-# Bookinfo), plus two foreign VPCs named like the run's own (one without tags, one tagged for
-# someone else) and a vSwitch without tags in the run's mesh VPC; then
-# - teardown in check mode: no write call, and would_delete lists exactly the run's tagged resources
-#   in deletion order, the foreign VPCs kept with the reason (teardown_check.py plan);
+# The teardown playbook against the emulator: site.yml on 2 regions (network with route sync off, so
+# the network role's explicit routes are there too; clusters, mesh, gateway, Bookinfo), plus two
+# foreign VPCs named like the run's own (one without tags, one tagged for someone else) and a
+# vSwitch without tags in the run's mesh VPC; then
+# - teardown in check mode: no write call; would_delete lists exactly the run's tagged resources in
+#   deletion order, the foreign ones and the mesh VPC holding the foreign vSwitch kept with their
+#   reasons (teardown_check.py plan), and the run prints both lists;
 # - teardown killed (SIGKILL, the whole process group) after a few delete calls, then run again: it
-#   finishes with the rest, reading nothing from the killed run;
+#   finishes with the rest, in order, reading nothing from the killed run;
 # - teardown again: changed=0, no write call, nothing deleted;
-# - a vSwitch without tags in the run's mesh VPC keeps that VPC (it holds it); once that vSwitch
-#   is gone, the next teardown deletes the VPC and nothing else;
+# - the foreign vSwitch removed by hand, the next teardown deletes the mesh VPC and nothing else;
 # - the census of the emulator (GET /_emulator/state): nothing names the run's resources any more,
 #   the foreign VPCs are still there (teardown_check.py census).
 # The address plan 80.0.0.0/8, 81.0.0.0/8 and Pods 10.80.0.0/16, 10.81.0.0/16 (cluster_inventory.py
@@ -26,7 +27,7 @@ trap 'rm -rf "$work"' EXIT
 
 name="td-$$"
 inventory="$work/$name.json"
-"$py" "$roles/cluster_inventory.py" "$name" 2 "$inventory" "$work/kube" --base 80
+"$py" "$roles/cluster_inventory.py" "$name" 2 "$inventory" "$work/kube" --base 80 --no-route-sync
 "$py" - "$inventory" <<'PY'
 import json, sys
 path = sys.argv[1]

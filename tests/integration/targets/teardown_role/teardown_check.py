@@ -5,7 +5,8 @@
 
 ``teardown_check.py URL PREFIX plan FACTS IDS``: the resources of this run in the emulator - those
 that carry the run's tag ``test=PREFIX``: the CEN ``PREFIX-cen``, its transit routers, the VPCs
-``PREFIX-vpc-*`` with their vSwitches and VPC attachments, the inter-region connections, the
+``PREFIX-vpc-*`` with their vSwitches, VPC attachments and the network role's explicit routes
+(``geomesh-peer-*``), the inter-region connections, the
 clusters ``PREFIX-ack-*``, the mesh ``PREFIX-mesh`` and its members - must be exactly
 ``would_delete`` of the teardown_facts in FACTS, in the role's order (each kind after the kinds
 that depend on it), each once; ``kept`` must be exactly the VPCs named ``PREFIX-vpc-*`` without
@@ -90,6 +91,11 @@ def run_resources(found: dict, prefix: str) -> tuple[set, set, dict]:
         ("ack_cluster", c["cluster_id"])
         for c in found.get("cs_cluster", [])
         if (c.get("name") or "").startswith(prefix + "-ack-")
+    }
+    result |= {
+        ("vpc_route_entry", e["RouteEntryId"])
+        for e in found.get("vpc_route_entry", [])
+        if e.get("VpcId") in vpcs and (e.get("RouteEntryName") or "").startswith("geomesh-peer-")
     }
     result |= {("asm_mesh", m["ServiceMeshId"]) for m in meshes}
     for mesh in meshes:
