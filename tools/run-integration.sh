@@ -40,7 +40,7 @@ PY
 start_emulator() {  # start_emulator STATE_DIR
   rm -rf "$1"
   # without the data plane: its thread and Envoys would cost every later target of the shard CPU
-  # (make test took 60 minutes instead of 34); the dataplane target starts its own emulator
+  # (make test took 60 minutes instead of 34); the runbook targets start their own emulators
   "$top/tools/emulator.sh" start "$1" --delay-scale "${GEOMESH_EMULATOR_DELAY_SCALE:-0.05}" --no-dataplane
 }
 

@@ -13,7 +13,7 @@ description:
   - Sets the mesh-wide geolocation-based load balancing of an ASM instance through C(UpdateMeshFeature), the setting
     the console shows under Base Information, Geolocation-based Load Balancing. It applies to every service of the
     mesh; for one service only, set C(trafficPolicy.loadBalancer.localityLbSetting) on its DestinationRule instead
-    (the M(geomesh.alicloud.geo_lb) role does either).
+    (the C(geomesh.alicloud.geo_lb) role does either).
   - V(failover) - when the endpoints of a service in region C(from) fail (outlier detection ejects them), its callers
     in C(from) go to the same service in region C(to). Failover needs a DestinationRule with C(outlierDetection) for
     the service; without it Istio ignores the setting.
@@ -113,7 +113,7 @@ EXAMPLES = r"""
       - from: cn-hangzhou
         to: {cn-hangzhou: 90, cn-shanghai: 10}
 
-- name: Off
+- name: Turn it off
   geomesh.alicloud.asm_locality_lb:
     region: cn-hangzhou
     mesh_id: "{{ mesh_id }}"

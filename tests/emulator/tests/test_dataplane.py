@@ -3,7 +3,7 @@ emulated Kubernetes state of one cluster joined to a mesh; they go with the emul
 stops, is interrupted or is killed.
 
 The 2-region drills (failover, distribution, a broken network) run on what site.yml builds:
-tests/integration/targets/dataplane.
+tests/integration/targets/runbook (and runbook_3_regions).
 """
 
 from __future__ import annotations
