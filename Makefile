@@ -16,7 +16,7 @@ export PATH := $(BIN):$(PATH)
 
 help:
 	@echo "make test   - install everything, then lint, sanity, unit, emulator contract and integration tests"
-	@echo "make demo   - the main job against the local emulator"
+	@echo "make demo   - the whole runbook against the local emulator (KEEP=1 keeps it up after the drills)"
 
 $(VENV)/.installed: requirements.txt test-requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,7 @@ test: lint sanity units emulator-tests integration build
 	@echo "make test: all suites passed"
 
 demo: sync
-	tools/demo.sh
+	GEOMESH_DEMO_KEEP=$(KEEP) tools/demo.sh
 
 # benchmarks (not part of `make test`): they measure, they do not assert
 perf: sync
