@@ -56,7 +56,7 @@ def verify_expected_shares(setting, gateway_region, endpoints):
     return {r: round(p, 6) for r, p in sorted(shares.items())}
 
 
-def verify_binomial_bound(n, p, z=4.0):
+def verify_binomial_bound(p, n, z=4.0):
     """``[low, high]``: the counts within ``z`` standard deviations of ``n * p`` for Bin(n, p)."""
     n, p, z = int(n), float(p), float(z)
     if n < 1 or not 0.0 <= p <= 1.0:
@@ -65,11 +65,6 @@ def verify_binomial_bound(n, p, z=4.0):
     low = max(0, int(math.floor(n * p - z * sigma)))
     high = min(n, int(math.ceil(n * p + z * sigma)))
     return [low, high]
-
-
-def verify_binomial_bound_of(p, n, z=4.0):
-    """``verify_binomial_bound`` with the share first (for ``map``)."""
-    return verify_binomial_bound(n, p, z)
 
 
 def verify_share_check(region, counts, expected, bounds, n):
@@ -232,7 +227,6 @@ class FilterModule:
         return {
             "verify_expected_shares": verify_expected_shares,
             "verify_binomial_bound": verify_binomial_bound,
-            "verify_binomial_bound_of": verify_binomial_bound_of,
             "verify_share_check": verify_share_check,
             "verify_served": verify_served,
             "verify_failover_summary": verify_failover_summary,

@@ -64,11 +64,11 @@ def test_no_distribute_rule_is_every_endpoint_alike():
 
 
 def test_binomial_bound():
-    assert verify_binomial_bound(1000, 0.14, 4) == [96, 184]
-    assert verify_binomial_bound(10, 0.0) == [0, 0]
-    assert verify_binomial_bound(10, 1.0) == [10, 10]
+    assert verify_binomial_bound(0.14, 1000, 4) == [96, 184]
+    assert verify_binomial_bound(0.0, 10) == [0, 0]
+    assert verify_binomial_bound(1.0, 10) == [10, 10]
     with pytest.raises(AnsibleFilterError):
-        verify_binomial_bound(0, 0.5)
+        verify_binomial_bound(0.5, 0)
     check = verify_share_check(SH, {SH: 185}, {SH: 0.14}, {SH: [96, 184]}, 1000)
     assert check["passed"] is False and "accepted 96-184" in check["detail"]
 
