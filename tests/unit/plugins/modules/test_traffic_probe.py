@@ -237,7 +237,9 @@ def test_interval_paces_the_starts(server, probe):
     starts = [t["start_s"] for t in result["timeline"]]
     assert all(start >= i * 0.15 for i, start in enumerate(starts)), starts
     arrivals = script.arrivals
-    assert arrivals[-1] - arrivals[0] >= 4 * 0.15 - 0.01
+    # seen by the server too (without pacing they would arrive within a few ms); the first request may
+    # reach it late (a new connection on a loaded machine), hence the slack
+    assert arrivals[-1] - arrivals[0] >= 4 * 0.15 - 0.1
     assert result["elapsed_s"] >= 0.6
 
 
