@@ -21,8 +21,13 @@ what belongs to them. Prints what is left.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import urllib.request
+
+# the census rule of the runbook targets: which store records are no resource of the API
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runbook"))
+from census import not_a_resource  # noqa: E402  # pylint: disable=wrong-import-position
 
 ORDER = (
     "asm_mesh_cluster",
@@ -143,20 +148,6 @@ def plan(url: str, prefix: str, facts_path: str, ids_path: str) -> int:
     return 1 if failures else 0
 
 
-# Store kinds that are no resource of the API: ACK's task records (the history of a cluster's
-# creation and deletion), the Kubernetes objects of an API server that is gone (the emulator stopped
-# it with its cluster or mesh: nothing reaches them), and publication records of route entries that
-# are gone (a publication goes with its route entry: cbn.published_routes leaves them out).
-def _not_a_resource(kind: str, doc: dict, found: dict, live_servers: set) -> bool:
-    if kind == "cs_task":
-        return True
-    if kind.startswith("k8s/"):
-        return kind[len("k8s/") :] not in live_servers
-    if kind == "cbn_published_route":
-        return doc.get("RouteEntryId") not in {e.get("RouteEntryId") for e in found.get("vpc_route_entry", [])}
-    return False
-
-
 def census(url: str, prefix: str, ids_path: str) -> int:
     with open(ids_path, encoding="utf-8") as handle:
         recorded = json.load(handle)
@@ -180,7 +171,7 @@ def census(url: str, prefix: str, ids_path: str) -> int:
             named = [i for i in ids if i in text]
             if not named and prefix not in text:
                 continue
-            if _not_a_resource(kind, doc, found, live_servers):
+            if not_a_resource(kind, doc, found, live_servers):
                 ignored[kind] = ignored.get(kind, 0) + 1
                 continue
             left[kind] = left.get(kind, 0) + 1
