@@ -10,7 +10,11 @@ SDK packages are imported lazily so that a module without its SDK reports
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
+import re
+import sys
+import types
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, from_sdk_exception
 from ansible_collections.geomesh.alicloud.plugins.module_utils.retries import Backoff, is_retryable
@@ -38,10 +42,56 @@ class MissingLibraryError(Exception):
         self.exc = exc
 
 
+# the generated ``models/__init__.py`` of a product SDK: one line per model class
+_MODEL_IMPORT = re.compile(r"^from \.(\w+) import (\w+)$", re.M)
+
+
+def defer_models(package: str):
+    """Register ``package`` (a product SDK's ``models``) as a module that imports a model on first use.
+
+    The generated ``models/__init__.py`` imports every model of the product (1,700 files for VPC)
+    although a module run needs a handful: that import was a third of every module run's start-up
+    (tests/perf/README.md). The returned module has the package's spec and path, and resolves a
+    class name through the same ``from .<file> import <Class>`` lines the generated file holds, so
+    ``models.X``, ``from ... import models`` inside the SDK, and submodule imports behave as before.
+    When the file does not look generated (no such lines), the package is imported as it is.
+    """
+    if package in sys.modules:
+        return sys.modules[package]
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None or not spec.submodule_search_locations:
+        return importlib.import_module(package)
+    with open(spec.origin, encoding="utf-8") as source:
+        where = {name: submodule for submodule, name in _MODEL_IMPORT.findall(source.read())}
+    if not where:
+        return importlib.import_module(package)
+    module = types.ModuleType(package)
+    module.__spec__ = spec
+    module.__file__ = spec.origin
+    module.__path__ = list(spec.submodule_search_locations)
+    module.__package__ = package
+
+    def resolve(name):
+        submodule = where.get(name)
+        if submodule is None:
+            raise AttributeError("module %r has no attribute %r" % (package, name))
+        value = getattr(importlib.import_module("%s.%s" % (package, submodule)), name)
+        setattr(module, name, value)
+        return value
+
+    module.__getattr__ = resolve
+    module.__all__ = sorted(where)
+    sys.modules[package] = module
+    parent, _, child = package.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+    return module
+
+
 def import_sdk(product: str):
     """Return (client class, models module) for a product, or raise MissingLibraryError."""
     client_mod, models_mod, dist = PRODUCTS[product]
     try:
+        defer_models(models_mod)
         client_module = importlib.import_module(client_mod)
         models = importlib.import_module(models_mod)
         importlib.import_module("alibabacloud_tea_openapi.models")
