@@ -67,6 +67,7 @@ demo: sync
 
 # benchmarks (not part of `make test`): they measure, they do not assert
 perf: sync
+	$(BIN)/python tests/perf/site_scaling.py
 	tests/perf/network_scaling.sh
 
 clean:

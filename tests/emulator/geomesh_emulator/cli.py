@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from .clock import PROFILES
 from .faults import FaultProfile
 from .server import Emulator
 from .signing import AccessKey
@@ -123,6 +124,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         state_dir,
         port=args.port,
         delay_scale=args.delay_scale,
+        delay_profile=args.delay_profile,
         faults=faults,
         keys=_keys_from_file(args.keys),
         dataplane=args.dataplane,
@@ -172,6 +174,8 @@ def _start_daemon(args: argparse.Namespace, state_dir: str) -> int:
     ]
     if args.delay_scale is not None:
         cmd += ["--delay-scale", str(args.delay_scale)]
+    if args.delay_profile is not None:
+        cmd += ["--delay-profile", args.delay_profile]
     cmd += ["--dataplane" if args.dataplane else "--no-dataplane"]
     if args.faults:
         cmd += ["--faults", os.path.abspath(args.faults)]
@@ -245,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, default=0, help="API port on 127.0.0.1 (0 = ephemeral)")
     start.add_argument(
         "--delay-scale", type=float, default=None, help="provisioning delay scale (env GEOMESH_EMULATOR_DELAY_SCALE)"
+    )
+    start.add_argument(
+        "--delay-profile",
+        choices=sorted(PROFILES),
+        default=None,
+        help="provisioning delays: default, or cloud (the real cloud's proportions; env GEOMESH_EMULATOR_DELAY_PROFILE)",
     )
     start.add_argument("--faults", default=None, help="fault profile JSON file")
     start.add_argument("--keys", default=None, help="JSON list of access keys (access_key_id, access_key_secret, ...)")

@@ -59,6 +59,7 @@ class Emulator:
         state_dir: str,
         port: int = 0,
         delay_scale: float | None = None,
+        delay_profile: str | None = None,
         faults: FaultProfile | None = None,
         keys: dict[str, signing.AccessKey] | None = None,
         verify_signatures: bool = True,
@@ -71,7 +72,9 @@ class Emulator:
         # LoadBalancer addresses 127.<block>.<n>.<k>: a block no other running emulator holds
         self.loopback = LoopbackBlock(self.store.meta_get(LOOPBACK_META))
         self.store.meta_put(LOOPBACK_META, self.loopback.block)
-        self.clock = Clock(delay_scale, offset=float(self.store.meta_get("clock_offset", 0.0) or 0.0))
+        self.clock = Clock(
+            delay_scale, offset=float(self.store.meta_get("clock_offset", 0.0) or 0.0), profile=delay_profile
+        )
         self.startup_faults = faults or FaultProfile()
         self.faults = Faults(self.startup_faults)
         self.scenarios = Scenarios()
@@ -268,6 +271,7 @@ class ApiHandler(_BaseHandler):
                         "kube": emu.kube.urls(),
                         "state_dir": emu.state_dir,
                         "delay_scale": emu.clock.delay_scale,
+                        "delay_profile": emu.clock.profile,
                     },
                 )
             elif path == "/_emulator/state" and method == "GET":

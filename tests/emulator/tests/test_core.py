@@ -420,3 +420,22 @@ def test_reachability_endpoint_reports_the_routing_verdict(fresh):
     assert verdict["reachable"] is False
     assert one in verdict["reason"] and "attachment" in verdict["reason"]
     assert control(fresh, "/_emulator/reachability?src=vpc-nope&dst=" + two)["reachable"] is False
+
+
+def test_delay_profiles_set_the_clouds_proportions(monkeypatch):
+    from geomesh_emulator.clock import DELAYS, PROFILES, Clock
+
+    default = Clock(delay_scale=0.5, profile="default")
+    assert default.delay("cluster_create") == DELAYS["cluster_create"] * 0.5
+    cloud = Clock(delay_scale=0.01, profile="cloud")
+    assert cloud.delay("cluster_create") == PROFILES["cloud"]["cluster_create"] * 0.01
+    # ACK cluster >> mesh >> attachment >> VPC (the order tests/perf/site_scaling.py relies on)
+    assert cloud.delay("cluster_create") > cloud.delay("mesh_create") > cloud.delay("attach") > cloud.delay("vpc_create")
+    # a delay the profile does not name keeps its default; an unknown name its fallback
+    assert cloud.delay("sg_rule") == DELAYS["sg_rule"] * 0.01
+    assert cloud.delay("no_such_delay", 2.0) == 2.0 * 0.01
+    monkeypatch.setenv("GEOMESH_EMULATOR_DELAY_PROFILE", "cloud")
+    assert Clock(delay_scale=1).profile == "cloud"
+    monkeypatch.setenv("GEOMESH_EMULATOR_DELAY_PROFILE", "fast")
+    with pytest.raises(ValueError, match="unknown delay profile 'fast'"):
+        Clock(delay_scale=1)

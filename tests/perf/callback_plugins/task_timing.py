@@ -10,6 +10,12 @@ items, status), timed from the runner's start to its result.
 
 from __future__ import annotations
 
+import json
+import os
+import time
+
+from ansible.plugins.callback import CallbackBase
+
 DOCUMENTATION = """
 name: task_timing
 type: aggregate
@@ -17,12 +23,6 @@ short_description: per-task result durations as JSON lines (benchmarks only)
 description: [Writes one JSON line per task result to the file named by GEOMESH_PERF_TIMING.]
 requirements: [GEOMESH_PERF_TIMING in the environment]
 """
-
-import json
-import os
-import time
-
-from ansible.plugins.callback import CallbackBase
 
 
 class CallbackModule(CallbackBase):
