@@ -430,7 +430,9 @@ def test_delay_profiles_set_the_clouds_proportions(monkeypatch):
     cloud = Clock(delay_scale=0.01, profile="cloud")
     assert cloud.delay("cluster_create") == PROFILES["cloud"]["cluster_create"] * 0.01
     # ACK cluster >> mesh >> attachment >> VPC (the order tests/perf/site_scaling.py relies on)
-    assert cloud.delay("cluster_create") > cloud.delay("mesh_create") > cloud.delay("attach") > cloud.delay("vpc_create")
+    assert (
+        cloud.delay("cluster_create") > cloud.delay("mesh_create") > cloud.delay("attach") > cloud.delay("vpc_create")
+    )
     # a delay the profile does not name keeps its default; an unknown name its fallback
     assert cloud.delay("sg_rule") == DELAYS["sg_rule"] * 0.01
     assert cloud.delay("no_such_delay", 2.0) == 2.0 * 0.01
