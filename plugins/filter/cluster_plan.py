@@ -11,7 +11,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.geomesh.alicloud.plugins.filter.network_plan import zone_in_region
+from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import zone_in_region
 
 NETWORK_PLUGINS = ("flannel", "terway")
 

@@ -6,17 +6,10 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from ansible.errors import AnsibleFilterError
 
-# Zone IDs are the region ID plus a zone letter: "<region>-<letter>" in the Chinese mainland and
-# Hong Kong (cn-hangzhou-h), "<region><letter>" elsewhere (ap-southeast-1a). Source: Alibaba Cloud
-# "Regions and zones" as reproduced by the KMS "Supported regions and zones" list,
-# https://help.aliyun.com/en/kms/key-management-service/product-overview/supported-regions (read
-# 2026-12-01). The name only tells a zone of another region; whether the zone exists is asked with
-# DescribeZones (network_cloud_errors).
-_ZONE_SUFFIX = re.compile(r"-?[a-z]")
+from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import zone_in_region
 
 # Bandwidth of an inter-region connection (CreateTransitRouterPeerAttachment `Bandwidth`, Mbit/s),
 # read 2026-12-01 (the same limits as the emulator's, tests/emulator/.../products/cbn.py):
@@ -74,12 +67,6 @@ def _ranges(entry, errors):
             if net:
                 found.append(("%s %s %s" % (host, field, net), net, field))
     return host, vpc_net, found
-
-
-def zone_in_region(zone, region):
-    """Whether a zone ID names a zone of the region (by the naming rule; no API call)."""
-    zone, region = str(zone), str(region)
-    return zone.startswith(region) and _ZONE_SUFFIX.fullmatch(zone[len(region) :]) is not None
 
 
 def network_plan_errors(plan, min_zones=2):

@@ -10,6 +10,20 @@ import re
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
 
+# Zone IDs are the region ID plus a zone letter: "<region>-<letter>" in the Chinese mainland and
+# Hong Kong (cn-hangzhou-h), "<region><letter>" elsewhere (ap-southeast-1a). Source: Alibaba Cloud
+# "Regions and zones" as reproduced by the KMS "Supported regions and zones" list,
+# https://help.aliyun.com/en/kms/key-management-service/product-overview/supported-regions (read
+# 2026-12-01). The name only tells a zone of another region; whether the zone exists is asked with
+# DescribeZones.
+_ZONE_SUFFIX = re.compile(r"-?[a-z]")
+
+
+def zone_in_region(zone, region) -> bool:
+    """Whether a zone ID names a zone of the region (by the naming rule; no API call)."""
+    zone, region = str(zone), str(region)
+    return zone.startswith(region) and _ZONE_SUFFIX.fullmatch(zone[len(region) :]) is not None
+
 
 def validate_cidr(field: str, value: str, min_prefix: int = 8, max_prefix: int = 29) -> str:
     """An IPv4 network in canonical form (``20.0.0.0/8``, not ``20.1.0.0/8``)."""

@@ -146,7 +146,11 @@ import ipaddress
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import FIXED, Attr, ResourceManager
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, resource_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.products import vpc
-from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import validate_cidr, validate_resource_id
+from ansible_collections.geomesh.alicloud.plugins.module_utils.validation import (
+    validate_cidr,
+    validate_resource_id,
+    zone_in_region,
+)
 
 
 class VSwitchManager(ResourceManager):
@@ -196,7 +200,7 @@ class VSwitchManager(ResourceManager):
             self.module.validate(validate_resource_id, "vpc_id", p["vpc_id"], "vpc")
         if p["cidr_block"]:
             self.module.validate(validate_cidr, "cidr_block", p["cidr_block"], 16, 29)
-        if p["zone_id"] and not p["zone_id"].startswith(self.region + "-"):
+        if p["zone_id"] and not zone_in_region(p["zone_id"], self.region):
             msg = "Invalid zone_id: %s is not a zone of region %s" % (p["zone_id"], self.region)
             self.module.fail_json(msg=msg, field="zone_id")
         if p["wait_timeout"] < 0:

@@ -222,3 +222,23 @@ def test_wait_false_returns_pending(run, emu, state, vpc_id):
     result = run(vpc_vswitch, create_args(vpc_id, wait=False))
     assert result["changed"] is True and result["vswitch"]["status"] == "Pending"
     assert state("vswitch")[0]["Status"] == "Pending"
+
+
+def test_create_in_an_international_region_takes_its_zone_ids(run, seed, log, state):
+    """Outside the Chinese mainland a zone ID is "<region><letter>" (ap-southeast-1a), not "<region>-<letter>"."""
+    vpc_id = seed("CreateVpc", region="ap-southeast-1", VpcName="vpc-sg", CidrBlock="26.0.0.0/8")["VpcId"]
+    log.clear()
+    args = {"region": "ap-southeast-1", "vpc_id": vpc_id, "cidr_block": "26.0.0.0/16", "zone_id": "ap-southeast-1a"}
+    result = run(vpc_vswitch, args)
+    assert result["changed"] is True and result["vswitch"]["zone_id"] == "ap-southeast-1a"
+    (doc,) = state("vswitch")
+    assert doc["ZoneId"] == "ap-southeast-1a"
+    assert run(vpc_vswitch, args)["changed"] is False
+
+
+@pytest.mark.parametrize("zone", ["cn-hangzhou-h", "ap-southeast-10a", "ap-southeast-1-aa"])
+def test_zone_of_another_region_fails_before_any_call(run, log, zone):
+    args = {"region": "ap-southeast-1", "vpc_id": "vpc-sg", "cidr_block": "26.0.0.0/16", "zone_id": zone}
+    result = run(vpc_vswitch, args)
+    assert result["failed"] is True and result["field"] == "zone_id" and zone in result["msg"]
+    assert log.entries() == []
