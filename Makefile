@@ -12,7 +12,7 @@ export ALIBABA_CLOUD_ECS_METADATA_DISABLED := true
 export ANSIBLE_FORCE_COLOR := 0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help deps sync lint sanity units emulator-tests integration test demo build docs perf clean
+.PHONY: help deps sync lint sanity units emulator-tests integration test demo build docs perf reliability clean
 
 help:
 	@echo "make test   - install everything, then lint, sanity, unit, emulator contract and integration tests"
@@ -69,6 +69,11 @@ demo: sync
 perf: sync
 	$(BIN)/python tests/perf/site_scaling.py
 	tests/perf/network_scaling.sh
+
+# reliability suites (not part of `make test`): bad inputs (tests/reliability/bad_inputs) and secrets
+reliability: sync
+	$(BIN)/python tests/reliability/bad_inputs/run.py
+	$(BIN)/python tests/reliability/secrets/run.py
 
 clean:
 	rm -rf .build tests/output

@@ -6,12 +6,16 @@ mode for the plan's regions), its checks, and the same setting as Istio's locali
 
 from __future__ import annotations
 
+import re
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils import locality
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import ValidationError
 
 SCOPES = ("mesh", "destination_rule")
+# an ASM version as the inventory pins it: 1.22.6.66 or v1.22.6.66-g1e5b0e4d-aliyun
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)\.(\d+)(?:$|-)")
 
 
 def _default_rules(mode, regions, remote_share):
@@ -68,6 +72,18 @@ def _resolve(plan):
     except ValidationError as err:
         errors.append("geo_lb_%s" % err)
         return None, errors
+    pinned = str(plan.get("istio_version") or "").strip()
+    if mode == "distribute" and pinned:
+        numbers = _VERSION.search(pinned)
+        if numbers is None:
+            errors.append(
+                "geo_lb_istio_version: %r is not an ASM version (1.22.6.66 or v1.22.6.66-g...-aliyun)" % pinned
+            )
+        elif tuple(int(n) for n in numbers.groups()) < locality.DISTRIBUTE_MIN_VERSION:
+            errors.append(
+                "geo_lb_mode: distribute needs ASM 1.22.6.66 or later; the plan pins %s (geomesh_mesh.istio_version):"
+                " use failover, or a newer version" % pinned
+            )
     if mode == "failover" and not plan.get("outlier_detection"):
         errors.append(
             "geo_lb_outlier_detection: failover needs outlier detection on the DestinationRule (Istio ignores "

@@ -144,10 +144,13 @@ def network_bandwidth_errors(bandwidth, bandwidth_type="DataTransfer", package_i
     return errors
 
 
-def _registered_failure(result):
+def _registered_failure(result, key):
+    """The failure of a registered module result, or None. The preflight registers its read calls
+    with ``failed_when: false``, which clears ``failed``: a result without its ``key`` (regions,
+    zones) failed all the same, and its ``msg`` (code, request id) is the error to show."""
     if not isinstance(result, dict):
         return "no result"
-    if result.get("failed"):
+    if result.get("failed") or key not in result:
         return result.get("msg") or "failed"
     return None
 
@@ -161,14 +164,14 @@ def network_cloud_errors(plan, regions_result, zones_results):
     """
     if not isinstance(plan, list):
         raise AnsibleFilterError("network_cloud_errors expects a list of plan entries, got %s" % type(plan).__name__)
-    failure = _registered_failure(regions_result)
+    failure = _registered_failure(regions_result, "regions")
     if failure:
         return ["listing the regions (DescribeRegions) failed: %s" % failure]
     known = {r.get("region_id") for r in regions_result.get("regions") or []}
     zones = {}
     errors = []
     for result in (zones_results or {}).get("results") or []:
-        failure = _registered_failure(result)
+        failure = _registered_failure(result, "zones")
         if failure:
             errors.append("%s: listing the zones (DescribeZones) failed: %s" % (result.get("item"), failure))
         else:

@@ -70,6 +70,9 @@ def test_explicit_rules_of_the_mode_only():
         ({"mode": "distribute", "remote_share": 100}, "geo_lb_remote_share"),
         ({"outlier_detection": {}}, "geo_lb_outlier_detection"),
         ({"regions": [HZ, HZ]}, "twice"),
+        ({"mode": "distribute", "istio_version": "v1.21.6.97-g7ec2fd3b-aliyun"}, "geo_lb_mode: distribute needs ASM"),
+        ({"mode": "distribute", "istio_version": "1.22.6.65"}, "the plan pins 1.22.6.65"),
+        ({"mode": "distribute", "istio_version": "latest"}, "geo_lb_istio_version: 'latest'"),
     ],
 )
 def test_errors_name_the_variable(extra, needle):
@@ -82,6 +85,10 @@ def test_errors_name_the_variable(extra, needle):
 def test_valid_plans_have_no_errors():
     assert geo_lb_plan_errors(plan()) == []
     assert geo_lb_plan_errors(plan(mode="disabled", regions=[HZ])) == []
+    # distribute on 1.22.6.66 or later, or with no pinned version; failover on any version
+    for version in ("1.22.6.66", "v1.22.6.66-g1e5b0e4d-aliyun", "1.23.0.1", ""):
+        assert geo_lb_plan_errors(plan(mode="distribute", istio_version=version)) == [], version
+    assert geo_lb_plan_errors(plan(istio_version="v1.20.6.36-g4e4ba0c1-aliyun")) == []
 
 
 def test_istio_setting():

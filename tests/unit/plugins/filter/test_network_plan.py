@@ -225,3 +225,21 @@ def test_cloud_check_reports_failed_lookups():
     assert network_cloud_errors(plan, REGIONS_FOUND, zones) == [
         "cn-shanghai: listing the zones (DescribeZones) failed: Throttling"
     ]
+
+
+def test_cloud_check_reports_lookups_registered_with_failed_when_false():
+    # failed_when: false clears `failed`; the missing regions/zones and the msg still tell the failure
+    plan = with_regions(RUNBOOK)
+    cleared = {
+        "failed": False,
+        "changed": False,
+        "msg": "SignatureDoesNotMatch calling DescribeRegions (request id R1)",
+    }
+    assert network_cloud_errors(plan, cleared, ZONES_FOUND) == [
+        "listing the regions (DescribeRegions) failed: SignatureDoesNotMatch calling DescribeRegions (request id R1)"
+    ]
+    zones = copy.deepcopy(ZONES_FOUND)
+    zones["results"][0] = {"item": "cn-hangzhou", "failed": False, "msg": "Throttling"}
+    assert network_cloud_errors(plan, REGIONS_FOUND, zones) == [
+        "cn-hangzhou: listing the zones (DescribeZones) failed: Throttling"
+    ]
