@@ -32,7 +32,7 @@ path = sys.argv[1]
 inventory = json.load(open(path))
 root = inventory["all"]
 root["vars"].update({"gateway_wait_delay": 1, "bookinfo_wait_delay": 1, "geomesh_report_dir": sys.argv[2],
-                     "verify_failover_probe_seconds": 30, "verify_wait_delay": 1})
+                     "verify_failover_probe_seconds": 60, "verify_wait_delay": 1})
 root["vars"]["geomesh_geo_lb"] = {"mode": "failover", "remote_share": 10}
 for host in root["children"]["regions"]["hosts"].values():
     host["geomesh_bookinfo"] = {"reviews_versions": ["v1", "v2", "v3"]}
