@@ -82,7 +82,7 @@ def defer_models(package: str):
     module.__getattr__ = resolve
     module.__all__ = sorted(where)
     sys.modules[package] = module
-    parent, _, child = package.rpartition(".")
+    parent, _dot, child = package.rpartition(".")
     setattr(sys.modules[parent], child, module)
     return module
 

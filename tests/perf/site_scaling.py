@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the geomesh.alicloud project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -80,7 +79,7 @@ def read_env(state: Path) -> dict:
     env = {}
     for line in (state / "env.sh").read_text(encoding="utf-8").splitlines():
         if line.startswith("export ") and "=" in line:
-            key, _, value = line[len("export ") :].partition("=")
+            key, _eq, value = line[len("export ") :].partition("=")
             env[key] = value
     return env
 
