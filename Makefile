@@ -70,10 +70,13 @@ perf: sync
 	$(BIN)/python tests/perf/site_scaling.py
 	tests/perf/network_scaling.sh
 
-# reliability suites (not part of `make test`): bad inputs (tests/reliability/bad_inputs) and secrets
+# reliability suites (not part of `make test`): bad inputs (tests/reliability/bad_inputs), secrets,
+# faults across the whole site (5 seeded runs) and interruptions (site.yml and teardown.yml killed)
 reliability: sync
 	$(BIN)/python tests/reliability/bad_inputs/run.py
 	$(BIN)/python tests/reliability/secrets/run.py
+	$(BIN)/python tests/reliability/faults/run.py
+	$(BIN)/python tests/reliability/interruptions/run.py
 
 clean:
 	rm -rf .build tests/output

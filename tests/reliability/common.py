@@ -2,15 +2,19 @@
 # Copyright: Contributors to the geomesh.alicloud project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared helpers of the reliability suites: the repository paths, an emulator of the suite's own,
-the base inventory (inventories/local) copied into a directory, the emulator's request log."""
+the base inventory (inventories/local) copied into a directory, the emulator's request log, the census
+of what the emulator holds (cloud resources by kind, Kubernetes objects by API server and kind)."""
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import os
+import re
 import subprocess
 import time
+import urllib.request
 
 import yaml
 
@@ -97,3 +101,54 @@ def run_site(inventory_path: str, env: dict, *args: str, timeout: int = 1800) ->
         check=False,
     )
     return proc.returncode, proc.stdout, time.monotonic() - started
+
+
+# records that are no resource of an API (ACK's task history) and Kubernetes objects that the
+# emulator's controllers make at their own pace (their number follows timing, not the run's calls)
+NOT_COUNTED = {"cs_task"}
+KUBE_GENERATED = {"Event", "Pod", "ReplicaSet", "Endpoints", "EndpointSlice", "Lease", "ControllerRevision"}
+# the name field of each cloud kind that has one: no two resources of a kind may share it
+NAME_FIELDS = ("Name", "VpcName", "VSwitchName", "TransitRouterName", "TransitRouterAttachmentName", "name")
+
+
+def control(url, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        url + path, data=data, headers={"Content-Type": "application/json"}, method="GET" if body is None else "POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  (loopback)
+        return json.load(response)
+
+
+def census(url):
+    """``(counts, duplicates)``: counts by ``cloud <kind>`` and ``kube <server> <kind>``, where a server is
+    ``mesh`` or the region of its cluster; duplicates are cloud names held by more than one resource."""
+    state = control(url, "/_emulator/state")
+    servers = {c.get("cluster_id"): "cluster/%s" % c.get("region_id") for c in state.get("cs_cluster", [])}
+    servers.update({m.get("ServiceMeshId"): "mesh" for m in state.get("asm_mesh", [])})
+    counts, duplicates = collections.Counter(), []
+    for kind, docs in state.items():
+        if kind in NOT_COUNTED:
+            continue
+        if kind.startswith("k8s/"):
+            server = servers.get(kind[len("k8s/") :])
+            if server is None:
+                continue  # the objects of an API server whose cluster or mesh is gone
+            for doc in docs:
+                obj = doc.get("object", doc)
+                if obj.get("kind") not in KUBE_GENERATED:
+                    counts["kube %s %s" % (server, obj.get("kind"))] += 1
+            continue
+        counts["cloud %s" % kind] += len(docs)
+        for field in NAME_FIELDS:
+            names = collections.Counter(
+                (doc.get("RegionId") or doc.get("region_id"), doc[field]) for doc in docs if doc.get(field)
+            )
+            duplicates.extend("%s %s %r x%d" % (kind, field, key, n) for key, n in names.items() if n > 1)
+            if names:
+                break
+    return counts, duplicates
+
+
+def changed(output):
+    return sum(int(n) for n in re.findall(r"changed=(\d+)", output))
