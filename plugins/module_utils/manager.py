@@ -406,18 +406,35 @@ def create_once(kind: str, identity, create, wait_visible, max_generations: int 
     )
 
 
+# How long a lookup that finds nothing is not yet proof that a create whose answer was lost made
+# nothing: list calls are eventually consistent right after a create (alicloud-api.md section 6, item
+# 5; how long the lag is on each API is UNCONFIRMED). The same 30 s the waiters give a new mesh or
+# cluster as "not found" grace. A create refused before commit is sent again only after this window.
+CREATE_SETTLE_S = 30.0
+
+
 def create_without_token(
-    send, lookup, backoff: Backoff, product: str, deadline: float | None = None, attempts: int = 5
+    send,
+    lookup,
+    backoff: Backoff,
+    product: str,
+    deadline: float | None = None,
+    attempts: int = 5,
+    settle: float | None = None,
 ):
     """Send a create call whose API offers no trustworthy ClientToken, without ever making a second
     resource; return ``("created", answer)`` or ``("found", resource)``.
 
     The action is in ``retries.NOT_REPLAYABLE_ACTIONS``, so ``send()`` itself only retries
     throttling. Here an answer that may hide a created resource (5xx, lost answer:
-    ``is_ambiguous``) or a transient refusal of the product is followed by a pause and a
-    ``lookup()`` (the identifying read the module found nothing with before); the create is sent
-    again only when that still finds nothing. ``deadline`` (``time.monotonic()``) bounds the pauses.
+    ``is_ambiguous``) or a transient refusal of the product is followed by ``lookup()`` (the
+    identifying read the module found nothing with before), again and again with backoff for
+    ``settle`` seconds (default ``CREATE_SETTLE_S``: a new resource can be missing from the list for a
+    while); the create is sent again only when that still finds nothing. When ``deadline``
+    (``time.monotonic()``) leaves no time to wait the window out, the create's error is raised rather
+    than the create sent again blind: the next run looks the resource up first.
     """
+    settle = CREATE_SETTLE_S if settle is None else settle
     for attempt in range(attempts):
         try:
             return "created", send()
@@ -427,10 +444,23 @@ def create_without_token(
             pause = backoff.delay(attempt)
             if err.retry_after_ms:
                 pause = max(pause, err.retry_after_ms / 1000.0)
-            if deadline is not None and time.monotonic() + pause > deadline:
+            if deadline is not None and time.monotonic() + pause + settle > deadline:
                 raise
             time.sleep(pause)
-            found = lookup()
+            found = _lookup_until_settled(lookup, backoff, settle)
             if found is not None:
                 return "found", found
     raise AlicloudError("CreateNotConfirmed", "%d create calls were not answered" % attempts)
+
+
+def _lookup_until_settled(lookup, backoff: Backoff, settle: float):
+    """``lookup()`` until it finds something or ``settle`` seconds have passed; the last answer."""
+    started = time.monotonic()
+    step = 0
+    while True:
+        found = lookup()
+        left = settle - (time.monotonic() - started)
+        if found is not None or left <= 0:
+            return found
+        time.sleep(min(backoff.delay(step), left))
+        step += 1

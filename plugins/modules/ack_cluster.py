@@ -17,7 +17,8 @@ description:
     pool.
   - The semantics of C(CreateCluster)'s C(client_token) are not documented, so the module looks the cluster up by
     name and VPC before it creates one and again before it repeats a create whose answer was lost (a 5xx answer or a
-    network error), so it never makes a second cluster.
+    network error), so it never makes a second cluster. A lookup that finds nothing right after such an answer is
+    repeated for 30 s (a new cluster can be missing from the list for a while) before the create is sent again.
   - After the create call it waits on the creation task (C(DescribeTaskInfo)) and then until the cluster is
     V(running); a failed task fails the module with the task's error message.
   - Only O(deletion_protection) and O(tags) change in place. A different value of any other option for an existing

@@ -14,7 +14,8 @@ description:
     O(name) within O(cluster_id).
   - C(CreateClusterNodePool) takes no C(ClientToken). The module looks the pool up by name before it creates one, and
     again before it repeats a create call whose answer was lost (a server error or a broken connection), so a retried
-    or interrupted run never makes a second pool.
+    or interrupted run never makes a second pool. A lookup that finds nothing right after such an answer is repeated
+    for 30 s (a new pool can be missing from the list for a while) before the create is sent again.
   - Scaling is an update of O(desired_size) (C(ModifyClusterNodePool) C(scaling_group.desired_size)); ACK adds or
     removes nodes one by one. With O(wait=true) the module waits for the pool's task and then until the pool is
     C(active), has O(desired_size) nodes, and every one of them is C(running) and C(Ready).

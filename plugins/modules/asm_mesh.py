@@ -14,7 +14,9 @@ description:
   - C(CreateServiceMesh) takes no C(ClientToken) and mesh names are not unique, so the module looks the mesh up by
     name, VPC and region before it creates one, and again before it sends the create call another time after an
     answer that was lost (a server error or a broken connection), so a retried or interrupted run never makes a second
-    mesh. More than one mesh with the same name in the same VPC is an error that lists them.
+    mesh. A lookup that finds nothing right after such an answer is repeated for 30 s (a new mesh can be missing
+    from the list for a while) before the create is sent again. More than one mesh with the same name in the same VPC
+    is an error that lists them.
   - The Istio version defaults to the newest one C(DescribeVersions) offers for the O(edition); it is resolved before
     the create call and reported in the diff and the result.
   - Only the tags change in place. A different O(vpc_id), O(vswitch_ids), O(edition), O(cluster_spec),

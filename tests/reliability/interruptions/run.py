@@ -97,6 +97,8 @@ def run_until(playbook, inventory, env, state_dir, action, timeout=1800):
             if action and action in write_actions(state_dir, since):
                 os.killpg(proc.pid, signal.SIGKILL)
                 killed = True
+                # requests the killed run had in flight land in the log now, not in the next run's part
+                time.sleep(2)
                 break
             time.sleep(0.2)
         proc.wait()

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
@@ -119,9 +121,30 @@ def test_create_without_token_finds_what_a_lost_answer_created():
 
 def test_create_without_token_resends_only_when_the_lookup_finds_nothing():
     send, lookups = _Sender(_lost(), {"Id": "new"}), []
-    outcome = create_without_token(send, lambda: lookups.append(1), Backoff(base=0.01), "servicemesh")
+    started = time.monotonic()
+    outcome = create_without_token(send, lambda: lookups.append(1), Backoff(base=0.01), "servicemesh", settle=0.3)
     assert outcome == ("created", {"Id": "new"})
-    assert send.calls == 2 and len(lookups) == 1
+    # looked up again and again for the settle window before the create was sent again
+    assert send.calls == 2 and len(lookups) > 1
+    assert time.monotonic() - started >= 0.3
+
+
+def test_create_without_token_waits_out_a_lagging_list():
+    """The list shows the resource the lost answer made only on the third lookup (eventual consistency):
+    it is found, the create is not sent again."""
+    send, answers = _Sender(_lost()), [None, None, {"Id": "made-by-the-lost-call"}]
+    outcome = create_without_token(send, lambda: answers.pop(0), Backoff(base=0.01), "servicemesh", settle=5)
+    assert outcome == ("found", {"Id": "made-by-the-lost-call"})
+    assert send.calls == 1 and not answers
+
+
+def test_create_without_token_raises_rather_than_resend_blind_near_the_deadline():
+    lost, lookups = _lost(), []
+    send = _Sender(lost, {"Id": "new"})
+    deadline = time.monotonic() + 1
+    with pytest.raises(AlicloudError) as info:
+        create_without_token(send, lambda: lookups.append(1), Backoff(base=0.01), "servicemesh", deadline, settle=30)
+    assert info.value is lost and send.calls == 1 and not lookups
 
 
 def test_create_without_token_raises_a_refusal_at_once():
@@ -135,5 +158,5 @@ def test_create_without_token_raises_a_refusal_at_once():
 def test_create_without_token_gives_up_after_its_attempts():
     send = _Sender(*[_lost(), _lost(), _lost()])
     with pytest.raises(AlicloudError):
-        create_without_token(send, lambda: None, Backoff(base=0.01), "cs", attempts=3)
+        create_without_token(send, lambda: None, Backoff(base=0.01), "cs", attempts=3, settle=0.05)
     assert send.calls == 3

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from ansible_collections.geomesh.alicloud.plugins.module_utils import manager
 from ansible_collections.geomesh.alicloud.plugins.modules import asm_mesh, asm_mesh_info
 from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules import asm_support
 from ansible_collections.geomesh.alicloud.tests.unit.plugins.modules.conftest import tag_dict
@@ -100,13 +101,30 @@ def test_lost_create_answer_makes_one_mesh(run, faults, log, state, args):
     assert again["changed"] is False and log.writes() == [] and len(meshes(state)) == 1
 
 
-def test_create_refused_before_commit_is_sent_again(run, faults, log, state, args):
-    """A 5xx before the server did anything: the lookup finds nothing, so the create is sent once more."""
+def test_create_refused_before_commit_is_sent_again(run, faults, log, state, args, monkeypatch):
+    """A 5xx before the server did anything: the lookups find nothing for the settle window, so the
+    create is sent once more."""
+    monkeypatch.setattr(manager, "CREATE_SETTLE_S", 1.0)
     faults(server_error_pct=50, actions=["CreateServiceMesh"], seed=36)  # fails once, then succeeds
     result = run(asm_mesh, args)
     assert result["changed"] is True
     assert log.codes("CreateServiceMesh") == ["ServiceUnavailable", None]
+    create = log.actions().index("CreateServiceMesh")
+    assert log.actions()[create + 1 :].count("DescribeServiceMeshes") > 1
     assert len(meshes(state)) == 1
+
+
+def test_lost_create_answer_and_a_lagging_list_make_one_mesh(run, faults, log, state, args):
+    """CreateServiceMesh commits but answers 503, and the new mesh is missing from DescribeServiceMeshes
+    for 2 s (eventual consistency): the lookups go on for the settle window and find it; the create is
+    not sent again. (Found by tests/reliability/faults, seed 5: a second mesh of the name.)"""
+    faults(server_error_after_commit_pct=100, actions=["CreateServiceMesh"], eventual_consistency_s=2)
+    result = run(asm_mesh, args)
+    faults()
+    assert not result.get("failed") and result["changed"] is True, result
+    assert log.codes("CreateServiceMesh") == ["ServiceUnavailable"]
+    (doc,) = meshes(state)
+    assert result["mesh"]["mesh_id"] == doc["ServiceMeshId"]
 
 
 def test_two_meshes_with_the_name_in_the_vpc_are_an_error(run, emu, log, net, args):
