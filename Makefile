@@ -70,9 +70,11 @@ perf: sync
 	$(BIN)/python tests/perf/site_scaling.py
 	tests/perf/network_scaling.sh
 
-# reliability suites (not part of `make test`): bad inputs (tests/reliability/bad_inputs), secrets,
-# faults across the whole site (5 seeded runs) and interruptions (site.yml and teardown.yml killed)
+# reliability suites (not part of `make test`): the integration targets with the alias
+# `reliability`, bad inputs (tests/reliability/bad_inputs), secrets, faults across the whole site
+# (5 seeded runs) and interruptions (site.yml and teardown.yml killed)
 reliability: sync
+	tools/run-integration.sh network_role_interruptions
 	$(BIN)/python tests/reliability/bad_inputs/run.py
 	$(BIN)/python tests/reliability/secrets/run.py
 	$(BIN)/python tests/reliability/faults/run.py
