@@ -10,7 +10,8 @@
 # Kubernetes API server over TLS verified against the CA of its kubeconfig), so nothing verifies
 # against the system store, yet Python loads it (65 ms, 144 certificates) for each default SSL
 # context, and a cloud module run makes three (aiohttp's two at import, the Tea SDK's session):
-# 0.25 s of the 1.6 s of CPU a module run took (tests/perf/README.md). An empty store is as strict.
+# about 0.3 s of the 1.5 s of CPU a module run took under make test's load (tests/perf/README.md).
+# An empty store is as strict. SSL_CERT_DIR names a directory that does not exist, on purpose.
 _emulator_files=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _emulator_py=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
 _emulator_config="$_emulator_files/../../../integration_config.yml"
