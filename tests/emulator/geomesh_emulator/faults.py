@@ -28,6 +28,18 @@ class FaultProfile:
     # Optional restriction of throttling/5xx/latency to these action names (empty = all).
     actions: list[str] = field(default_factory=list)
     writes_only: bool = False
+    # Faults of the Kubernetes API servers (kube/api.py), drawn from the same seeded source. They
+    # apply to every request of an /api or /apis path but watches (long-running requests are exempt
+    # from the apiserver's in-flight limits); ``actions`` / ``writes_only`` do not restrict them.
+    # 429 from the in-flight limiter, with ``Retry-After: kube_retry_after_s``.
+    kube_throttling_pct: float = 0.0
+    kube_retry_after_s: int = 1
+    # 500 InternalError before the request is served.
+    kube_server_error_pct: float = 0.0
+    # 409 Conflict of an update whose resourceVersion another writer made stale in between: only a
+    # PUT, or a patch carrying metadata.resourceVersion (a precondition), can meet it; a patch
+    # without one is applied by the apiserver to the latest object (GuaranteedUpdate retries).
+    kube_conflict_pct: float = 0.0
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "FaultProfile":
@@ -42,11 +54,15 @@ class FaultProfile:
             "server_error_pct",
             "server_error_after_commit_pct",
             "throttling_retry_after_pct",
+            "kube_throttling_pct",
+            "kube_server_error_pct",
+            "kube_conflict_pct",
         ):
             value = float(getattr(prof, name))
             if not 0.0 <= value <= 100.0:
                 raise ValueError(f"{name} must be between 0 and 100")
             setattr(prof, name, value)
+        prof.kube_retry_after_s = max(0, int(prof.kube_retry_after_s))
         prof.latency_ms = max(0.0, float(prof.latency_ms))
         prof.eventual_consistency_s = max(0.0, float(prof.eventual_consistency_s))
         prof.actions = [str(a) for a in (prof.actions or [])]
@@ -115,6 +131,19 @@ class Faults:
                 "ServiceUnavailable", "The request has failed due to a temporary failure of the server.", status=503
             )
         return None
+
+    def kube_before(self) -> str | None:
+        """Fault of one Kubernetes API request before it is served: "throttling", "server_error" or None."""
+        prof = self.profile
+        if self._roll(prof.kube_throttling_pct):
+            return "throttling"
+        if self._roll(prof.kube_server_error_pct):
+            return "server_error"
+        return None
+
+    def kube_conflict(self) -> bool:
+        """Whether another writer changed the object an update is about to replace."""
+        return self._roll(self.profile.kube_conflict_pct)
 
     def latency_s(self, action: str, write: bool) -> float:
         if not self.applies(action, write):

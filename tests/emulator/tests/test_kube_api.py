@@ -960,3 +960,129 @@ def test_unknown_fields_of_builtins(kube: Kube) -> None:
         query=[("fieldValidation", "Ignore")],
     )
     assert status == 201 and "Warning" not in hdrs and obj["spec"]["ports"][0]["targetPort"] == 80
+
+
+# -- faults (faults.py: kube_throttling_pct, kube_server_error_pct, kube_conflict_pct) --------------------
+
+
+@pytest.fixture
+def kube_faults(kube: Kube):
+    """Set a fault profile of the Kubernetes API servers for one test; faults off afterwards."""
+    from conftest import control  # pylint: disable=import-outside-toplevel
+
+    def set_profile(**profile: Any) -> None:
+        control(kube.emu, "/_emulator/faults", dict(profile, seed=11))
+
+    yield set_profile
+    control(kube.emu, "/_emulator/faults", {})
+
+
+def _no_retry(kube: Kube, method: str, path: str, body: Any = None, ctype: str = "application/json") -> Any:
+    """One request without urllib3's own retries (the ApiClient's pool retries a GET that got 429)."""
+    data = None if body is None else json.dumps(body)
+    return kube.api.rest_client.pool_manager.request(
+        method,
+        kube.api.configuration.host + path,
+        body=data,
+        headers={"Accept": "application/json", "Content-Type": ctype},
+        retries=False,
+        timeout=30,
+    )
+
+
+def test_injected_throttling_is_the_in_flight_limiters_429(kube: Kube, kube_faults) -> None:
+    ns = kube.namespace()
+    mark = kube.mark()
+    kube_faults(kube_throttling_pct=100, kube_retry_after_s=1)
+    resp = _no_retry(kube, "GET", f"/api/v1/namespaces/{ns}/configmaps")
+    assert resp.status == 429
+    assert resp.headers["Retry-After"] == "1"
+    assert resp.headers["Content-Type"].startswith("text/plain")
+    assert resp.data == b"Too many requests, please try again later.\n"
+    assert _no_retry(kube, "GET", "/apis").status == 429  # discovery too
+    created = _no_retry(kube, "POST", f"/api/v1/namespaces/{ns}/configmaps", configmap("throttled"))
+    assert created.status == 429
+    # watches are long-running requests: the in-flight limiter leaves them alone
+    watched = _no_retry(kube, "GET", f"/api/v1/namespaces/{ns}/configmaps?watch=true&timeoutSeconds=1")
+    assert watched.status == 200
+    entries = kube.log_since(mark)
+    assert [(e["action"], e["status"], e.get("fault")) for e in entries if e.get("fault")][:2] == [
+        ("list configmaps", 429, "throttling"),
+        ("get /apis", 429, "throttling"),
+    ]
+    kube_faults()
+    with pytest.raises(client.ApiException) as err:
+        kube.core.read_namespaced_config_map("throttled", ns)
+    assert err.value.status == 404  # the throttled create wrote nothing
+
+
+def test_the_python_client_retries_a_throttled_get_and_not_a_post(kube: Kube, kube_faults) -> None:
+    """The kubernetes client (what kubernetes.core runs on) leaves its urllib3 pool's default Retry
+    in place: it honours Retry-After on a 429 for idempotent methods only, so a GET is sent 4 times
+    before the ApiException 429, a POST (or PATCH) once. Retrying writes is the caller's (the roles'
+    task retries)."""
+    ns = kube.namespace()
+    kube_faults(kube_throttling_pct=100, kube_retry_after_s=0)
+    for call, sent in (
+        (lambda: kube.core.list_namespaced_config_map(ns), 4),
+        (lambda: kube.core.create_namespaced_config_map(ns, configmap("posted")), 1),
+    ):
+        mark = kube.mark()
+        with pytest.raises(client.ApiException) as err:
+            call()
+        assert err.value.status == 429
+        assert "Too many requests" in str(err.value)
+        assert [e["status"] for e in kube.log_since(mark)] == [429] * sent
+
+
+def test_injected_server_error_is_an_internal_error_status_and_writes_nothing(kube: Kube, kube_faults) -> None:
+    ns = kube.namespace()
+    mark = kube.mark()
+    kube_faults(kube_server_error_pct=100)
+    with pytest.raises(client.ApiException) as err:
+        kube.core.create_namespaced_config_map(ns, configmap("failed"))
+    assert err.value.status == 500
+    status = json.loads(err.value.body)
+    assert status["kind"] == "Status" and status["reason"] == "InternalError" and status["code"] == 500
+    assert [(e["action"], e["status"], e["fault"]) for e in kube.log_since(mark)] == [
+        ("create configmaps", 500, "server_error")
+    ]
+    kube_faults()
+    with pytest.raises(client.ApiException) as err:
+        kube.core.read_namespaced_config_map("failed", ns)
+    assert err.value.status == 404
+
+
+def test_injected_conflict_meets_updates_with_a_resource_version_only(kube: Kube, kube_faults) -> None:
+    ns = kube.namespace()
+    live = kube.core.create_namespaced_config_map(ns, configmap("contended", {"k": "v1"}))
+    kube_faults(kube_conflict_pct=100)
+    live.data = {"k": "v2"}
+    with pytest.raises(client.ApiException) as err:
+        kube.core.replace_namespaced_config_map("contended", ns, live)
+    assert err.value.status == 409
+    status = json.loads(err.value.body)
+    assert status["reason"] == "Conflict" and "the object has been modified" in status["message"]
+    # a patch with resourceVersion is conditional too
+    with pytest.raises(client.ApiException) as err:
+        kube.core.patch_namespaced_config_map(
+            "contended",
+            ns,
+            {"metadata": {"resourceVersion": live.metadata.resource_version}, "data": {"k": "v3"}},
+        )
+    assert err.value.status == 409
+    # a patch without one is applied to the latest object (the apiserver retries it itself)
+    patched = kube.core.patch_namespaced_config_map("contended", ns, {"data": {"k": "v4"}})
+    assert patched.data == {"k": "v4"}
+    kube_faults()
+    assert kube.core.read_namespaced_config_map("contended", ns).data == {"k": "v4"}
+
+
+def test_kube_fault_profile_is_validated(kube: Kube) -> None:
+    import urllib.error  # pylint: disable=import-outside-toplevel
+
+    from conftest import control  # pylint: disable=import-outside-toplevel
+
+    with pytest.raises(urllib.error.HTTPError) as err:
+        control(kube.emu, "/_emulator/faults", {"kube_conflict_pct": 101})
+    assert err.value.code == 400

@@ -159,6 +159,9 @@ class Req:
     headers: dict[str, str]
     body: bytes
     user: str
+    # faults drawn for this request (Faults.kube_before / kube_conflict), served by _resource_request
+    fault: str | None = None
+    conflict: bool = False
 
     def q(self, name: str, default: str | None = None) -> str | None:
         vals = self.query.get(name)
@@ -510,12 +513,67 @@ def bootstrap(view: KubeView) -> None:
 # -- dispatch ---------------------------------------------------------------------------------------------
 
 
+def _is_watch(req: Req) -> bool:
+    return req.method == "GET" and ((req.q("watch") or "").lower() in ("true", "1") or "/watch/" in req.path)
+
+
+def _throttled(retry_after_s: int) -> Response:
+    """The apiserver's in-flight limiter (apiserver/pkg/server/filters/maxinflight.go, tooManyRequests;
+    API Priority and Fairness answers the same): a plain-text 429 with Retry-After, not a Status.
+    UNCONFIRMED here: quoted from that source, not observed on ACK."""
+    headers = {
+        "Content-Type": "text/plain; charset=utf-8",
+        "X-Content-Type-Options": "nosniff",
+        "Retry-After": str(retry_after_s),
+    }
+    return Response(429, headers, b"Too many requests, please try again later.\n")
+
+
+def _internal_error() -> KubeError:
+    # apimachinery api/errors NewInternalError: reason InternalError, the cause in details.causes
+    return KubeError(
+        500,
+        "InternalError",
+        "Internal error occurred: injected fault: the storage backend timed out",
+        causes=[{"message": "injected fault: the storage backend timed out"}],
+    )
+
+
+def _draw_faults(emulator: "Emulator", req: Req) -> None:
+    """The Kubernetes faults of the emulator's fault profile (faults.py) for this request."""
+    if _is_watch(req):
+        return
+    req.fault = emulator.faults.kube_before()
+    if req.method in ("PUT", "PATCH"):
+        req.conflict = emulator.faults.kube_conflict()
+
+
+def _served_fault(emulator: "Emulator", req: Req, log: dict) -> Response | None:
+    """The response of a request that a fault drawn for it ends before it is served."""
+    if req.fault is None:
+        return None
+    log["fault"] = req.fault
+    if req.fault == "throttling":
+        resp = _throttled(emulator.faults.profile.kube_retry_after_s)
+        resp.log = log
+        return resp
+    return _error(_internal_error(), log)
+
+
 def _dispatch(emulator: "Emulator", server_id: str, req: Req, log: dict) -> Response:
     path = req.path
     if path in ("/healthz", "/livez", "/readyz"):
         return Response(200, {"Content-Type": "text/plain; charset=utf-8"}, b"ok", None, log)
+    _draw_faults(emulator, req)
     if path.startswith("/openapi/v2"):
         raise not_found_path()
+    parts = [p for p in path.split("/") if p]
+    is_resource = len(parts) >= (3 if parts[:1] == ["api"] else 4)
+    if not is_resource:
+        # discovery, /version and /openapi meet the in-flight limiter as any other request
+        faulted = _served_fault(emulator, req, log)
+        if faulted is not None:
+            return faulted
     with objects.open_view(emulator, server_id) as view:
         if path == "/version":
             return _json(200, _version(view), log=log)
@@ -710,6 +768,10 @@ def _resource_request(view: KubeView, req: Req, target: Target, log: dict) -> Re
             "write": verb in ("create", "update", "patch", "delete", "deletecollection") and not req.dry_run,
         }
     )
+    if req.fault is not None:
+        faulted = _served_fault(view.emulator, req, log)
+        assert faulted is not None
+        return faulted
     if req.method == "POST" and target.name is not None:
         raise method_not_allowed()
     if verb not in ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"):
@@ -1140,6 +1202,9 @@ def _update(view: KubeView, req: Req, target: Target) -> tuple[dict[str, Any], l
                 )
             ],
         )
+    if req.conflict:
+        # another writer updated the object since the client read it: its resourceVersion is stale
+        raise _conflict(rdef, target.name or "")
     obj, warnings = _finish_update(view, req, target, old, body, req.manager(), "Update")
     return obj, warnings, False
 
@@ -1191,6 +1256,8 @@ def _patch(view: KubeView, req: Req, target: Target) -> tuple[dict[str, Any], li
             raise _patch_error(exc, rdef, name) from exc
         raise
     # a resourceVersion in the patch is a precondition (reference §4)
+    if req.conflict and isinstance(body, dict) and (body.get("metadata") or {}).get("resourceVersion"):
+        raise _conflict(rdef, name)
     obj, warnings = _finish_update(view, req, target, old, new, req.manager(), "Update")
     return obj, warnings, False
 
