@@ -112,7 +112,7 @@ def _attachment_id(result):
 
 
 def network_peer_bindings(results):
-    """Both route-table bindings of every inter-region connection: ``{attachment_id, region,
+    """Both route-table bindings of every inter-region connection: ``{attachment_id, host, region,
     transit_router_id, route_table_id}``, the local side first."""
     if isinstance(results, dict):
         results = results.get("results") or []
@@ -125,6 +125,7 @@ def network_peer_bindings(results):
             bindings.append(
                 {
                     "attachment_id": attachment_id,
+                    "host": (connection.get("hosts") or [None, None])[side],
                     "region": connection["regions"][side],
                     "transit_router_id": connection["transit_router_ids"][side],
                     "route_table_id": connection["route_table_ids"][side],

@@ -374,7 +374,7 @@ class ResourceManager(abc.ABC):
         self.module.exit_json(**{"changed": changed, self.result_key: result, "diff": diff})
 
 
-def create_once(kind: str, identity, create, wait_visible, max_generations: int = 3):
+def create_once(kind: str, identity, create, wait_visible, max_generations: int = 3, generation: str | None = None):
     """Create a resource with a deterministic ClientToken and return ``(id, resource)``.
 
     ``create(token)`` sends the create call and returns the new id; ``wait_visible(id)``
@@ -382,9 +382,9 @@ def create_once(kind: str, identity, create, wait_visible, max_generations: int 
     ``WaiterNotFound`` when it never shows up. That happens when the token was used before
     for a resource that has since been deleted and the API replays the old answer; the next
     token is then derived from that dead id, so a re-run follows the same chain of tokens and
-    still never creates a duplicate.
+    still never creates a duplicate. ``generation`` resumes that chain after a create whose id
+    (``generation``) was sent and never became visible.
     """
-    generation = None
     for attempt in range(max_generations):
         try:
             resource_id = create(client_token(kind, identity, generation))

@@ -23,12 +23,27 @@ description:
   - O(association) and O(propagation) each say whether that binding should exist; the module has no C(state)
     option (in 0.1.0 it had one, and with V(absent) a V(true) flag meant "remove it").
   - The current bindings are listed first, so a run that changes nothing makes no write call.
+  - With O(transit_router_attachment_ids), one run binds several attachments to the same route table (a
+    region's VPC attachment and its inter-region connections, say) the same way. It sends the calls of each
+    attachment before it waits for any of them, so the run takes about as long as the slowest binding, and
+    one module run replaces a loop of runs.
 options:
   transit_router_attachment_id:
-    description: The attachment (C(tr-attach-...)), of a VPC or of an inter-region connection.
+    description:
+      - The attachment (C(tr-attach-...)), of a VPC or of an inter-region connection.
+      - Exactly one of O(transit_router_attachment_id) and O(transit_router_attachment_ids) is required.
     type: str
-    required: true
     aliases: [attachment_id]
+  transit_router_attachment_ids:
+    description:
+      - Several attachments, each bound to the route table as O(association) and O(propagation) say.
+      - An attachment listed twice counts once; an empty list changes nothing and makes no API call.
+      - When one attachment fails, the module fails naming it (in the message and in the result's C(transit_router_attachment_id));
+        the calls already sent for the others stand, and the next run finds them.
+    type: list
+    elements: str
+    aliases: [attachment_ids]
+    version_added: 0.2.0
   transit_router_id:
     description:
       - The transit router whose system route table is used when O(transit_router_route_table_id) is not given.
@@ -80,6 +95,13 @@ EXAMPLES = r"""
     - "{{ tr_hangzhou.transit_router.transit_router_id }}"
     - "{{ tr_shanghai.transit_router.transit_router_id }}"
 
+- name: All the attachments of a region on its router's system route table, in one run
+  geomesh.alicloud.cen_transit_router_route_table_binding:
+    transit_router_id: "{{ tr_hangzhou.transit_router.transit_router_id }}"
+    transit_router_attachment_ids:
+      - "{{ vpc_attachment.vpc_attachment.transit_router_attachment_id }}"
+      - "{{ peer.peer_attachment.transit_router_attachment_id }}"
+
 - name: Stop route learning, keep forwarding
   geomesh.alicloud.cen_transit_router_route_table_binding:
     transit_router_attachment_id: "{{ vpc_attachment.vpc_attachment.transit_router_attachment_id }}"
@@ -96,9 +118,39 @@ EXAMPLES = r"""
 
 RETURN = r"""
 binding:
-  description: The bindings as read back after the change.
-  returned: always
+  description: The bindings of O(transit_router_attachment_id) as read back after the change.
+  returned: when O(transit_router_attachment_id) is given
   type: dict
+  contains:
+    transit_router_attachment_id:
+      description: The attachment.
+      type: str
+    transit_router_route_table_id:
+      description: The route table.
+      type: str
+    transit_router_id:
+      description: The transit router, when known.
+      type: str
+    associated:
+      description: Whether the attachment is associated with the route table.
+      type: bool
+    association_status:
+      description: V(Associating), V(Active) or V(Dissociating); null when not associated.
+      type: str
+    propagating:
+      description: Whether the attachment propagates to the route table.
+      type: bool
+    propagation_status:
+      description: V(Enabling), V(Active) or V(Disabling); null when not propagating.
+      type: str
+bindings:
+  description:
+    - The bindings of every attachment as read back after the change, in the order given.
+    - The diff is keyed by attachment id when O(transit_router_attachment_ids) is given.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.2.0
   contains:
     transit_router_attachment_id:
       description: The attachment.
@@ -123,7 +175,7 @@ binding:
       type: str
 """
 
-from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError
+from ansible_collections.geomesh.alicloud.plugins.module_utils.errors import AlicloudError, WaiterError
 from ansible_collections.geomesh.alicloud.plugins.module_utils.manager import create_once
 from ansible_collections.geomesh.alicloud.plugins.module_utils.modules import AlicloudModule, wait_argument_spec
 from ansible_collections.geomesh.alicloud.plugins.module_utils.paging import list_items
@@ -136,6 +188,7 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.products.cbn impo
     get_route_table,
     system_route_table,
 )
+from ansible_collections.geomesh.alicloud.plugins.module_utils.tokens import client_token
 
 GONE = ("Deleted", "Dissociated", "Disabled")
 LEAVING = ("Dissociating", "Disabling")
@@ -160,26 +213,31 @@ PROPAGATION = {
 }
 
 
-class BindingManager:
-    def __init__(self, module: AlicloudModule):
+class BindingFailure(Exception):
+    """An API error while binding one attachment, with the attachment it concerns."""
+
+    def __init__(self, binding, err: AlicloudError):
+        super().__init__(str(err))
+        self.binding = binding
+        self.err = err
+
+
+class Binding:
+    """The association and the propagation of one attachment with one route table.
+
+    Each change is made in two halves: ``start`` sends the write call (or nothing) and returns what
+    is left to wait for, so that a run over several attachments sends every call of one kind before
+    it waits for any of them.
+    """
+
+    def __init__(self, module: AlicloudModule, client, attachment_id: str, transit_router_id, route_table_id: str):
         self.module = module
         self.params = module.params
-        self.client = cbn_client(module)
-        self.attachment_id = self.params["transit_router_attachment_id"]
-        self.transit_router_id = self.params["transit_router_id"]
-        self.route_table_id = self.params["transit_router_route_table_id"]
-
-    def resolve_route_table(self):
-        if self.route_table_id:
-            return self.route_table_id
-        table = system_route_table(self.client, self.transit_router_id)
-        if table is None:
-            self.module.fail_json(
-                msg="transit router %s has no system route table (was it deleted?)" % self.transit_router_id,
-                field="transit_router_id",
-            )
-        self.route_table_id = table["TransitRouterRouteTableId"]
-        return self.route_table_id
+        self.client = client
+        self.attachment_id = attachment_id
+        self.transit_router_id = transit_router_id
+        self.route_table_id = route_table_id
+        self.current = {}
 
     def read(self, kind):
         """The binding, or None when there is none (or it is already gone)."""
@@ -187,6 +245,9 @@ class BindingManager:
         if found is None or found.get("Status") in GONE:
             return None
         return found
+
+    def read_all(self):
+        self.current = {"association": self.read(ASSOCIATION), "propagation": self.read(PROPAGATION)}
 
     def waiter(self, kind, success, grace=None):
         return self.module.waiter(
@@ -215,43 +276,58 @@ class BindingManager:
                 others.append(other_id)
         return others
 
+    def needs_add(self, kind, want: bool) -> bool:
+        current = self.current[kind["label"]]
+        return want and (current is None or current.get("Status") in LEAVING)
+
+    def send_add(self, kind, token):
+        try:
+            self.client.call(
+                kind["add"],
+                TransitRouterAttachmentId=self.attachment_id,
+                TransitRouterRouteTableId=self.route_table_id,
+                ClientToken=token,
+            )
+        except AlicloudError:
+            # A duplicate request's error code is UNCONFIRMED: fine if the binding now exists.
+            if self.read(kind) is None:
+                raise
+        return token
+
     def add(self, kind):
-        if kind is ASSOCIATION:
-            others = self.associated_elsewhere()
-            if others:
-                self.module.fail_json(
-                    msg="attachment %s is already associated with route table %s of the same transit router; an "
-                    "attachment can be associated with only one route table: dissociate it there first "
-                    "(association: absent on that route table)" % (self.attachment_id, ", ".join(others)),
-                    field="transit_router_route_table_id",
-                    associated_route_table_ids=others,
-                )
-
-        def send(token):
-            try:
-                self.client.call(
-                    kind["add"],
-                    TransitRouterAttachmentId=self.attachment_id,
-                    TransitRouterRouteTableId=self.route_table_id,
-                    ClientToken=token,
-                )
-            except AlicloudError:
-                # A duplicate request's error code is UNCONFIRMED: fine if the binding now exists.
-                if self.read(kind) is None:
-                    raise
-            return token
-
-        success = kind["active"] if self.params["wait"] else kind["active"] + kind["adding"]
+        """Send the add call; return what waits for the binding to show up (and sends again when the
+        token replayed a binding that is gone, see manager.create_once)."""
+        name = "transit-router-" + kind["label"]
         identity = {"attachment": self.attachment_id, "route_table": self.route_table_id}
-        create_once(
-            "transit-router-" + kind["label"],
-            identity,
-            send,
-            lambda _token: self.waiter(kind, success, grace=NOT_FOUND_GRACE).wait(),
-            max_generations=5,
-        )
+        success = kind["active"] if self.params["wait"] else kind["active"] + kind["adding"]
 
-    def remove(self, kind, current):
+        def visible(_token):
+            return self.waiter(kind, success, grace=NOT_FOUND_GRACE).wait()
+
+        def again(generation=None):
+            create_once(
+                name, identity, lambda t: self.send_add(kind, t), visible, max_generations=5, generation=generation
+            )
+
+        token = client_token(name, identity)
+        try:
+            self.send_add(kind, token)
+        except AlicloudError as err:
+            if err.code != "IdempotentParameterMismatch":
+                raise
+            return again
+
+        def finish():
+            try:
+                visible(token)
+            except WaiterError as err:
+                if err.code != "WaiterNotFound":
+                    raise
+                again(generation=token)
+
+        return finish
+
+    def remove(self, kind):
         try:
             self.client.call(
                 kind["remove"],
@@ -261,65 +337,40 @@ class BindingManager:
         except AlicloudError as err:
             if not err.is_not_found:
                 raise
-        if self.params["wait"]:
-            self.waiter(kind, [self.module.waiter_gone]).wait()
 
-    def ensure(self, kind, want, current) -> bool:
-        """Make one binding exist (``want``) or not; return whether it changes."""
+    def start(self, kind, want: bool):
+        """Send what makes one binding exist (``want``) or not; return ``(changed, finish)`` where
+        ``finish()`` waits for it, or is None."""
+        current = self.current[kind["label"]]
         leaving = current is not None and current.get("Status") in LEAVING
+        waits = self.params["wait"] and not self.module.check_mode
+        gone = self.waiter(kind, [self.module.waiter_gone]).wait
         if not want:
             if current is None:
-                return False
+                return False, None
             if leaving:
-                if self.params["wait"] and not self.module.check_mode:
-                    self.waiter(kind, [self.module.waiter_gone]).wait()
-                return False
+                return False, gone if waits else None
             if not self.module.check_mode:
-                self.remove(kind, current)
-            return True
+                self.remove(kind)
+            return True, gone if waits else None
         if current is not None and not leaving:
-            if self.params["wait"] and current.get("Status") not in kind["active"] and not self.module.check_mode:
-                self.waiter(kind, kind["active"]).wait()
-            return False
-        if not self.module.check_mode:
-            if leaving:
-                self.waiter(kind, [self.module.waiter_gone]).wait()
-            self.add(kind)
-        return True
+            if waits and current.get("Status") not in kind["active"]:
+                return False, self.waiter(kind, kind["active"]).wait
+            return False, None
+        if self.module.check_mode:
+            return True, None
+        if leaving:
+            gone()
+        return True, self.add(kind)
 
-    def run(self):
-        p = self.params
-        self.resolve_route_table()
-        association = self.read(ASSOCIATION)
-        propagation = self.read(PROPAGATION)
-        before = self.view(association, propagation)
-        want_assoc, want_prop = p["association"] == "present", p["propagation"] == "present"
-        after = {"associated": want_assoc, "propagating": want_prop}
-        # add: associate first, then learn routes; remove: stop learning first, then dissociate
-        if want_assoc:
-            steps = [(ASSOCIATION, want_assoc, association), (PROPAGATION, want_prop, propagation)]
-        else:
-            steps = [(PROPAGATION, want_prop, propagation), (ASSOCIATION, want_assoc, association)]
-        changed = False
-        for kind, want, current in steps:
-            changed |= self.ensure(kind, want, current)
-        if self.module.check_mode or not changed:
-            result = self.result(association, propagation)
-            if changed:
-                result.update(after)
-            return changed, result, {"before": before, "after": after}
-        result = self.result(self.read(ASSOCIATION), self.read(PROPAGATION))
-        return changed, result, {"before": before, "after": self.view_of(result)}
+    def view(self):
+        return {
+            "associated": self.current["association"] is not None,
+            "propagating": self.current["propagation"] is not None,
+        }
 
-    @staticmethod
-    def view(association, propagation):
-        return {"associated": association is not None, "propagating": propagation is not None}
-
-    @staticmethod
-    def view_of(result):
-        return {"associated": result["associated"], "propagating": result["propagating"]}
-
-    def result(self, association, propagation):
+    def result(self):
+        association, propagation = self.current["association"], self.current["propagation"]
         return {
             "transit_router_attachment_id": self.attachment_id,
             "transit_router_route_table_id": self.route_table_id,
@@ -331,9 +382,115 @@ class BindingManager:
         }
 
 
+class BindingManager:
+    """The bindings of one or more attachments with one route table, the same wanted for each."""
+
+    def __init__(self, module: AlicloudModule):
+        self.module = module
+        self.params = module.params
+        self.client = cbn_client(module)
+        self.transit_router_id = self.params["transit_router_id"]
+        self.route_table_id = self.params["transit_router_route_table_id"]
+        ids = self.params["transit_router_attachment_ids"]
+        self.many = ids is not None
+        if not self.many:
+            ids = [self.params["transit_router_attachment_id"]]
+        self.attachment_ids = list(dict.fromkeys(ids))
+        self.bindings = []
+
+    def resolve_route_table(self):
+        if self.route_table_id:
+            return self.route_table_id
+        table = system_route_table(self.client, self.transit_router_id)
+        if table is None:
+            self.module.fail_json(
+                msg="transit router %s has no system route table (was it deleted?)" % self.transit_router_id,
+                field="transit_router_id",
+            )
+        self.route_table_id = table["TransitRouterRouteTableId"]
+        return self.route_table_id
+
+    def check_associations(self, want_assoc: bool):
+        """An attachment can be associated with only one route table of its router: fail before any write."""
+        elsewhere = {}
+        for binding in self.bindings:
+            if binding.needs_add(ASSOCIATION, want_assoc):
+                others = binding.associated_elsewhere()
+                if others:
+                    elsewhere[binding.attachment_id] = others
+        if not elsewhere:
+            return
+        self.module.fail_json(
+            msg="; ".join(
+                "attachment %s is already associated with route table %s of the same transit router"
+                % (attachment_id, ", ".join(others))
+                for attachment_id, others in elsewhere.items()
+            )
+            + "; an attachment can be associated with only one route table: dissociate it there first "
+            "(association: absent on that route table)",
+            field="transit_router_route_table_id",
+            associated_route_table_ids=sorted({t for others in elsewhere.values() for t in others}),
+        )
+
+    @staticmethod
+    def guard(binding, step, *args):
+        """``step(*args)``, an API error of it raised as the BindingFailure of ``binding``."""
+        try:
+            return step(*args)
+        except AlicloudError as err:
+            raise BindingFailure(binding, err) from err
+
+    def read_all(self):
+        for binding in self.bindings:
+            self.guard(binding, binding.read_all)
+
+    def run(self):
+        p = self.params
+        self.resolve_route_table()
+        self.bindings = [
+            Binding(self.module, self.client, attachment_id, self.transit_router_id, self.route_table_id)
+            for attachment_id in self.attachment_ids
+        ]
+        self.read_all()
+        before = {b.attachment_id: b.view() for b in self.bindings}
+        want_assoc, want_prop = p["association"] == "present", p["propagation"] == "present"
+        self.check_associations(want_assoc)
+        # add: associate first, then learn routes; remove: stop learning first, then dissociate.
+        # Each kind's calls go out for every attachment before the run waits for any of them.
+        steps = [(ASSOCIATION, want_assoc), (PROPAGATION, want_prop)]
+        if not want_assoc:
+            steps.reverse()
+        changed = set()
+        for kind, want in steps:
+            waits = []
+            for binding in self.bindings:
+                did, finish = self.guard(binding, binding.start, kind, want)
+                if did:
+                    changed.add(binding.attachment_id)
+                if finish:
+                    waits.append((binding, finish))
+            for binding, finish in waits:
+                self.guard(binding, finish)
+        wanted = {"associated": want_assoc, "propagating": want_prop}
+        if changed and not self.module.check_mode:
+            self.read_all()
+        results, after = [], {}
+        for binding in self.bindings:
+            result = binding.result()
+            if binding.attachment_id in changed and self.module.check_mode:
+                result.update(wanted)
+            results.append(result)
+            after[binding.attachment_id] = {"associated": result["associated"], "propagating": result["propagating"]}
+        if self.many:
+            return bool(changed), results, {"before": before, "after": after}
+        only = self.attachment_ids[0]
+        return bool(changed), results, {"before": before[only], "after": after[only]}
+
+
 def main():
     argument_spec = {
-        "transit_router_attachment_id": {"type": "str", "required": True, "aliases": ["attachment_id"]},
+        "transit_router_attachment_id": {"type": "str", "aliases": ["attachment_id"]},
+        "transit_router_attachment_ids": {"type": "list", "elements": "str", "aliases": ["attachment_ids"]},
         "transit_router_id": {"type": "str"},
         "transit_router_route_table_id": {"type": "str", "aliases": ["route_table_id"]},
         "association": {"type": "str", "default": "present", "choices": ["present", "absent"]},
@@ -342,22 +499,36 @@ def main():
     argument_spec.update(wait_argument_spec(300))
     module = AlicloudModule(
         argument_spec=argument_spec,
-        required_one_of=[["transit_router_id", "transit_router_route_table_id"]],
+        required_one_of=[
+            ["transit_router_id", "transit_router_route_table_id"],
+            ["transit_router_attachment_id", "transit_router_attachment_ids"],
+        ],
+        mutually_exclusive=[["transit_router_attachment_id", "transit_router_attachment_ids"]],
         supports_check_mode=True,
     )
     manager = BindingManager(module)
+    if manager.many and not manager.attachment_ids:
+        module.exit_json(changed=False, bindings=[], diff={"before": {}, "after": {}})
     try:
-        changed, binding, diff = manager.run()
+        changed, bindings, diff = manager.run()
+    except BindingFailure as failure:
+        module.fail_json_alicloud(
+            failure.err,
+            "route table binding of %s with %s" % (failure.binding.attachment_id, failure.binding.route_table_id),
+            transit_router_attachment_id=failure.binding.attachment_id,
+        )
     except AlicloudError as err:
         module.fail_json_alicloud(
             err,
             "route table binding of %s with %s"
             % (
-                manager.attachment_id,
+                ", ".join(manager.attachment_ids),
                 manager.route_table_id or "the system route table of %s" % manager.transit_router_id,
             ),
         )
-    module.exit_json(changed=changed, binding=binding, diff=diff)
+    if manager.many:
+        module.exit_json(changed=changed, bindings=bindings, diff=diff)
+    module.exit_json(changed=changed, binding=bindings[0], bindings=bindings, diff=diff)
 
 
 if __name__ == "__main__":

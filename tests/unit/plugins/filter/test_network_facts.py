@@ -118,17 +118,26 @@ def test_peer_bindings_are_made_on_both_sides():
     assert bindings[:2] == [
         {
             "attachment_id": "tr-attach-0",
+            "host": "host0",
             "region": "cn-hangzhou",
             "transit_router_id": "tr-0",
             "route_table_id": "vtb-0",
         },
         {
             "attachment_id": "tr-attach-0",
+            "host": "host1",
             "region": "cn-shanghai",
             "transit_router_id": "tr-1",
             "route_table_id": "vtb-1",
         },
     ]
+
+
+def test_peer_bindings_of_each_host():
+    bindings = network_peer_bindings(peer_results())
+    mine = {h: sorted(b["attachment_id"] for b in bindings if b["host"] == h) for h in ("host0", "host2")}
+    # 3 regions, 3 connections: every host binds the 2 connections it is a side of
+    assert mine == {"host0": ["tr-attach-0", "tr-attach-1"], "host2": ["tr-attach-1", "tr-attach-2"]}
 
 
 def test_peer_bindings_refuse_a_result_without_attachment():

@@ -180,3 +180,110 @@ def test_info(run, log, net):
     none = run(info, {"transit_router_route_table_id": net.system, "transit_router_attachment_id": "tr-attach-x"})
     assert none["associations"] == [] and none["propagations"] == []
     assert log.writes() == []
+
+
+# -- several attachments in one run (transit_router_attachment_ids) ---------------------------------
+
+
+@pytest.fixture
+def two(topo, net, log):
+    """The VPC attachment and an inter-region connection, both of the Hangzhou router."""
+    other, _other_system = topo.transit_router(net.cen_id, region="cn-shanghai")
+    net.peer = topo.peer_attachment(net.tr, other)
+    log.clear()
+    return net
+
+
+def several(net, **extra):
+    return dict({"transit_router_attachment_ids": [net.att, net.peer], "transit_router_id": net.tr}, **extra)
+
+
+def test_several_send_each_kind_for_all_before_waiting_then_unchanged(run, emu, log, bindings, two):
+    emu.clock.delay_scale = 0.3  # Associating / Enabling for 0.3 s
+    result = run(module, several(two))
+    assert result["changed"] is True and "binding" not in result
+    assert [b["transit_router_attachment_id"] for b in result["bindings"]] == [two.att, two.peer]
+    assert all(b["association_status"] == b["propagation_status"] == "Active" for b in result["bindings"])
+    # both associations went out before the first enable, and each write before its binding was awaited
+    assert log.writes() == [ASSOCIATE, ASSOCIATE, ENABLE, ENABLE]
+    assert [c["TransitRouterAttachmentId"] for c in log.calls(ASSOCIATE)] == [two.att, two.peer]
+    both = sorted([(two.att, two.system), (two.peer, two.system)])
+    assert bindings() == {"assoc": both, "prop": both}
+    off = {"associated": False, "propagating": False}
+    on = {"associated": True, "propagating": True}
+    assert result["diff"] == {"before": {two.att: off, two.peer: off}, "after": {two.att: on, two.peer: on}}
+
+    log.clear()
+    again = run(module, several(two))
+    assert again["changed"] is False and log.writes() == []
+    assert again["diff"]["before"] == again["diff"]["after"] == {two.att: on, two.peer: on}
+
+
+def test_several_only_what_is_missing(run, log, bindings, two):
+    run(module, by_router(two))
+    log.clear()
+    result = run(module, several(two, transit_router_attachment_ids=[two.peer, two.att, two.peer]))
+    assert result["changed"] is True
+    assert [b["transit_router_attachment_id"] for b in result["bindings"]] == [two.peer, two.att]
+    assert log.writes() == [ASSOCIATE, ENABLE]
+    assert {c["TransitRouterAttachmentId"] for c in log.calls(ASSOCIATE) + log.calls(ENABLE)} == {two.peer}
+
+
+def test_several_check_mode_and_removal_order(run, log, bindings, two):
+    result = run(module, several(two), check_mode=True)
+    assert result["changed"] is True and log.writes() == [] and bindings() == {"assoc": [], "prop": []}
+    assert all(b["associated"] and b["propagating"] for b in result["bindings"])
+    run(module, several(two))
+    log.clear()
+    result = run(module, several(two, association="absent", propagation="absent"))
+    assert result["changed"] is True
+    assert log.writes() == [DISABLE, DISABLE, DISSOCIATE, DISSOCIATE]
+    assert bindings() == {"assoc": [], "prop": []}
+
+
+def test_several_associated_elsewhere_fails_before_any_write(run, emu, seed, log, bindings, state, two):
+    custom = "vtb-custom0000000002"
+    table = dict(state("cbn_route_table", two.system), TransitRouterRouteTableId=custom)
+    table["TransitRouterRouteTableType"] = "Custom"
+    with emu.transaction() as ctx:
+        ctx.store.put("cbn_route_table", custom, table)
+    seed(ASSOCIATE, TransitRouterAttachmentId=two.peer, TransitRouterRouteTableId=custom)
+    log.clear()
+    result = run(module, several(two))
+    assert result["failed"] is True
+    assert two.peer in result["msg"] and custom in result["msg"] and two.att not in result["msg"]
+    assert result["associated_route_table_ids"] == [custom] and result["field"] == "transit_router_route_table_id"
+    assert log.writes() == [] and bindings()["assoc"] == [(two.peer, custom)]
+
+
+def test_several_one_refused_is_named(run, inject, log, bindings, two):
+    inject(
+        ENABLE, "OperationUnsupported.EnablePropagation", when=lambda p: p.get("TransitRouterAttachmentId") == two.peer
+    )
+    result = run(module, several(two))
+    assert result["failed"] is True
+    assert result["transit_router_attachment_id"] == two.peer and two.peer in result["msg"]
+    assert result["error"]["code"] == "OperationUnsupported.EnablePropagation"
+    # both associations and the other attachment's propagation were made; a re-run makes the rest
+    assert log.writes() == [ASSOCIATE, ASSOCIATE, ENABLE, ENABLE]
+    assert bindings()["prop"] == [(two.att, two.system)]
+    log.clear()
+    assert run(module, several(two))["changed"] is True and log.writes() == [ENABLE]
+
+
+def test_several_empty_list_makes_no_call(run, log, two):
+    result = run(module, several(two, transit_router_attachment_ids=[]))
+    assert result["changed"] is False and result["bindings"] == [] and log.entries() == []
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"transit_router_attachment_id": "tr-attach-a", "transit_router_attachment_ids": ["tr-attach-b"]},
+        {},
+    ],
+)
+def test_one_attachment_option_required(run, log, net, params):
+    result = run(module, dict(params, transit_router_id=net.tr))
+    assert result["failed"] is True and "transit_router_attachment_id" in result["msg"]
+    assert log.entries() == []
