@@ -57,7 +57,9 @@ def network_peerings(region_hosts, live_hosts, hostvars):
     A region host that failed in its own tasks (not in ``live_hosts``, or without a transit
     router) is left out; its connections are listed in ``skipped``. Returns ``{connections,
     failed, skipped, message}``; each connection has ``name``, ``hosts``, ``regions``,
-    ``transit_router_ids`` and ``route_table_ids`` (local side first).
+    ``transit_router_ids`` and ``route_table_ids`` (local side first), and ``owner``: the host that
+    makes it, one of the two, so that every host makes about as many as the others (the hosts make
+    theirs at the same time).
     """
     if not isinstance(region_hosts, (list, tuple)):
         raise AnsibleFilterError("network_peerings expects a list of region hosts")
@@ -73,13 +75,23 @@ def network_peerings(region_hosts, live_hosts, hostvars):
     def region(host):
         return _get(_get(_get(hostvars, host), "network_plan_entry"), "region") or host
 
+    def owner(i, j):
+        # a round robin: host i owns its connections to the next half of the circle of hosts
+        # (the one straight across, with an even count, to the first half), so that every host
+        # owns (N-1)/2 of them, give or take one
+        ahead = (j - i) % len(up)
+        if ahead * 2 < len(up) or (ahead * 2 == len(up) and i < j):
+            return up[i]
+        return up[j]
+
     connections = []
     for index, first in enumerate(up):
-        for second in up[index + 1 :]:
+        for offset, second in enumerate(up[index + 1 :], start=index + 1):
             pair = [first, second]
             connections.append(
                 {
                     "name": "%s-to-%s" % (region(first), region(second)),
+                    "owner": owner(index, offset),
                     "hosts": pair,
                     "regions": [region(h) for h in pair],
                     "transit_router_ids": [hostvars[h]["network_transit_router_id"] for h in pair],

@@ -66,11 +66,21 @@ def test_peerings_of_regions_that_are_all_up():
     ]
     assert peering["connections"][2] == {
         "name": "cn-shanghai-to-cn-beijing",
+        "owner": "host1",
         "hosts": ["host1", "host2"],
         "regions": ["cn-shanghai", "cn-beijing"],
         "transit_router_ids": ["tr-1", "tr-2"],
         "route_table_ids": ["vtb-1", "vtb-2"],
     }
+
+
+@pytest.mark.parametrize("regions", [2, 3, 4, 8])
+def test_connections_are_shared_out_evenly(regions):
+    hostvars = hostvars_of(*("region-%d" % n for n in range(regions)))
+    connections = network_peerings(list(hostvars), list(hostvars), hostvars)["connections"]
+    assert all(c["owner"] in c["hosts"] for c in connections)
+    owned = [sum(1 for c in connections if c["owner"] == host) for host in hostvars]
+    assert sum(owned) == regions * (regions - 1) // 2 and max(owned) - min(owned) <= 1
 
 
 def test_a_failed_region_is_left_out_and_named():
