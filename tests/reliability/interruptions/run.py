@@ -8,7 +8,8 @@ baseline: its census (as in faults/run.py) and the order in which its write acti
 the request log (cloud actions such as CreateVpc, and Kubernetes writes such as ``create
 deployments``). The kill points are N of those actions (default 14), seeded, always including the
 first write action of every stage that writes first (network, the mesh started early, clusters, node
-pools, the mesh join, the gateway, Bookinfo, geo-LB), in the order they first appear.
+pools, the mesh join, the gateway, Bookinfo, geo-LB) and the inter-region connection's create, in the
+order they first appear.
 
 On a second emulator, site.yml is started again and again: each run is killed with SIGKILL - the
 whole process group, ansible-playbook, its workers and the modules - as soon as the request log
@@ -39,9 +40,11 @@ sys.path.insert(0, os.path.dirname(HERE))
 import common  # noqa: E402  pylint: disable=wrong-import-position
 
 TEARDOWN = os.path.join(common.COLL, "playbooks", "teardown.yml")
-# the first write action of each stage that writes; a kill point always includes them
+# the first write action of each stage that writes, and the inter-region connection (started as an async job,
+# awaited by a later task: the kill lands between the two); a kill point always includes them
 STAGE_FIRST = (
     "CreateVpc",
+    "CreateTransitRouterPeerAttachment",
     "CreateServiceMesh",
     "CreateCluster",
     "CreateClusterNodePool",
