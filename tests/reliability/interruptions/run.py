@@ -43,12 +43,14 @@ TEARDOWN = os.path.join(common.COLL, "playbooks", "teardown.yml")
 # the first write action of each stage that writes, and the inter-region connection (started as an async job,
 # awaited by a later task: the kill lands between the two); a kill point always includes them
 STAGE_FIRST = (
+    "CreateCen",
     "CreateVpc",
     "CreateTransitRouterPeerAttachment",
     "CreateServiceMesh",
     "CreateCluster",
     "CreateClusterNodePool",
     "AddClusterIntoServiceMesh",
+    "UpdateMeshFeature",
 )
 KUBE_STAGE_WORDS = ("istiogateways", "deployments", "destinationrules")
 
