@@ -12,6 +12,7 @@ import copy
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 import urllib.request
@@ -34,6 +35,37 @@ def start_emulator(state_dir: str, *extra: str) -> dict:
     )
     with open(os.path.join(state_dir, "env.json"), encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def kill_run(pid: int) -> None:
+    """SIGKILL a run started in a session of its own as a crash would: the process group of ``pid`` and
+    every process below it. ansible-core's workers call setsid() (``WorkerProcess._detach``), so each
+    leads a session of its own: a kill of the playbook's process group alone leaves the workers, and the
+    module each runs, going (and then blocked for ever on their result pipes). The tree is stopped first,
+    so nothing forks past the walk. An async job's wrapper daemonizes (its parent is init): it is no
+    process below ``pid`` and goes on, as it would after the controller died."""
+    seen, todo = [], [pid]
+    while todo:
+        current = todo.pop(0)
+        seen.append(current)
+        _signal(current, signal.SIGSTOP)
+        listed = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(current)], capture_output=True, text=True, check=False
+        )
+        todo.extend(int(child) for child in listed.stdout.split())
+    for target in seen:
+        _signal(target, signal.SIGKILL)
+
+
+def _signal(pid: int, sig: int) -> None:
+    """Signal ``pid``'s process group if it leads one, else ``pid``; a process already gone is fine."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 def stop_emulator(state_dir: str) -> None:

@@ -11,8 +11,9 @@ first write action of every stage that writes first (network, the mesh started e
 pools, the mesh join, the gateway, Bookinfo, geo-LB) and the inter-region connection's create, in the
 order they first appear.
 
-On a second emulator, site.yml is started again and again: each run is killed with SIGKILL - the
-whole process group, ansible-playbook, its workers and the modules - as soon as the request log
+On a second emulator, site.yml is started again and again: each run is killed with SIGKILL -
+ansible-playbook and every process below it, its workers (each in a session of its own) and the
+modules (``common.kill_run``) - as soon as the request log
 shows the next kill point's action made by this run; then the next run resumes (a point whose action
 an earlier, killed run already made - hosts run in parallel, so the order can differ from the
 baseline's - is skipped; at least 10 kills must happen). After the last kill,
@@ -29,7 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -81,8 +81,8 @@ def pick_points(order, count, seed):
 
 
 def run_until(playbook, inventory, env, state_dir, action, timeout=1800):
-    """Run ``playbook``; SIGKILL its process group once this run made a write of ``action`` (None: run
-    to the end). Returns ``(killed, returncode, output, seconds)``."""
+    """Run ``playbook``; SIGKILL it, every process below it included (``common.kill_run``), once this run
+    made a write of ``action`` (None: run to the end). Returns ``(killed, returncode, output, seconds)``."""
     since = len(common.request_log(state_dir))
     started = time.monotonic()
     with tempfile.TemporaryFile() as out:
@@ -97,10 +97,10 @@ def run_until(playbook, inventory, env, state_dir, action, timeout=1800):
         killed = False
         while proc.poll() is None:
             if time.monotonic() - started > timeout:
-                os.killpg(proc.pid, signal.SIGKILL)
+                common.kill_run(proc.pid)
                 break
             if action and action in write_actions(state_dir, since):
-                os.killpg(proc.pid, signal.SIGKILL)
+                common.kill_run(proc.pid)
                 killed = True
                 # requests the killed run had in flight land in the log now, not in the next run's part
                 time.sleep(2)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The network role when its runs are killed, against the emulator: a run killed with SIGKILL (the
-# whole process group, modules included) after K write calls is re-run: it converges to exactly
+# run and every process below it, workers and modules included: kill_run.sh) after K write calls is re-run: it converges to exactly
 # the plan's resources, none duplicated or orphaned, and a further run changes nothing.
 # Not in make test (the alias `reliability`: tools/run-integration.sh leaves it out of the run of
 # every target); make reliability runs it, beside tests/reliability/interruptions, which kills
@@ -11,6 +11,7 @@ files="$here/../setup_emulator/files"
 py=${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}
 # the emulator of integration_config.yml, or one of its own when the target runs alone
 . "$files/emulator_env.sh"
+. "$files/kill_run.sh"
 export ALIBABA_CLOUD_ECS_METADATA_DISABLED=true ANSIBLE_FORCE_COLOR=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -40,7 +41,7 @@ for kill_after in 3 19; do
     fi
     sleep 0.2
   done
-  kill -KILL -- "-$pid"
+  kill_run "$pid"
   wait "$pid" 2>/dev/null || true
   echo "$name: killed after $(( $(writes) - start )) write calls"
   play "$name" "$name-resumed"
