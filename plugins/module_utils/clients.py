@@ -30,6 +30,8 @@ PRODUCTS = {
         "alibabacloud_servicemesh20200111.models",
         "alibabacloud-servicemesh20200111",
     ),
+    "ram": ("alibabacloud_ram20150501.client", "alibabacloud_ram20150501.models", "alibabacloud-ram20150501"),
+    "sts": ("alibabacloud_sts20150401.client", "alibabacloud_sts20150401.models", "alibabacloud-sts20150401"),
 }
 READ_PREFIXES = ("Describe", "List", "Get", "Query", "Check")
 USER_AGENT = "geomesh.alicloud"

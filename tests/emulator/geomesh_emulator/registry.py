@@ -40,6 +40,8 @@ HOSTS: dict[str, str] = {
     "cs": "cs.aliyuncs.com",
     "servicemesh": "servicemesh.aliyuncs.com",
     "asm": "servicemesh.aliyuncs.com",
+    "ram": "ram.aliyuncs.com",
+    "sts": "sts.aliyuncs.com",
 }
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+
 import pytest
 from alibabacloud_cbn20170912 import models as cm
 from alibabacloud_cbn20170912.client import Client as CbnClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
+from conftest import control
 
 from geomesh_emulator import routing
+from geomesh_emulator.products._common import ZONES
 
 HZ, SH = "cn-hangzhou", "cn-shanghai"
 PLAN = {
@@ -689,3 +694,79 @@ def test_publish_flannel_node_routes(net):
     assert rows()["10.0.1.0/26"] == ("Custom", "NonPublished")
     missing = cm.PublishRouteEntriesRequest(destination_cidr_block="10.9.0.0/26", **keys)
     assert _code(lambda: net.cbn.publish_route_entries(missing)) == "InvalidDestinationCidrBlock.NotFound"
+
+
+# ----------------------------------------------------------------------------- transit router zones
+def _available(net: Net, region: str = HZ, **kw) -> cm.ListTransitRouterAvailableResourceResponseBody:
+    return net.cbn.list_transit_router_available_resource(
+        cm.ListTransitRouterAvailableResourceRequest(region_id=region, **kw)
+    ).body
+
+
+def test_transit_router_available_resource(net):
+    body = _available(net)
+    assert body.available_zones == ZONES[HZ]
+    assert body.master_zones == [] and body.slave_zones == []
+    assert _available(net, SH).available_zones == ZONES[SH]
+    assert _available(net, support_multicast=True).available_zones == []  # multicast is not modelled
+    with pytest.raises(ClientException) as exc:
+        _available(net, "cn-nowhere")
+    assert exc.value.code == "IllegalParam.RegionId"  # as every other cbn action with an unknown region
+    assert (
+        _code(
+            lambda: net.cbn.create_transit_router(cm.CreateTransitRouterRequest(cen_id="cen-x", region_id="cn-nowhere"))
+        )
+        == exc.value.code
+    )
+    with pytest.raises(ClientException) as exc:
+        net.cbn.list_transit_router_available_resource(cm.ListTransitRouterAvailableResourceRequest())
+    assert exc.value.code == "MissingParameter" and "RegionId" in exc.value.message
+    log = [e for e in control(net.emu, "/_emulator/log") if e["action"] == "ListTransitRouterAvailableResource"]
+    assert len(log) == 5 and all(e["write"] is False for e in log)
+
+
+def test_zone_without_transit_router_scenario(net):
+    cen_id = net.cen()
+    tr_id, _rtb = net.tr(cen_id, HZ)
+    vpc_id, vsws = net.network(
+        HZ,
+        vsws=[("20.1.0.0/16", "cn-hangzhou-h"), ("20.2.0.0/16", "cn-hangzhou-i"), ("20.3.0.0/16", "cn-hangzhou-j")],
+    )
+    h, i, j = vsws
+    spec = {"region": HZ, "zone": "cn-hangzhou-i"}
+    armed = {"zone_without_transit_router": [spec]}
+    assert control(net.emu, "/_emulator/faults/cbn", {"zone_without_transit_router": spec}) == armed
+    assert control(net.emu, "/_emulator/faults/cbn") == armed
+    assert _available(net).available_zones == [z for z in ZONES[HZ] if z != "cn-hangzhou-i"]
+    assert _available(net, SH).available_zones == ZONES[SH]  # other regions untouched
+    with pytest.raises(ClientException) as exc:
+        net.attach(tr_id, HZ, vpc_id, [h, i], settle=False)
+    assert exc.value.code == "IllegalParam.ZoneId"
+    assert "cn-hangzhou-i" in exc.value.message and "does not support transit router" in exc.value.message
+    assert not net.emu.snapshot().get("cbn_vpc_attachment")
+    att = net.attach(tr_id, HZ, vpc_id, [h, j])
+    listed = net.cbn.list_transit_router_vpc_attachments(
+        cm.ListTransitRouterVpcAttachmentsRequest(transit_router_attachment_id=att)
+    ).body.transit_router_attachments[0]
+    assert listed.status == "Attached"
+    assert sorted(z.zone_id for z in listed.zone_mappings) == ["cn-hangzhou-h", "cn-hangzhou-j"]
+    net.emu.reset()
+    assert control(net.emu, "/_emulator/faults/cbn") == {}
+    assert _available(net).available_zones == ZONES[HZ]
+
+
+def test_zone_without_transit_router_spec_validation(net):
+    def refused(body) -> str:
+        with pytest.raises(urllib.error.HTTPError) as info:
+            control(net.emu, "/_emulator/faults/cbn", body)
+        assert info.value.code == 400
+        return json.loads(info.value.read())["message"]
+
+    fault = "zone_without_transit_router"
+    assert "region" in refused({fault: {"zone": "cn-hangzhou-i"}})
+    assert "zone" in refused({fault: {"region": HZ}})
+    assert "cn-nowhere" in refused({fault: {"region": "cn-nowhere", "zone": "cn-nowhere-a"}})
+    assert "cn-shanghai-e" in refused({fault: {"region": HZ, "zone": "cn-shanghai-e"}})  # another region's zone
+    assert "zones" in refused({fault: {"region": HZ, "zone": "cn-hangzhou-i", "zones": []}})
+    assert "count" in refused({fault: {"region": HZ, "zone": "cn-hangzhou-i", "count": 1}})
+    assert control(net.emu, "/_emulator/faults/cbn") == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-CORE = ("vpc", "ecs", "cbn")
+CORE = ("vpc", "ecs", "cbn", "ram", "sts")
 OPTIONAL = ("cs", "asm")
 _loaded = False
 

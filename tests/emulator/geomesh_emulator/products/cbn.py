@@ -1,11 +1,21 @@
 """CBN (CEN) 2017-09-12: CEN instances, Enterprise transit routers, VPC and inter-region (peer)
-attachments, route tables, route-table association and propagation, tags."""
+attachments, route tables, route-table association and propagation, tags; the zones that support
+transit routers (ListTransitRouterAvailableResource).
+
+Scenario faults (``scenarios.kind``; ``POST /_emulator/faults/cbn``):
+
+- ``zone_without_transit_router`` ``{"region": ..., "zone": ...}`` (both required; ``zone`` one of
+  ``ZONES[region]``; no ``count``): that zone does not support transit routers: it is left out of
+  ListTransitRouterAvailableResource's ``AvailableZones`` for the region, and
+  CreateTransitRouterVpcAttachment with a zone mapping in it answers ``IllegalParam.ZoneId``. Kept
+  (not applied) until replaced, cleared or ``POST /_emulator/reset``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import lifecycle, routing
+from .. import lifecycle, routing, scenarios
 from ..errors import ApiError
 from ..params import flag, integer, json_param, str_list, unflatten
 from ..params import tags as tag_params
@@ -242,6 +252,52 @@ def _region_of(ctx, p: dict[str, Any], required: bool = True) -> str | None:
     return region
 
 
+# ----------------------------------------------------------------------------- transit router zones
+@scenarios.kind(P, "zone_without_transit_router")
+def _scenario_zone_without_tr(spec: dict[str, Any]) -> dict[str, Any]:
+    """Zone ``zone`` of ``region`` does not support transit routers (VPC attachments)."""
+    unknown = set(spec) - {"region", "zone"}
+    if unknown:
+        raise ValueError(f"unknown zone_without_transit_router keys: {sorted(unknown)}")
+    region, zone = spec.get("region"), spec.get("zone")
+    if not isinstance(region, str) or not region:
+        raise ValueError("zone_without_transit_router: region required")
+    if region not in ZONES:
+        raise ValueError(f"zone_without_transit_router: region {region!r} is not a region of the emulator")
+    if not isinstance(zone, str) or not zone:
+        raise ValueError("zone_without_transit_router: zone required")
+    if zone not in ZONES[region]:
+        raise ValueError(
+            f"zone_without_transit_router: zone {zone!r} is not a zone of {region} (zones: {', '.join(ZONES[region])})"
+        )
+    return spec
+
+
+def transit_router_zones(ctx, region: str) -> list[str]:
+    """The zones of ``region`` that support transit routers, in table order: every zone of a healthy
+    account, less those of the ``zone_without_transit_router`` scenario fault."""
+    specs = ctx.emulator.scenarios.get(P).get("zone_without_transit_router", [])
+    lacking = {s["zone"] for s in specs if s.get("region") == region}
+    return [z for z in ZONES.get(region, []) if z not in lacking]
+
+
+@action(P, V, "ListTransitRouterAvailableResource", write=False)
+def list_transit_router_available_resource(ctx, p):
+    region = _region_of(ctx, p)
+    multicast = bool(flag(p, "SupportMulticast", False))
+    # UNCONFIRMED (guess): multicast is not modelled, so no zone offers it: with SupportMulticast=true
+    # nothing is listed, which the SDK documents as "the transit router does not support multicast".
+    zones = [] if multicast else transit_router_zones(ctx, region)
+    return {
+        "AvailableZones": zones,
+        # UNCONFIRMED (guess): master/slave zones apply only to transit routers not upgraded on
+        # 2022-05-31 (doc-detail/261356); the emulator's are all upgraded, so both are empty.
+        "MasterZones": [],
+        "SlaveZones": [],
+        "SupportMulticast": False,  # UNCONFIRMED (guess): multicast not modelled
+    }
+
+
 @action(P, V, "CreateTransitRouter", write=True)
 def create_transit_router(ctx, p):
     replay = ctx.client_token(p)
@@ -415,12 +471,19 @@ def create_vpc_attachment(ctx, p):
         raise ApiError("IllegalParam.ZoneMappings", "At most 10 zone mappings can be specified.")
     seen_zones: set[str] = set()
     zone_mappings = []
+    tr_zones = transit_router_zones(ctx, region)
     for zm in mappings:
         if not isinstance(zm, dict) or not zm.get("VSwitchId") or not zm.get("ZoneId"):
             raise ApiError("IllegalParam.ZoneMappings", "Each zone mapping needs VSwitchId and ZoneId.")
         vsw_id, zone = str(zm["VSwitchId"]), str(zm["ZoneId"])
         if zone not in ZONES.get(region, []):
             raise ApiError("IllegalParam.ZoneId", f"The zone {zone} is not valid in region {region}.")
+        if zone not in tr_zones:
+            # UNCONFIRMED: the code for a zone ListTransitRouterAvailableResource does not list.
+            raise ApiError(
+                "IllegalParam.ZoneId",
+                f"The zone {zone} does not support transit router attachments in region {region}.",
+            )
         vsw = ctx.store.get("vswitch", vsw_id)
         if vsw is None:
             raise ApiError("InvalidVSwitchId.NotFound", f"The specified vSwitch ({vsw_id}) does not exist.", 404)
@@ -440,9 +503,11 @@ def create_vpc_attachment(ctx, p):
         if vswitch_free_ips(ctx, vsw) < 1:
             raise ApiError("InsufficientIpAddr.vsw", f"The vSwitch {vsw_id} has no free IP address.")
         zone_mappings.append({"ZoneId": zone, "VSwitchId": vsw_id, "NetworkInterfaceId": ctx.new_id("eni")})
-    if len(ZONES.get(region, [])) >= 2 and len(seen_zones) < 2:
+    # counted over the zones that support transit routers (ListTransitRouterAvailableResource)
+    if len(tr_zones) >= 2 and len(seen_zones) < 2:
         raise ApiError(
-            "IllegalParam.ZoneMappings", f"Region {region} has several zones: specify vSwitches in at least two zones."
+            "IllegalParam.ZoneMappings",
+            f"Region {region} has several zones that support transit routers: specify vSwitches in at least two zones.",
         )
     options = {"ipv6Support": "disable"}
     opt = json_param(p, "TransitRouterVPCAttachmentOptions", {})

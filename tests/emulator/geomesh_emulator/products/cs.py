@@ -18,7 +18,12 @@ Pool ``status.state``: ``scaling`` (nodes joining), ``removing`` (nodes leaving)
 (attribute change), ``deleting``, else ``active``.
 
 Scenario faults (``scenarios.kind``; ``POST /_emulator/faults/cs``): ``cluster_task_fail`` and
-``nodepool_scale_fail``, see INTERFACE.md.
+``nodepool_scale_fail``, see INTERFACE.md, and ``user_quota`` ``{"cluster_quota": int,
+"cluster_nodepool_quota": int, "node_quota": int}`` (each optional, positive integers, at least
+one; no ``count``): DescribeUserQuota answers these values instead of the documented defaults
+(``DEFAULT_QUOTAS``), and with ``cluster_quota`` set CreateCluster refuses a cluster beyond it
+(``QuotaExceeded.Cluster``). Kept until replaced, cleared or reset. ``node_quota`` and
+``cluster_nodepool_quota`` are only reported, not enforced.
 
 Documents (``ctx.store``):
 
@@ -978,6 +983,62 @@ scenarios.kind(PRODUCT, "cluster_task_fail")(_fault_spec("cluster_task_fail"))
 scenarios.kind(PRODUCT, "nodepool_scale_fail")(_fault_spec("nodepool_scale_fail"))
 
 
+# DescribeUserQuota defaults, documented (SDK DescribeUserQuotaResponseBody 7.2.3 and the API doc
+# "Query resource quotas"): clusters per account 50, node pools per cluster 20, nodes per cluster
+# 100, ACK managed clusters 20, ACK Serverless clusters 20.
+DEFAULT_QUOTAS = {
+    "cluster_quota": 50,
+    "cluster_nodepool_quota": 20,
+    "node_quota": 100,
+    "amk_cluster_quota": 20,
+    "ask_cluster_quota": 20,
+}
+USER_QUOTA_KEYS = ("cluster_quota", "cluster_nodepool_quota", "node_quota")
+
+
+@scenarios.kind(PRODUCT, "user_quota")
+def _scenario_user_quota(spec: dict[str, Any]) -> dict[str, Any]:
+    """The account's ACK quotas are lowered (or raised) to these values (DescribeUserQuota;
+    ``cluster_quota`` is enforced by CreateCluster)."""
+    unknown = set(spec) - set(USER_QUOTA_KEYS)
+    if unknown:
+        raise ValueError(f"unknown user_quota keys: {sorted(unknown)} (known: {', '.join(USER_QUOTA_KEYS)})")
+    if not spec:
+        raise ValueError(f"user_quota: at least one of {', '.join(USER_QUOTA_KEYS)} required")
+    for key, value in spec.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"user_quota: {key} must be a positive integer")
+    return spec
+
+
+def user_quota(ctx: Any) -> tuple[dict[str, int], set[str]]:
+    """``(quotas, keys set by the user_quota scenario fault)``; later specs win."""
+    quotas = dict(DEFAULT_QUOTAS)
+    changed: set[str] = set()
+    for spec in ctx.emulator.scenarios.get(PRODUCT).get("user_quota", []):
+        quotas.update(spec)
+        changed.update(spec)
+    return quotas, changed
+
+
+def _check_cluster_quota(ctx: Any) -> None:
+    """QuotaExceeded.Cluster when the account holds ``cluster_quota`` clusters already: only for a
+    quota set by the scenario fault, so the defaults never change what CreateCluster accepts."""
+    quotas, changed = user_quota(ctx)
+    if "cluster_quota" not in changed:
+        return
+    # every cluster the API still lists counts (failed and deleting ones too; UNCONFIRMED)
+    held = len(ctx.store.list(CLUSTER_KIND))
+    if held >= quotas["cluster_quota"]:
+        # UNCONFIRMED: code, status and wording (the quota is documented, its error is not).
+        raise ApiError(
+            "QuotaExceeded.Cluster",
+            f"The account has {held} clusters and its cluster quota (cluster_quota) is {quotas['cluster_quota']}: "
+            "delete a cluster or apply for a higher quota in Quota Center.",
+            status=400,
+        )
+
+
 def _scenario(ctx: Any, key: str, name: str) -> dict[str, Any] | None:
     """The error of scenario fault ``key`` when one targets ``name``."""
     spec = ctx.emulator.scenarios.take(PRODUCT, key, name=name)
@@ -1139,6 +1200,8 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     sg_id = p.get("security_group_id")
     if sg_id and p.get("is_enterprise_security_group") is True:
         raise _invalid("security_group_id and is_enterprise_security_group are mutually exclusive")
+    # UNCONFIRMED order: the quota is checked after the request checks, before anything is written.
+    _check_cluster_quota(ctx)
 
     cluster_id = _new_cluster_id()
     if sg_id:
@@ -1250,6 +1313,14 @@ def create_cluster(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------
 # Describe*
 # ------------------------------------------------------------------------------------------
+@roa(PRODUCT, VERSION, "DescribeUserQuota", "GET", "/quota", write=False)
+def describe_user_quota(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
+    quotas, _changed = user_quota(ctx)
+    # edge_improved_nodepool_quota is left out: edge node pools are not modelled (UNCONFIRMED
+    # whether the API returns it for an account without them).
+    return {**quotas, "quotas": {}}
+
+
 @roa(PRODUCT, VERSION, "DescribeTaskInfo", "GET", "/tasks/{TaskId}", write=False)
 def describe_task_info(ctx: Any, p: dict[str, Any]) -> dict[str, Any]:
     task_id = p.get("TaskId")
