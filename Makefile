@@ -12,11 +12,12 @@ export ALIBABA_CLOUD_ECS_METADATA_DISABLED := true
 export ANSIBLE_FORCE_COLOR := 0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: help deps sync lint sanity units emulator-tests integration test demo build docs perf reliability clean
+.PHONY: help deps sync lint sanity units emulator-tests integration test demo build ee docs perf reliability clean
 
 help:
 	@echo "make test   - install everything, then lint, sanity, unit, emulator contract and integration tests"
 	@echo "make demo   - the whole runbook against the local emulator (KEEP=1 keeps it up after the drills)"
+	@echo "make docs   - the documentation site in .build/docs/html"
 
 $(VENV)/.installed: requirements.txt test-requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +60,16 @@ integration: sync
 build: sync
 	cd $(COLL) && $(BIN)/ansible-galaxy collection build --force --output-path $(CURDIR)/.build
 
-test: lint sanity units emulator-tests integration build
+# the execution environment's build context (ansible-builder create, no container engine) and
+# the requirements its introspection merges (tests/ee/)
+ee: build
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/ee
+
+# the documentation site (antsibull-docs + Sphinx, warnings are errors): .build/docs/html
+docs: sync
+	tools/build-docs.sh
+
+test: lint sanity units emulator-tests integration build ee docs
 	@echo "make test: all suites passed"
 
 demo: sync
