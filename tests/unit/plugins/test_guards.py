@@ -25,7 +25,15 @@ from ansible_collections.geomesh.alicloud.plugins.module_utils.tags import TAG_A
 
 PLUGINS = Path(__file__).resolve().parents[3] / "plugins"
 MODULES = sorted(p.stem for p in (PLUGINS / "modules").glob("*.py"))
-MODULE_PRODUCT = {"vpc": "vpc", "cen": "cbn", "ecs": "ecs", "ack": "cs", "asm": "servicemesh"}
+MODULE_PRODUCT = {
+    "vpc": "vpc",
+    "cen": "cbn",
+    "ecs": "ecs",
+    "ack": "cs",
+    "asm": "servicemesh",
+    "ram": "ram",
+    "sts": "sts",
+}
 
 
 def sdk_actions(product: str) -> set:
