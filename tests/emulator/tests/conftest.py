@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from typing import Any, Callable
 
@@ -98,6 +99,14 @@ def control(emu: Emulator, path: str, body: Any = None) -> Any:
     req = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET")
     with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
         return json.loads(resp.read())
+
+
+def control_refused(emu: Emulator, path: str, body: Any) -> str:
+    """POST ``body`` to a control endpoint that must refuse it with 400; returns the message."""
+    with pytest.raises(urllib.error.HTTPError) as info:
+        control(emu, path, body)
+    assert info.value.code == 400
+    return json.loads(info.value.read())["message"]
 
 
 @pytest.fixture

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-
 import pytest
 from alibabacloud_cbn20170912 import models as cm
 from alibabacloud_cbn20170912.client import Client as CbnClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_vpc20160428 import models as vm
 from alibabacloud_vpc20160428.client import Client as VpcClient
-from conftest import control
+from conftest import control, control_refused
 
 from geomesh_emulator import routing
 from geomesh_emulator.products._common import ZONES
@@ -757,10 +754,7 @@ def test_zone_without_transit_router_scenario(net):
 
 def test_zone_without_transit_router_spec_validation(net):
     def refused(body) -> str:
-        with pytest.raises(urllib.error.HTTPError) as info:
-            control(net.emu, "/_emulator/faults/cbn", body)
-        assert info.value.code == 400
-        return json.loads(info.value.read())["message"]
+        return control_refused(net.emu, "/_emulator/faults/cbn", body)
 
     fault = "zone_without_transit_router"
     assert "region" in refused({fault: {"zone": "cn-hangzhou-i"}})

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-
 import pytest
 from alibabacloud_cs20151215 import models as csm
 from alibabacloud_cs20151215.client import Client as CsClient
-from conftest import control
+from conftest import control, control_refused
 from test_cs_cluster import cluster_request, error_of, make_network
 
 DEFAULTS = {
@@ -31,11 +28,8 @@ def _quota(cs: CsClient) -> dict:
     return cs.describe_user_quota().body.to_map()
 
 
-def _refused(emu, body) -> str:
-    with pytest.raises(urllib.error.HTTPError) as info:
-        control(emu, "/_emulator/faults/cs", body)
-    assert info.value.code == 400
-    return json.loads(info.value.read())["message"]
+def refused(emu, body) -> str:
+    return control_refused(emu, "/_emulator/faults/cs", body)
 
 
 def test_describe_user_quota_defaults(fresh, cs):
@@ -56,12 +50,12 @@ def test_user_quota_scenario(fresh, cs):
 
 
 def test_user_quota_spec_validation(fresh):
-    assert "at least one" in _refused(fresh, {"user_quota": {}})
-    assert "cluster_quota" in _refused(fresh, {"user_quota": {"cluster_quota": 0}})
-    assert "node_quota" in _refused(fresh, {"user_quota": {"node_quota": "5"}})
-    assert "cluster_nodepool_quota" in _refused(fresh, {"user_quota": {"cluster_nodepool_quota": True}})
-    assert "clusters" in _refused(fresh, {"user_quota": {"clusters": 1}})
-    assert "count" in _refused(fresh, {"user_quota": {"cluster_quota": 1, "count": 1}})
+    assert "at least one" in refused(fresh, {"user_quota": {}})
+    assert "cluster_quota" in refused(fresh, {"user_quota": {"cluster_quota": 0}})
+    assert "node_quota" in refused(fresh, {"user_quota": {"node_quota": "5"}})
+    assert "cluster_nodepool_quota" in refused(fresh, {"user_quota": {"cluster_nodepool_quota": True}})
+    assert "clusters" in refused(fresh, {"user_quota": {"clusters": 1}})
+    assert "count" in refused(fresh, {"user_quota": {"cluster_quota": 1, "count": 1}})
     assert control(fresh, "/_emulator/faults/cs") == {}
 
 

@@ -5,14 +5,13 @@ fault (``POST /_emulator/faults/ram``)."""
 from __future__ import annotations
 
 import json
-import urllib.error
 
 import pytest
 from alibabacloud_ram20150501 import models as rm
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
-from conftest import control
+from conftest import control, control_refused
 
 from geomesh_emulator.signing import (
     DEFAULT_ACCOUNT_ID,
@@ -49,11 +48,8 @@ def _get(ram: RamClient, name: str):
     return ram.get_role(rm.GetRoleRequest(role_name=name)).body
 
 
-def _refused(emu, body) -> str:
-    with pytest.raises(urllib.error.HTTPError) as info:
-        control(emu, "/_emulator/faults/ram", body)
-    assert info.value.code == 400
-    return json.loads(info.value.read())["message"]
+def refused(emu, body) -> str:
+    return control_refused(emu, "/_emulator/faults/ram", body)
 
 
 def test_get_role_healthy_account(fresh, ram):
@@ -131,12 +127,12 @@ def test_missing_role_scenario_and_reset(fresh, ram):
 
 
 def test_missing_role_spec_validation(fresh):
-    assert "name" in _refused(fresh, {"missing_role": {}})
-    assert "name" in _refused(fresh, {"missing_role": {"name": ""}})
-    assert "AliyunNoSuchRole" in _refused(fresh, {"missing_role": {"name": "AliyunNoSuchRole"}})
-    assert "role" in _refused(fresh, {"missing_role": {"name": "AliyunCSDefaultRole", "role": "x"}})
-    assert "count" in _refused(fresh, {"missing_role": {"name": "AliyunCSDefaultRole", "count": 1}})
-    assert "missing_roles" in _refused(fresh, {"missing_roles": {"name": "AliyunCSDefaultRole"}})
+    assert "name" in refused(fresh, {"missing_role": {}})
+    assert "name" in refused(fresh, {"missing_role": {"name": ""}})
+    assert "AliyunNoSuchRole" in refused(fresh, {"missing_role": {"name": "AliyunNoSuchRole"}})
+    assert "role" in refused(fresh, {"missing_role": {"name": "AliyunCSDefaultRole", "role": "x"}})
+    assert "count" in refused(fresh, {"missing_role": {"name": "AliyunCSDefaultRole", "count": 1}})
+    assert "missing_roles" in refused(fresh, {"missing_roles": {"name": "AliyunCSDefaultRole"}})
     assert control(fresh, "/_emulator/faults/ram") == {}  # a refused request changes nothing
 
 
