@@ -59,11 +59,24 @@ def introspected(context, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("collections")
     tarball = context / "_build" / "collections"
     (found,) = tarball.glob("geomesh-alicloud-*.tar.gz")
+    # --force: without it ansible-galaxy installs nothing when a configured collections path (make's
+    # ANSIBLE_COLLECTIONS_PATH: the synced collection) already holds geomesh.alicloud
     subprocess.run(
-        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps", "-p", str(root), str(found)],
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            "--offline",
+            "--no-deps",
+            "--force",
+            "-p",
+            str(root),
+            str(found),
+        ],
         check=True,
         capture_output=True,
     )
+    assert (root / "ansible_collections" / "geomesh" / "alicloud" / "MANIFEST.json").is_file()
     shutil.copytree(K8S, root / "ansible_collections" / "kubernetes" / "core")
     pip_out, bindep_out = root / "requirements.txt", root / "bindep.txt"
     subprocess.run(
